@@ -1,0 +1,27 @@
+/*
+ * args.h - strict parsing of command-line values for the nnc program.
+ *
+ * Each parser accepts the whole string or nothing: "10x", "", "1e999" and
+ * out-of-range values are refused with a message on stderr naming the option.
+ */
+#ifndef NNC_CLI_ARGS_H
+#define NNC_CLI_ARGS_H
+
+#include <stdint.h>
+
+/* An integer in [min, max] into *out; 0 on success, -1 (after a message) if not. */
+int parse_int(const char *option, const char *text, long min, long max, int *out);
+
+/* An unsigned 64-bit integer (decimal) into *out; 0 or -1 as above. */
+int parse_u64(const char *option, const char *text, uint64_t *out);
+
+/* A finite number greater than min_exclusive into *out; 0 or -1 as above. */
+int parse_positive(const char *option, const char *text, double *out);
+
+/* Creates directory path if it does not exist; 0 or -1 (after a message). */
+int ensure_directory(const char *path);
+
+/* "dir/name" into buf of size n; -1 (after a message) if it does not fit. */
+int join_path(char *buf, unsigned long n, const char *dir, const char *name);
+
+#endif

@@ -1,0 +1,401 @@
+/*
+ * net.c - the layer stack: parameters in one block, forward and backward passes.
+ *
+ * All weights and biases live in one contiguous array (and their gradients in
+ * another of the same layout), so optimizers, copies, saving and gradient
+ * checks are single loops. Each layer records offsets into those blocks.
+ *
+ * The backward pass is the tutorial's chain rule, layer by layer from the top:
+ *   dz_top      = d loss / d out  *  d out / d z        (loss, then activation)
+ *   dW, db, dx  = dense_backward(dz)                    (the layer's local derivatives)
+ *   dz_below    = dx  *  act'(z_below)                  (and on down the stack)
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Layers and widths are bounded so that every size product fits comfortably
+ * in size_t and int arithmetic; real networks are far below these. */
+#define MAX_LAYERS 1024
+#define MAX_WIDTH (1 << 24)
+
+struct nnc_net {
+    int n_inputs;
+    int n_layers;
+    nnc_layer *layers;
+    nnc_loss loss;
+    size_t n_params;
+    float *params;
+    float *grads;
+
+    /* Scratch for a batch of up to `capacity` rows: each layer's z and out,
+     * and two buffers of rows x widest for gradients flowing down. */
+    int capacity;
+    float *scratch;
+    float **z;
+    float **out;
+    float *delta[2];
+};
+
+static size_t widest(const nnc_net *net)
+{
+    size_t w = (size_t)net->n_inputs;
+    for (int l = 0; l < net->n_layers; l++)
+        if ((size_t)net->layers[l].units > w)
+            w = (size_t)net->layers[l].units;
+    return w;
+}
+
+static void drop_scratch(nnc_net *net)
+{
+    free(net->scratch);
+    free(net->z);
+    net->scratch = NULL;
+    net->z = NULL;
+    net->out = NULL;
+    net->capacity = 0;
+}
+
+/* Sizes the scratch space for `rows` rows; does nothing when it is big enough,
+ * which is what keeps the training loop free of allocations. */
+static nnc_status reserve(nnc_net *net, int rows)
+{
+    if (rows <= net->capacity)
+        return NNC_OK;
+    size_t per_row = 2 * widest(net);
+    for (int l = 0; l < net->n_layers; l++)
+        per_row += 2 * (size_t)net->layers[l].units;
+    float **views = nnc_alloc(2 * (size_t)net->n_layers + 1, sizeof *views, 0);
+    float *block = nnc_alloc((size_t)rows, per_row * sizeof(float), 0);
+    if (views == NULL || block == NULL) {
+        free(views);
+        free(block);
+        return NNC_ENOMEM;
+    }
+    drop_scratch(net);
+    net->scratch = block;
+    net->z = views;
+    net->out = views + net->n_layers;
+    float *p = block;
+    for (int l = 0; l < net->n_layers; l++) {
+        size_t n = (size_t)rows * (size_t)net->layers[l].units;
+        net->z[l] = p;
+        net->out[l] = p + n;
+        p += 2 * n;
+    }
+    net->delta[0] = p;
+    net->delta[1] = p + (size_t)rows * widest(net);
+    net->capacity = rows;
+    return NNC_OK;
+}
+
+nnc_net *nnc_net_new(int n_inputs)
+{
+    if (n_inputs < 1 || n_inputs > MAX_WIDTH) {
+        nnc_fail(NNC_EINVAL, "network: inputs must be between 1 and %d, got %d", MAX_WIDTH,
+                 n_inputs);
+        return NULL;
+    }
+    nnc_net *net = nnc_alloc(1, sizeof *net, 1);
+    if (net == NULL)
+        return NULL;
+    net->n_inputs = n_inputs;
+    net->loss = NNC_LOSS_SQUARED_ERROR;
+    return net;
+}
+
+void nnc_net_free(nnc_net *net)
+{
+    if (net == NULL)
+        return;
+    drop_scratch(net);
+    free(net->layers);
+    free(net->params);
+    free(net->grads);
+    free(net);
+}
+
+nnc_net *nnc_net_clone(const nnc_net *net)
+{
+    if (net == NULL) {
+        nnc_fail(NNC_EINVAL, "clone: NULL network");
+        return NULL;
+    }
+    nnc_net *copy = nnc_alloc(1, sizeof *copy, 1);
+    if (copy == NULL)
+        return NULL;
+    *copy = *net;
+    copy->capacity = 0;
+    copy->scratch = NULL;
+    copy->z = copy->out = NULL;
+    copy->layers = nnc_alloc((size_t)net->n_layers, sizeof *copy->layers, 0);
+    copy->params = nnc_alloc(net->n_params, sizeof(float), 0);
+    copy->grads = nnc_alloc(net->n_params, sizeof(float), 1);
+    if (copy->layers == NULL || copy->params == NULL || copy->grads == NULL) {
+        nnc_net_free(copy);
+        return NULL;
+    }
+    if (net->n_layers > 0)
+        memcpy(copy->layers, net->layers, (size_t)net->n_layers * sizeof *copy->layers);
+    if (net->n_params > 0)
+        memcpy(copy->params, net->params, net->n_params * sizeof(float));
+    return copy;
+}
+
+nnc_status nnc_net_add_dense(nnc_net *net, int units, nnc_activation act)
+{
+    if (net == NULL)
+        return nnc_fail(NNC_EINVAL, "add dense: NULL network");
+    if (units < 1 || units > MAX_WIDTH)
+        return nnc_fail(NNC_EINVAL, "add dense: units must be between 1 and %d, got %d",
+                        MAX_WIDTH, units);
+    if (nnc_activation_name(act) == NULL)
+        return nnc_fail(NNC_EINVAL, "add dense: unknown activation %d", (int)act);
+    if (act == NNC_SOFTMAX && units < 2)
+        return nnc_fail(NNC_EINVAL, "add dense: softmax needs at least 2 units, got %d",
+                        units);
+    if (net->n_layers >= MAX_LAYERS)
+        return nnc_fail(NNC_EINVAL, "add dense: at most %d layers", MAX_LAYERS);
+
+    int inputs = net->n_layers ? net->layers[net->n_layers - 1].units : net->n_inputs;
+    size_t weights;
+    if (nnc_mul_overflows((size_t)units, (size_t)inputs, &weights) ||
+        net->n_params > SIZE_MAX / sizeof(float) - weights - (size_t)units)
+        return nnc_fail(NNC_ENOMEM, "add dense: %d x %d weights are too many", units, inputs);
+    size_t total = net->n_params + weights + (size_t)units;
+
+    nnc_layer *layers = realloc(net->layers, ((size_t)net->n_layers + 1) * sizeof *layers);
+    if (layers == NULL)
+        return nnc_fail(NNC_ENOMEM, "add dense: out of memory");
+    net->layers = layers;
+    float *params = nnc_alloc(total, sizeof(float), 1);
+    float *grads = nnc_alloc(total, sizeof(float), 1);
+    if (params == NULL || grads == NULL) {
+        free(params);
+        free(grads);
+        return NNC_ENOMEM;
+    }
+    if (net->n_params > 0)
+        memcpy(params, net->params, net->n_params * sizeof(float));
+    free(net->params);
+    free(net->grads);
+    net->params = params;
+    net->grads = grads;
+
+    nnc_layer *layer = &net->layers[net->n_layers++];
+    layer->inputs = inputs;
+    layer->units = units;
+    layer->act = act;
+    layer->weight_offset = net->n_params;
+    layer->bias_offset = net->n_params + weights;
+    net->n_params = total;
+    drop_scratch(net);   /* the widths changed; sized again on the next batch */
+    return NNC_OK;
+}
+
+nnc_status nnc_net_set_loss(nnc_net *net, nnc_loss loss)
+{
+    if (net == NULL)
+        return nnc_fail(NNC_EINVAL, "set loss: NULL network");
+    if (nnc_loss_name(loss) == NULL)
+        return nnc_fail(NNC_EINVAL, "set loss: unknown loss %d", (int)loss);
+    net->loss = loss;
+    return NNC_OK;
+}
+
+int nnc_net_inputs(const nnc_net *net) { return net ? net->n_inputs : 0; }
+int nnc_net_layer_count(const nnc_net *net) { return net ? net->n_layers : 0; }
+nnc_loss nnc_net_loss(const nnc_net *net) { return net ? net->loss : NNC_LOSS_SQUARED_ERROR; }
+size_t nnc_net_param_count(const nnc_net *net) { return net ? net->n_params : 0; }
+float *nnc_net_params(nnc_net *net) { return net ? net->params : NULL; }
+float *nnc_net_grads(nnc_net *net) { return net ? net->grads : NULL; }
+
+int nnc_net_outputs(const nnc_net *net)
+{
+    return net && net->n_layers ? net->layers[net->n_layers - 1].units : 0;
+}
+
+static const nnc_layer *layer_at(const nnc_net *net, int layer)
+{
+    if (net == NULL || layer < 0 || layer >= net->n_layers)
+        return NULL;
+    return &net->layers[layer];
+}
+
+int nnc_net_layer_units(const nnc_net *net, int layer)
+{
+    const nnc_layer *l = layer_at(net, layer);
+    return l ? l->units : -1;
+}
+
+nnc_activation nnc_net_layer_activation(const nnc_net *net, int layer)
+{
+    const nnc_layer *l = layer_at(net, layer);
+    return l ? l->act : NNC_IDENTITY;
+}
+
+float *nnc_net_weights(nnc_net *net, int layer)
+{
+    const nnc_layer *l = layer_at(net, layer);
+    return l ? net->params + l->weight_offset : NULL;
+}
+
+float *nnc_net_bias(nnc_net *net, int layer)
+{
+    const nnc_layer *l = layer_at(net, layer);
+    return l ? net->params + l->bias_offset : NULL;
+}
+
+float *nnc_net_weight_grads(nnc_net *net, int layer)
+{
+    const nnc_layer *l = layer_at(net, layer);
+    return l ? net->grads + l->weight_offset : NULL;
+}
+
+float *nnc_net_bias_grads(nnc_net *net, int layer)
+{
+    const nnc_layer *l = layer_at(net, layer);
+    return l ? net->grads + l->bias_offset : NULL;
+}
+
+nnc_status nnc_net_init(nnc_net *net, nnc_init scheme, nnc_rng *rng)
+{
+    if (net == NULL || rng == NULL)
+        return nnc_fail(NNC_EINVAL, "init: NULL argument");
+    if (scheme != NNC_INIT_STANDARD_NORMAL && scheme != NNC_INIT_XAVIER &&
+        scheme != NNC_INIT_HE)
+        return nnc_fail(NNC_EINVAL, "init: unknown scheme %d", (int)scheme);
+    for (int l = 0; l < net->n_layers; l++) {
+        const nnc_layer *layer = &net->layers[l];
+        double std = 1.0;
+        if (scheme == NNC_INIT_XAVIER)
+            std = sqrt(2.0 / (layer->inputs + layer->units));
+        else if (scheme == NNC_INIT_HE)
+            std = sqrt(2.0 / layer->inputs);
+        /* Drawn in block order, weights then bias, as the tutorial draws its
+         * two weights and then its bias. */
+        float *w = net->params + layer->weight_offset;
+        size_t n = (size_t)layer->units * (size_t)layer->inputs;
+        for (size_t i = 0; i < n; i++)
+            w[i] = (float)(std * nnc_rng_normal(rng));
+        float *b = net->params + layer->bias_offset;
+        for (int u = 0; u < layer->units; u++)
+            b[u] = scheme == NNC_INIT_STANDARD_NORMAL ? (float)nnc_rng_normal(rng) : 0.0f;
+    }
+    return NNC_OK;
+}
+
+static nnc_status check_batch(const char *what, nnc_net *net, const float *x,
+                              const void *out, int rows)
+{
+    if (net == NULL || x == NULL || out == NULL)
+        return nnc_fail(NNC_EINVAL, "%s: NULL argument", what);
+    if (net->n_layers == 0)
+        return nnc_fail(NNC_EINVAL, "%s: the network has no layers", what);
+    return nnc_check_rows(what, rows);
+}
+
+/* Runs the batch through every layer, leaving z and out of each in scratch. */
+static nnc_status forward(nnc_net *net, const float *x, int rows)
+{
+    nnc_status st = reserve(net, rows);
+    if (st != NNC_OK)
+        return st;
+    const float *in = x;
+    for (int l = 0; l < net->n_layers; l++) {
+        const nnc_layer *layer = &net->layers[l];
+        nnc_dense_forward(layer, net->params + layer->weight_offset,
+                          net->params + layer->bias_offset, in, rows, net->z[l], net->out[l]);
+        in = net->out[l];
+    }
+    return NNC_OK;
+}
+
+nnc_status nnc_predict(nnc_net *net, const float *x, int rows, float *out)
+{
+    nnc_status st = check_batch("predict", net, x, out, rows);
+    if (st == NNC_OK)
+        st = forward(net, x, rows);
+    if (st != NNC_OK)
+        return st;
+    const float *top = net->out[net->n_layers - 1];
+    memcpy(out, top, (size_t)rows * (size_t)nnc_net_outputs(net) * sizeof *out);
+    return NNC_OK;
+}
+
+nnc_status nnc_net_loss_value(nnc_net *net, const float *x, const float *y, int rows,
+                              double *loss)
+{
+    nnc_status st = check_batch("loss", net, x, y, rows);
+    if (st == NNC_OK && loss == NULL)
+        st = nnc_fail(NNC_EINVAL, "loss: NULL argument");
+    if (st == NNC_OK)
+        st = forward(net, x, rows);
+    if (st != NNC_OK)
+        return st;
+    return nnc_loss_forward(net->loss, net->out[net->n_layers - 1], y, rows,
+                            nnc_net_outputs(net), loss);
+}
+
+/* d loss / d z of the top layer into dz, through the loss and the activation
+ * (in one fused step where the pair allows it). */
+static void top_gradient(nnc_net *net, const float *y, int rows, float *dz)
+{
+    const nnc_layer *top = &net->layers[net->n_layers - 1];
+    const float *out = net->out[net->n_layers - 1];
+    const float *z = net->z[net->n_layers - 1];
+    if (nnc_loss_fuses_with(net->loss, top->act)) {
+        nnc_loss_fused_backward(net->loss, out, y, rows, top->units, dz);
+        return;
+    }
+    (void)nnc_loss_backward(net->loss, out, y, rows, top->units, dz);
+    (void)nnc_activation_backward(top->act, z, out, dz, dz, rows, top->units);
+}
+
+nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int rows,
+                             double *loss, float *dx)
+{
+    nnc_status st = check_batch("gradients", net, x, y, rows);
+    if (st != NNC_OK)
+        return st;
+    const nnc_layer *top = &net->layers[net->n_layers - 1];
+    if (net->loss == NNC_LOSS_SOFTMAX_CROSS_ENTROPY && top->act != NNC_SOFTMAX)
+        return nnc_fail(NNC_EINVAL,
+                        "gradients: softmax_cross_entropy needs a softmax output layer, "
+                        "the output layer is %s",
+                        nnc_activation_name(top->act));
+    if ((st = forward(net, x, rows)) != NNC_OK)
+        return st;
+    if (loss != NULL) {
+        (void)nnc_loss_forward(net->loss, net->out[net->n_layers - 1], y, rows, top->units,
+                               loss);
+        if (!isfinite(*loss))
+            return nnc_fail(NNC_ENUMERIC,
+                            "the loss is not finite (%g): training diverged; try a smaller "
+                            "learning rate",
+                            *loss);
+    }
+
+    memset(net->grads, 0, net->n_params * sizeof *net->grads);
+    float *dz = net->delta[0], *below = net->delta[1];
+    top_gradient(net, y, rows, dz);
+    for (int l = net->n_layers - 1; l >= 0; l--) {
+        const nnc_layer *layer = &net->layers[l];
+        const float *in = l > 0 ? net->out[l - 1] : x;
+        float *dx_here = l > 0 ? below : dx;
+        nnc_dense_backward(layer, net->params + layer->weight_offset, in, dz, rows,
+                           net->grads + layer->weight_offset, net->grads + layer->bias_offset,
+                           dx_here);
+        if (l > 0) {
+            const nnc_layer *prev = &net->layers[l - 1];
+            (void)nnc_activation_backward(prev->act, net->z[l - 1], net->out[l - 1], below,
+                                          below, rows, prev->units);
+            float *t = dz;
+            dz = below;
+            below = t;
+        }
+    }
+    return NNC_OK;
+}
