@@ -1,0 +1,41 @@
+# The quick start: `make demo` and `make test` on a fresh Debian machine.
+# Each target installs what is missing (scripts/install-deps), configures and
+# builds with CMake, then does its job. CMake does the real work; this file
+# only names the steps.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+OUT        ?= out
+JOBS       ?= 2
+CMAKE_ARGS ?=
+
+.PHONY: all deps build demo test sanitize install clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	./$(BUILD)/nnc tutorial --out-dir $(OUT)
+	@echo
+	@echo "The error curve is in $(OUT)/cumulative_error.png (data: $(OUT)/cumulative_error.csv)."
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# The whole test suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+sanitize: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DNNC_SANITIZE=ON -DNNC_WERROR=ON
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(OUT)

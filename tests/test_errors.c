@@ -1,0 +1,198 @@
+/*
+ * test_errors.c - bad calls return an error status and say why; none crashes.
+ *
+ * Each check makes one call that must be refused and asserts both the status
+ * and that nnc_last_error() names the problem. Under the sanitizer build this
+ * also proves the refusals touch no memory they should not.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "nnc.h"
+
+#include <string.h>
+
+/* Asserts that st is the expected failure and the message mentions `word`. */
+static void expect_failure(nnc_status st, nnc_status want, const char *word)
+{
+    if (st != want)
+        fail_msg("status %d (%s), want %d (%s); message: %s", st, nnc_status_name(st), want,
+                 nnc_status_name(want), nnc_last_error());
+    if (strstr(nnc_last_error(), word) == NULL)
+        fail_msg("message '%s' does not mention '%s'", nnc_last_error(), word);
+}
+
+static nnc_net *small_net(void)
+{
+    nnc_net *net = nnc_net_new(2);
+    assert_non_null(net);
+    assert_int_equal(nnc_net_add_dense(net, 3, NNC_RELU), NNC_OK);
+    assert_int_equal(nnc_net_add_dense(net, 1, NNC_SIGMOID), NNC_OK);
+    return net;
+}
+
+static void test_null_pointers(void **state)
+{
+    (void)state;
+    nnc_net *net = small_net();
+    float x[2] = { 1, 2 }, y[1] = { 0 }, out[1];
+    double loss;
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 1);
+    expect_failure(nnc_predict(NULL, x, 1, out), NNC_EINVAL, "NULL");
+    expect_failure(nnc_predict(net, NULL, 1, out), NNC_EINVAL, "NULL");
+    expect_failure(nnc_predict(net, x, 1, NULL), NNC_EINVAL, "NULL");
+    expect_failure(nnc_net_gradients(net, x, NULL, 1, &loss, NULL), NNC_EINVAL, "NULL");
+    expect_failure(nnc_net_loss_value(net, x, y, 1, NULL), NNC_EINVAL, "NULL");
+    expect_failure(nnc_net_add_dense(NULL, 3, NNC_RELU), NNC_EINVAL, "NULL");
+    expect_failure(nnc_net_set_loss(NULL, NNC_LOSS_MSE), NNC_EINVAL, "NULL");
+    expect_failure(nnc_net_init(net, NNC_INIT_HE, NULL), NNC_EINVAL, "NULL");
+    expect_failure(nnc_train_step(net, NULL, x, y, 1, NULL), NNC_EINVAL, "NULL");
+    expect_failure(nnc_optimizer_step(NULL, net), NNC_EINVAL, "NULL");
+    expect_failure(nnc_evaluate(net, NULL, &loss), NNC_EINVAL, "NULL");
+    expect_failure(nnc_activation_forward(NNC_TANH, NULL, out, 1, 1), NNC_EINVAL, "NULL");
+    expect_failure(nnc_loss_forward(NNC_LOSS_MSE, out, NULL, 1, 1, &loss), NNC_EINVAL, "NULL");
+    expect_failure(nnc_activation_parse(NULL, NULL), NNC_EINVAL, "NULL");
+    expect_failure(nnc_atomic_open(NULL, NULL), NNC_EINVAL, "NULL");
+    expect_failure(nnc_plot_line(NULL, NULL, NULL, 2, "x", "y", "t"), NNC_EINVAL, "NULL");
+    assert_null(nnc_dataset_from_arrays(NULL, y, 1, 2, 1));
+    assert_null(nnc_net_clone(NULL));
+    /* Queries and frees on NULL are harmless. */
+    assert_int_equal(nnc_net_outputs(NULL), 0);
+    assert_null(nnc_net_weights(NULL, 0));
+    nnc_net_free(NULL);
+    nnc_optimizer_free(NULL);
+    nnc_dataset_free(NULL);
+    nnc_atomic_abort(NULL);
+    nnc_net_free(net);
+}
+
+static void test_bad_sizes(void **state)
+{
+    (void)state;
+    nnc_net *net = small_net();
+    float x[2] = { 1, 2 }, y[1] = { 0 }, out[2];
+    double loss;
+    assert_null(nnc_net_new(0));
+    assert_non_null(strstr(nnc_last_error(), "inputs"));
+    assert_null(nnc_net_new(-5));
+    expect_failure(nnc_net_add_dense(net, 0, NNC_RELU), NNC_EINVAL, "units");
+    expect_failure(nnc_net_add_dense(net, -3, NNC_RELU), NNC_EINVAL, "units");
+    expect_failure(nnc_predict(net, x, 0, out), NNC_EINVAL, "rows");
+    expect_failure(nnc_predict(net, x, -1, out), NNC_EINVAL, "rows");
+    expect_failure(nnc_net_gradients(net, x, y, 0, &loss, NULL), NNC_EINVAL, "rows");
+    expect_failure(nnc_activation_forward(NNC_RELU, x, out, 0, 2), NNC_EINVAL, "shape");
+    expect_failure(nnc_loss_backward(NNC_LOSS_MSE, x, y, 1, -2, out), NNC_EINVAL, "shape");
+    expect_failure(nnc_plot_line("x.png", (double[]){ 1 }, (double[]){ 1 }, 1, "x", "y", "t"),
+                   NNC_EINVAL, "points");
+    assert_null(nnc_dataset_from_arrays(x, y, 0, 2, 1));
+    assert_non_null(strstr(nnc_last_error(), "rows"));
+    assert_null(nnc_sgd_new(0.0f));
+    assert_non_null(strstr(nnc_last_error(), "learning rate"));
+    assert_null(nnc_sgd_new(-0.1f));
+    nnc_net_free(net);
+}
+
+static void test_mismatched_dimensions(void **state)
+{
+    (void)state;
+    nnc_net *net = small_net();
+    nnc_optimizer *sgd = nnc_sgd_new(0.1f);
+    float x3[3] = { 1, 2, 3 }, y[1] = { 1 };
+    nnc_dataset *wrong_inputs = nnc_dataset_from_arrays(x3, y, 1, 3, 1);
+    nnc_dataset *wrong_targets = nnc_dataset_from_arrays(x3, x3, 1, 2, 1);
+    float y2[2] = { 0, 1 };
+    nnc_dataset *two_targets = nnc_dataset_from_arrays(x3, y2, 1, 2, 2);
+    assert_non_null(wrong_inputs);
+    assert_non_null(wrong_targets);
+    assert_non_null(two_targets);
+    double loss;
+    nnc_fit_options options = nnc_fit_defaults();
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 1);
+    expect_failure(nnc_fit(net, sgd, wrong_inputs, &options, &rng, NULL), NNC_EINVAL, "inputs");
+    expect_failure(nnc_evaluate(net, two_targets, &loss), NNC_EINVAL, "outputs");
+    options.batch_size = 0;
+    expect_failure(nnc_fit(net, sgd, wrong_targets, &options, &rng, NULL), NNC_EINVAL, "batch");
+    /* Softmax cross-entropy without a softmax layer to pair with. */
+    assert_int_equal(nnc_net_set_loss(net, NNC_LOSS_SOFTMAX_CROSS_ENTROPY), NNC_OK);
+    expect_failure(nnc_net_gradients(net, x3, y, 1, &loss, NULL), NNC_EINVAL, "softmax");
+    expect_failure(nnc_net_add_dense(net, 1, NNC_SOFTMAX), NNC_EINVAL, "softmax");
+    /* A network without layers cannot predict. */
+    nnc_net *empty = nnc_net_new(2);
+    float out[1];
+    expect_failure(nnc_predict(empty, x3, 1, out), NNC_EINVAL, "no layers");
+    nnc_net_free(empty);
+    nnc_dataset_free(wrong_inputs);
+    nnc_dataset_free(wrong_targets);
+    nnc_dataset_free(two_targets);
+    nnc_optimizer_free(sgd);
+    nnc_net_free(net);
+}
+
+static void test_unknown_names_and_values(void **state)
+{
+    (void)state;
+    nnc_net *net = small_net();
+    nnc_activation act;
+    nnc_loss loss;
+    float z[2] = { 0, 1 }, out[2];
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 1);
+    expect_failure(nnc_activation_parse("swish", &act), NNC_EINVAL, "swish");
+    expect_failure(nnc_loss_parse("hinge", &loss), NNC_EINVAL, "hinge");
+    expect_failure(nnc_net_add_dense(net, 2, (nnc_activation)42), NNC_EINVAL, "activation");
+    expect_failure(nnc_net_add_dense(net, 2, (nnc_activation)-1), NNC_EINVAL, "activation");
+    expect_failure(nnc_net_set_loss(net, (nnc_loss)9), NNC_EINVAL, "loss");
+    expect_failure(nnc_net_init(net, (nnc_init)7, &rng), NNC_EINVAL, "scheme");
+    expect_failure(nnc_activation_forward((nnc_activation)5, z, out, 1, 2), NNC_EINVAL,
+                   "activation");
+    expect_failure(nnc_loss_forward((nnc_loss)4, z, z, 1, 2, &(double){ 0 }), NNC_EINVAL,
+                   "loss");
+    assert_null(nnc_activation_name((nnc_activation)5));
+    assert_null(nnc_loss_name((nnc_loss)-1));
+    /* A refused layer leaves the network as it was. */
+    assert_int_equal(nnc_net_layer_count(net), 2);
+    assert_int_equal(nnc_net_outputs(net), 1);
+    assert_int_equal(nnc_net_layer_units(net, 5), -1);
+    nnc_net_free(net);
+}
+
+static void test_non_finite_loss(void **state)
+{
+    (void)state;
+    nnc_net *net = nnc_net_new(1);
+    assert_int_equal(nnc_net_add_dense(net, 1, NNC_IDENTITY), NNC_OK);
+    nnc_net_weights(net, 0)[0] = 1e30f;
+    float x[1] = { 1e30f }, y[1] = { 0 };
+    double loss;
+    expect_failure(nnc_net_gradients(net, x, y, 1, &loss, NULL), NNC_ENUMERIC, "learning rate");
+    nnc_net_free(net);
+}
+
+static void test_unwritable_output(void **state)
+{
+    (void)state;
+    nnc_atomic_file *file = NULL;
+    expect_failure(nnc_atomic_open("/nonexistent-dir/x.csv", &file), NNC_EIO, "nonexistent");
+    assert_null(file);
+    double x[2] = { 0, 1 }, y[2] = { 1, 2 };
+    expect_failure(nnc_plot_line("/nonexistent-dir/x.png", x, y, 2, "x", "y", "t"), NNC_EIO,
+                   "nonexistent");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_null_pointers),
+        cmocka_unit_test(test_bad_sizes),
+        cmocka_unit_test(test_mismatched_dimensions),
+        cmocka_unit_test(test_unknown_names_and_values),
+        cmocka_unit_test(test_non_finite_loss),
+        cmocka_unit_test(test_unwritable_output),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
