@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ nnc_status nnc_temp_beside(const char *path, char **tmp, int *fd)
     if (*fd < 0) {
         free(*tmp);
         *tmp = NULL;
-        return nnc_fail(NNC_EIO, "cannot create a file next to '%s'", path);
+        return nnc_fail(NNC_EIO, "cannot create a file next to '%s': %s", path,
+                        strerror(errno));
     }
     /* mkstemp makes the file private (0600); give it the permissions any
      * other new file would get under the process's umask. */
@@ -97,7 +99,8 @@ nnc_status nnc_atomic_commit(nnc_atomic_file *file)
     if (bad)
         st = nnc_fail(NNC_EIO, "cannot write '%s' (disk full?)", file->path);
     else if (rename(file->tmp, file->path) != 0)
-        st = nnc_fail(NNC_EIO, "cannot rename the new file into '%s'", file->path);
+        st = nnc_fail(NNC_EIO, "cannot rename the new file into '%s': %s", file->path,
+                      strerror(errno));
     if (st != NNC_OK)
         remove(file->tmp);
     release(file);

@@ -13,6 +13,7 @@
 
 #include <plplot.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +125,8 @@ nnc_status nnc_plot_line(const char *path, const double *x, const double *y, int
     else if (stat(tmp, &info) != 0 || info.st_size == 0)
         st = nnc_fail(NNC_EIO, "plot: PLplot wrote nothing to '%s'", path);
     else if (rename(tmp, path) != 0)
-        st = nnc_fail(NNC_EIO, "plot: cannot rename the picture to '%s'", path);
+        st = nnc_fail(NNC_EIO, "plot: cannot rename the picture to '%s': %s", path,
+                      strerror(errno));
     if (st != NNC_OK)
         remove(tmp);
     free(tmp);
