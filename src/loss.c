@@ -144,12 +144,25 @@ void nnc_loss_fused_backward(nnc_loss loss, const float *pred, const float *targ
                              int rows, int cols, float *dz)
 {
     /* Chained through softmax (or sigmoid), the cross-entropy's derivative with
-     * respect to z collapses to (p - t) over the count the loss averages over;
-     * the unfused product would divide by p and multiply by it again, losing
-     * precision where p is near 0 or 1. */
+     * respect to z collapses to a difference of p and t over the count the loss
+     * averages over; the unfused product would divide by p and multiply by it
+     * again, losing precision where p is near 0 or 1. For softmax the exact form
+     * is p * sum(t) - t per row, which is p - t for one-hot or probability rows. */
     size_t n = (size_t)rows * (size_t)cols;
-    double count = loss == NNC_LOSS_SOFTMAX_CROSS_ENTROPY ? (double)rows : (double)n;
-    float scale = (float)(1.0 / count);
-    for (size_t i = 0; i < n; i++)
-        dz[i] = (pred[i] - target[i]) * scale;
+    if (loss == NNC_LOSS_BINARY_CROSS_ENTROPY) {
+        float scale = (float)(1.0 / (double)n);
+        for (size_t i = 0; i < n; i++)
+            dz[i] = (pred[i] - target[i]) * scale;
+        return;
+    }
+    float scale = (float)(1.0 / (double)rows);
+    for (int r = 0; r < rows; r++) {
+        const float *p = pred + (size_t)r * cols, *t = target + (size_t)r * cols;
+        float *d = dz + (size_t)r * cols;
+        float t_sum = 0.0f;
+        for (int j = 0; j < cols; j++)
+            t_sum += t[j];
+        for (int j = 0; j < cols; j++)
+            d[j] = (p[j] * t_sum - t[j]) * scale;
+    }
 }
