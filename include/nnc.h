@@ -2,10 +2,13 @@
  * nnc.h - the public interface of libnnc, a small neural-network library in C11.
  *
  * Shape of the library, top to bottom:
+ *   nnc_model      a trained network with its normalisation, labels, metadata;
+ *                  saved to and loaded from nnc's model files
+ *   nnc_fit        epochs of shuffled mini-batches, validation, early stopping;
+ *                  nnc_train_step for one batch
+ *   nnc_optimizer  an update rule over the parameter block (SGD, momentum, Adam)
  *   nnc_net        a stack of dense layers, its parameters in one contiguous block
- *   nnc_optimizer  an update rule over that block (plain SGD for now)
- *   nnc_dataset    inputs and targets in memory, one row per instance
- *   nnc_fit        epochs of shuffled mini-batches; nnc_train_step for one batch
+ *   nnc_dataset    inputs and targets in memory (from arrays, CSV or IDX files)
  *   nnc_rng        the one seeded random generator everything random draws from
  *
  * Conventions, everywhere:
@@ -238,35 +241,184 @@ typedef struct nnc_optimizer nnc_optimizer;   /* opaque */
  * finite and positive. NULL on failure. */
 nnc_optimizer *nnc_sgd_new(float learning_rate);
 
+/* SGD with (heavy-ball) momentum: v = momentum * v + grad; param -= lr * v.
+ * momentum in [0, 1). The velocity is sized on the first step. */
+nnc_optimizer *nnc_momentum_new(float learning_rate, float momentum);
+
+/* Adam (Kingma & Ba, bias-corrected moments). Typical: lr 1e-3, beta1 0.9,
+ * beta2 0.999, epsilon 1e-8. betas in [0, 1), epsilon > 0. */
+nnc_optimizer *nnc_adam_new(float learning_rate, float beta1, float beta2, float epsilon);
+
 /* Frees the optimizer. NULL is allowed. */
 void nnc_optimizer_free(nnc_optimizer *opt);
 
-/* Applies one update to the network's parameters from its gradient block. */
+/* L2 weight decay: adds decay * w to the gradient of every weight (not the
+ * biases) before the update. 0 (the default) turns it off; decay must be >= 0. */
+nnc_status nnc_optimizer_set_weight_decay(nnc_optimizer *opt, float decay);
+
+/* Applies one update to the network's parameters from its gradient block.
+ * The same optimizer must keep updating the same network (its moments are
+ * sized for it); NNC_EINVAL if the parameter count changed. */
 nnc_status nnc_optimizer_step(nnc_optimizer *opt, nnc_net *net);
 
 /* The learning rate, and a way to change it between steps (for schedules). */
 float nnc_optimizer_learning_rate(const nnc_optimizer *opt);
 nnc_status nnc_optimizer_set_learning_rate(nnc_optimizer *opt, float learning_rate);
 
+/* The optimizer's name: "sgd", "momentum" or "adam". */
+const char *nnc_optimizer_name(const nnc_optimizer *opt);
+
 /* ---------------------------------------------------------------- datasets */
 
 typedef struct nnc_dataset nnc_dataset;   /* opaque */
 
-/* A data set of rows instances holding copies of x (rows x n_inputs) and
- * y (rows x n_targets). NULL on failure. */
+/* What the targets are. Classification targets are stored as the network
+ * trains on them: one 0/1 column for two classes (a sigmoid output, as in the
+ * tutorial), one one-hot column per class for more (a softmax output). */
+typedef enum nnc_task {
+    NNC_TASK_AUTO = 0,           /* only in options: infer it from the data */
+    NNC_TASK_CLASSIFICATION,
+    NNC_TASK_REGRESSION
+} nnc_task;
+
+/* A regression data set of rows instances holding copies of x (rows x n_inputs)
+ * and y (rows x n_targets). NULL on failure. */
 nnc_dataset *nnc_dataset_from_arrays(const float *x, const float *y, int rows,
                                      int n_inputs, int n_targets);
+
+/* A classification data set from inputs and class indices (0..n_classes-1);
+ * labels names each class (NULL: "0", "1", ...). Targets are encoded as above. */
+nnc_dataset *nnc_dataset_from_classes(const float *x, const int *classes, int rows,
+                                      int n_inputs, int n_classes,
+                                      const char *const *labels);
 
 /* Frees the data set. NULL is allowed. */
 void nnc_dataset_free(nnc_dataset *data);
 
 int nnc_dataset_rows(const nnc_dataset *data);
 int nnc_dataset_inputs(const nnc_dataset *data);
-int nnc_dataset_targets(const nnc_dataset *data);
+int nnc_dataset_targets(const nnc_dataset *data);    /* columns of y */
+nnc_task nnc_dataset_task(const nnc_dataset *data);
+int nnc_dataset_classes(const nnc_dataset *data);    /* 0 for regression */
 
-/* Row i of the inputs or targets (NULL if i is out of range). */
-const float *nnc_dataset_x(const nnc_dataset *data, int i);
-const float *nnc_dataset_y(const nnc_dataset *data, int i);
+/* The name of class k, or NULL when out of range or for regression. */
+const char *nnc_dataset_class_label(const nnc_dataset *data, int k);
+
+/* The name of input column j (from a CSV header; "x0", "x1", ... otherwise). */
+const char *nnc_dataset_input_name(const nnc_dataset *data, int j);
+
+/* The class index of row i (-1 for regression or a row out of range). */
+int nnc_dataset_class_of(const nnc_dataset *data, int i);
+
+/* Copies the rows named by index[0..n) into x (n x inputs) and y (n x
+ * targets) as float32; either output may be NULL. Image data stored as bytes
+ * is converted here, a batch at a time. */
+nnc_status nnc_dataset_gather(const nnc_dataset *data, const size_t *index, int n,
+                              float *x, float *y);
+
+/* A new data set of the rows index[0..n), in that order, with the same names,
+ * classes and storage. NULL on failure. */
+nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, int n);
+
+/* Shuffles the rows with rng and cuts off round(fraction * rows) of them into
+ * *part, the others into *rest; both must keep at least one row. For
+ * classification the cut is stratified: each class keeps its share. */
+nnc_status nnc_dataset_split(const nnc_dataset *data, double fraction, nnc_rng *rng,
+                             nnc_dataset **rest, nnc_dataset **part);
+
+/* How nnc_dataset_load_csv reads a file. Zero-initialise, or start from
+ * nnc_csv_defaults(), then set what differs. */
+typedef struct nnc_csv_options {
+    const char *target;            /* target column; NULL: the last column */
+    const char *const *drop;       /* columns to leave out (n_drop names) */
+    int n_drop;
+    nnc_task task;                 /* AUTO: text, or at most 20 distinct whole
+                                      numbers, means classification */
+    int no_target;                 /* non-zero: no target column (prediction data) */
+    /* For data read against a trained model: the input columns it expects, in
+     * its order (other columns, except target and dropped ones, are an error),
+     * and its class labels, so labels map to the same indices. */
+    const char *const *inputs;
+    int n_inputs;
+    const char *const *classes;
+    int n_classes;
+} nnc_csv_options;
+
+nnc_csv_options nnc_csv_defaults(void);
+
+/* Reads a CSV file with a header row: comma separated, fields optionally in
+ * double quotes ("" for a quote), LF or CRLF line ends, a UTF-8 BOM ignored.
+ * Inputs must be finite numbers. A malformed file gives NNC_EFORMAT with a
+ * message "path:line:column: what is wrong". */
+nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options,
+                                nnc_dataset **out);
+
+/* Reads an IDX image file and its IDX label file (the MNIST family, such as
+ * Fashion-MNIST), raw or gzip-compressed. Pixels stay bytes in memory and
+ * become [0, 1] floats as they are gathered; labels become classes "0".."9"
+ * (as many as the largest label + 1). */
+nnc_status nnc_dataset_load_idx(const char *images_path, const char *labels_path,
+                                nnc_dataset **out);
+
+/* ----------------------------------------------------------- normalisation */
+
+/* x' = (x - offset) * scale per input column, fitted on training data and then
+ * applied unchanged to any other data (and saved in the model file). */
+typedef enum nnc_scaling {
+    NNC_SCALE_NONE = 0,
+    NNC_SCALE_STANDARD,   /* mean 0, standard deviation 1 */
+    NNC_SCALE_MINMAX      /* into [0, 1] */
+} nnc_scaling;
+
+typedef struct nnc_normalizer nnc_normalizer;   /* opaque */
+
+/* Fits per-column offsets and scales on data's inputs. For regression the
+ * targets are standardised too (predictions are mapped back). A constant
+ * column gets scale 1. Image (byte) data accepts only NNC_SCALE_NONE. */
+nnc_normalizer *nnc_normalizer_fit(const nnc_dataset *data, nnc_scaling kind);
+
+void nnc_normalizer_free(nnc_normalizer *norm);
+
+nnc_scaling nnc_normalizer_kind(const nnc_normalizer *norm);
+
+/* Transforms data's inputs (and regression targets) in place. */
+nnc_status nnc_normalizer_apply(const nnc_normalizer *norm, nnc_dataset *data);
+
+/* Transforms rows x inputs raw input values in place. */
+nnc_status nnc_normalizer_apply_rows(const nnc_normalizer *norm, float *x, int rows);
+
+/* Maps rows x targets normalised predictions back to target units in place. */
+nnc_status nnc_normalizer_restore_targets(const nnc_normalizer *norm, float *y, int rows);
+
+/* The factor a target difference was multiplied by (1 when not scaled): MSE in
+ * target units is MSE / factor^2, MAE is MAE / factor. */
+double nnc_normalizer_target_scale(const nnc_normalizer *norm);
+
+/* ----------------------------------------------------------------- metrics */
+
+typedef struct nnc_metrics {
+    int rows;
+    double loss;       /* the network's loss, reduced as the loss defines */
+    double accuracy;   /* classification: share of rows whose class is right */
+    double mse;        /* regression, in target units: mean squared error */
+    double mae;        /*   mean absolute error */
+    double r2;         /*   coefficient of determination */
+} nnc_metrics;
+
+/* The network's loss over a whole data set, computed batch by batch and
+ * combined as the loss defines (a sum stays a sum, a mean stays a mean). */
+nnc_status nnc_evaluate(nnc_net *net, const nnc_dataset *data, double *loss);
+
+/* Loss plus the metrics of data's task. target_scale undoes target
+ * normalisation for MSE and MAE (pass 1 if targets were not scaled). When
+ * confusion is not NULL (classification only) it receives the classes x
+ * classes counts, row = true class, column = predicted class. */
+nnc_status nnc_evaluate_metrics(nnc_net *net, const nnc_dataset *data, double target_scale,
+                                nnc_metrics *metrics, int *confusion);
+
+/* The class each row of a network's output (rows x outputs) stands for: the
+ * arg-max, or for a single output p > 0.5. */
+void nnc_output_classes(const float *out, int rows, int outputs, int *classes);
 
 /* ---------------------------------------------------------------- training */
 
@@ -275,29 +427,117 @@ const float *nnc_dataset_y(const nnc_dataset *data, int i);
 nnc_status nnc_train_step(nnc_net *net, nnc_optimizer *opt, const float *x,
                           const float *y, int rows, double *loss);
 
-/* The network's loss over a whole data set, computed batch by batch and
- * combined as the loss defines (a sum stays a sum, a mean stays a mean). */
-nnc_status nnc_evaluate(nnc_net *net, const nnc_dataset *data, double *loss);
+typedef enum nnc_schedule {
+    NNC_SCHEDULE_CONSTANT = 0,
+    NNC_SCHEDULE_STEP,     /* lr * gamma^floor((epoch-1) / step_epochs) */
+    NNC_SCHEDULE_COSINE    /* from lr down to min_learning_rate over all epochs */
+} nnc_schedule;
 
-/* Called after every epoch of nnc_fit; a non-zero return stops training. */
-typedef int (*nnc_epoch_callback)(int epoch, double train_loss, void *user);
+/* What nnc_fit reports after each epoch. */
+typedef struct nnc_epoch_report {
+    int epoch;              /* 1-based */
+    int epochs;             /* as asked for */
+    double learning_rate;   /* used during this epoch */
+    nnc_metrics train;      /* over the training data after the epoch */
+    nnc_metrics val;        /* over the validation data, when has_val */
+    int has_val;
+    int best_epoch;         /* the epoch with the lowest validation loss so far */
+} nnc_epoch_report;
+
+/* Called after every epoch; a non-zero return stops training. */
+typedef int (*nnc_epoch_callback)(const nnc_epoch_report *report, void *user);
+
+/* Called after every batch (for progress bars): batch is 1-based. */
+typedef void (*nnc_batch_callback)(int epoch, int batch, int batches, double loss,
+                                   void *user);
 
 typedef struct nnc_fit_options {
     int epochs;             /* passes over the data, >= 1 */
     int batch_size;         /* instances per update, >= 1; 1 is stochastic GD */
     int shuffle;            /* non-zero: a new random order every epoch */
+    nnc_schedule schedule;
+    int step_epochs;        /* NNC_SCHEDULE_STEP: epochs per step (>= 1) */
+    double gamma;           /* NNC_SCHEDULE_STEP: factor per step, in (0, 1] */
+    double min_learning_rate;   /* NNC_SCHEDULE_COSINE: the floor, >= 0 */
+    const nnc_dataset *validation;   /* may be NULL */
+    int patience;           /* > 0 with validation: stop after this many epochs
+                               without a lower validation loss, restoring the
+                               best weights; 0: train all epochs */
+    double target_scale;    /* see nnc_evaluate_metrics; 0 means 1 */
     nnc_epoch_callback on_epoch;   /* may be NULL */
-    void *user;             /* handed to on_epoch */
+    nnc_batch_callback on_batch;   /* may be NULL */
+    void *user;             /* handed to both callbacks */
 } nnc_fit_options;
 
-/* Sensible defaults: 10 epochs, batches of 32, shuffled, no callback. */
+/* Sensible defaults: 10 epochs, batches of 32, shuffled, constant rate, no
+ * validation, no callbacks. */
 nnc_fit_options nnc_fit_defaults(void);
 
+/* How a fit ended. */
+typedef struct nnc_fit_result {
+    int epochs_run;
+    int best_epoch;         /* lowest validation loss (the last epoch without one) */
+    int stopped_early;      /* patience ran out */
+    nnc_metrics train;      /* of the final (restored) weights */
+    nnc_metrics val;        /* likewise, when there is validation data */
+} nnc_fit_result;
+
 /* Trains net on data with opt: every epoch visits each instance once, in
- * mini-batches (the last may be smaller), in an order drawn from rng.
- * *final_loss (if not NULL) is the loss over data after the last epoch. */
+ * mini-batches (the last may be smaller), in an order drawn from rng. With
+ * validation data and patience, stops early and restores the best weights.
+ * result may be NULL. Nothing is allocated inside the loop over batches. */
 nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
-                   const nnc_fit_options *options, nnc_rng *rng, double *final_loss);
+                   const nnc_fit_options *options, nnc_rng *rng, nnc_fit_result *result);
+
+/* ------------------------------------------------------------------ models */
+
+/* A trained network with everything needed to use it on raw data: the input
+ * column names, the normalisation, the class labels and how it was trained. */
+typedef struct nnc_model nnc_model;   /* opaque */
+
+/* A model that takes ownership of net and norm (norm may be NULL) and copies
+ * the input names, task and class labels of the data it was trained on. On
+ * failure returns NULL and frees neither. */
+nnc_model *nnc_model_new(nnc_net *net, nnc_normalizer *norm, const nnc_dataset *trained_on);
+
+/* Frees the model with its network and normaliser. NULL is allowed. */
+void nnc_model_free(nnc_model *model);
+
+/* The parts (owned by the model). The normaliser may be NULL. */
+nnc_net *nnc_model_net(nnc_model *model);
+const nnc_normalizer *nnc_model_normalizer(const nnc_model *model);
+nnc_task nnc_model_task(const nnc_model *model);
+int nnc_model_inputs(const nnc_model *model);
+const char *nnc_model_input_name(const nnc_model *model, int j);
+int nnc_model_classes(const nnc_model *model);
+const char *nnc_model_class_label(const nnc_model *model, int k);
+
+/* Free-form training metadata (optimizer, epochs, data file, ...) as ordered
+ * key/value text pairs; setting an existing key replaces its value. */
+nnc_status nnc_model_set_meta(nnc_model *model, const char *key, const char *value);
+int nnc_model_meta_count(const nnc_model *model);
+const char *nnc_model_meta_key(const nnc_model *model, int i);
+const char *nnc_model_meta_value(const nnc_model *model, int i);
+const char *nnc_model_meta(const nnc_model *model, const char *key);   /* NULL if absent */
+
+/* Predictions for raw (unnormalised) inputs x (rows x inputs): out gets the
+ * network's outputs with regression targets mapped back to their units, i.e.
+ * class probabilities (one column for two classes: P(second class)) or values. */
+nnc_status nnc_model_predict(nnc_model *model, const float *x, int rows, float *out);
+
+/* Metrics over raw data (as loaded, not normalised); confusion as for
+ * nnc_evaluate_metrics (may be NULL). */
+nnc_status nnc_model_evaluate(nnc_model *model, const nnc_dataset *data,
+                              nnc_metrics *metrics, int *confusion);
+
+/* Writes the model in nnc's binary format (docs/model-format.md), atomically:
+ * a failure leaves any existing file at path untouched. */
+nnc_status nnc_model_save(const nnc_model *model, const char *path);
+
+/* Reads a model file, checking every field before trusting it: a truncated,
+ * corrupted (CRC32), wrong-version or absurdly sized file is NNC_EFORMAT with
+ * a message naming the file and the field. */
+nnc_status nnc_model_load(const char *path, nnc_model **out);
 
 /* ------------------------------------------------------------ safe output */
 
@@ -321,11 +561,30 @@ void nnc_atomic_abort(nnc_atomic_file *file);
 
 /* ---------------------------------------------------------------- pictures */
 
-/* A line chart (PNG, 800 x 600, through PLplot's cairo driver) of y against x,
- * n points, with axis labels and a title. Written to a temporary file next to
- * path and renamed into place, so path is never left half-written. */
+/* All pictures are PNG files drawn by PLplot's cairo driver (800 x 600),
+ * written beside path under a temporary name and renamed into place. PLplot is
+ * not thread-safe: draw from one thread at a time. */
+
+/* A line chart of y against x, n points, with axis labels and a title. */
 nnc_status nnc_plot_line(const char *path, const double *x, const double *y, int n,
                          const char *x_label, const char *y_label, const char *title);
+
+/* Several lines over the same x (n points each), told apart by colour and a
+ * legend of names; e.g. training and validation loss per epoch. */
+nnc_status nnc_plot_lines(const char *path, const double *x, const double *const *ys,
+                          const char *const *names, int n_lines, int n,
+                          const char *x_label, const char *y_label, const char *title);
+
+/* For a classification model with two inputs: the plane coloured by the
+ * predicted class over the range of data's points, the points on top in their
+ * true class's colour. */
+nnc_status nnc_plot_decision_regions(const char *path, nnc_model *model,
+                                     const nnc_dataset *data, const char *title);
+
+/* A classes x classes confusion matrix (row = true class) as a grid of
+ * shaded, numbered cells labelled with the class names. */
+nnc_status nnc_plot_confusion(const char *path, const int *confusion, int classes,
+                              const char *const *labels, const char *title);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 int nnc_mul_overflows(size_t count, size_t size, size_t *product)
 {
@@ -31,4 +32,35 @@ void *nnc_alloc(size_t count, size_t size, int zero)
     if (p == NULL)
         nnc_fail(NNC_ENOMEM, "out of memory allocating %zu bytes", bytes);
     return p;
+}
+
+char *nnc_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *copy = nnc_alloc(n, 1, 0);
+    if (copy != NULL)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+void nnc_free_strings(char **strings, int n)
+{
+    if (strings == NULL)
+        return;
+    for (int i = 0; i < n; i++)
+        free(strings[i]);
+    free(strings);
+}
+
+char **nnc_copy_strings(const char *const *strings, int n)
+{
+    char **copy = nnc_alloc((size_t)(n > 0 ? n : 0), sizeof *copy, 1);
+    for (int i = 0; copy != NULL && i < n; i++) {
+        copy[i] = nnc_strdup(strings[i]);
+        if (copy[i] == NULL) {
+            nnc_free_strings(copy, i);
+            copy = NULL;
+        }
+    }
+    return copy;
 }

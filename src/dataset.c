@@ -1,22 +1,139 @@
 /*
  * dataset.c - instances and targets held in memory, one row each.
  *
- * The type is opaque so that loaders (CSV, IDX) can later keep more beside the
- * numbers (column names, class labels, a compact pixel form) without changing
- * the code that trains on it.
+ * Inputs are floats, or bytes for images (Fashion-MNIST as floats would take
+ * four times the memory); nnc_dataset_gather turns any rows into the float
+ * batch a network eats. Classification sets also keep each row's class index
+ * and the class names, so predictions can come back as labels.
  */
 #include "internal.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct nnc_dataset {
-    int rows;
-    int n_inputs;
-    int n_targets;
-    float *x;   /* rows x n_inputs */
-    float *y;   /* rows x n_targets */
-};
+/* Bounds that keep every size product of a data set well inside size_t. */
+#define MAX_COLUMNS (1 << 24)
+#define MAX_CLASSES 65536
+
+int nnc_targets_for_classes(int n_classes)
+{
+    return n_classes == 2 ? 1 : n_classes;
+}
+
+static char **numbered_names(const char *prefix, int n)
+{
+    char **names = nnc_alloc((size_t)n, sizeof *names, 1);
+    for (int i = 0; names != NULL && i < n; i++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%s%d", prefix, i);
+        names[i] = nnc_strdup(buf);
+        if (names[i] == NULL) {
+            nnc_free_strings(names, i);
+            names = NULL;
+        }
+    }
+    return names;
+}
+
+nnc_dataset *nnc_dataset_alloc(int rows, int n_inputs, int n_targets, int use_bytes)
+{
+    if (rows < 1 || n_inputs < 1 || n_targets < 1 || n_inputs > MAX_COLUMNS ||
+        n_targets > MAX_COLUMNS) {
+        nnc_fail(NNC_EINVAL, "dataset: rows, inputs and targets must be >= 1, got %d, %d, %d",
+                 rows, n_inputs, n_targets);
+        return NULL;
+    }
+    nnc_dataset *data = nnc_alloc(1, sizeof *data, 1);
+    if (data == NULL)
+        return NULL;
+    data->rows = rows;
+    data->n_inputs = n_inputs;
+    data->n_targets = n_targets;
+    data->task = NNC_TASK_REGRESSION;
+    data->byte_scale = 1.0f / 255.0f;
+    size_t nx, ny;
+    int ok = !nnc_mul_overflows((size_t)rows, (size_t)n_inputs, &nx) &&
+             !nnc_mul_overflows((size_t)rows, (size_t)n_targets, &ny);
+    if (ok && use_bytes)
+        ok = (data->bytes = nnc_alloc(nx, 1, 0)) != NULL;
+    else if (ok)
+        ok = (data->x = nnc_alloc(nx, sizeof(float), 0)) != NULL;
+    ok = ok && (data->y = nnc_alloc(ny, sizeof(float), 1)) != NULL;
+    ok = ok && (data->input_names = numbered_names("x", n_inputs)) != NULL;
+    if (!ok) {
+        nnc_dataset_free(data);
+        return NULL;
+    }
+    return data;
+}
+
+void nnc_dataset_free(nnc_dataset *data)
+{
+    if (data == NULL)
+        return;
+    nnc_free_strings(data->class_labels, data->n_classes);
+    nnc_free_strings(data->input_names, data->n_inputs);
+    free(data->x);
+    free(data->bytes);
+    free(data->y);
+    free(data->classes);
+    free(data);
+}
+
+nnc_status nnc_dataset_set_input_names(nnc_dataset *data, const char *const *names)
+{
+    if (data == NULL || names == NULL)
+        return nnc_fail(NNC_EINVAL, "dataset names: NULL argument");
+    char **copy = nnc_copy_strings(names, data->n_inputs);
+    if (copy == NULL)
+        return NNC_ENOMEM;
+    nnc_free_strings(data->input_names, data->n_inputs);
+    data->input_names = copy;
+    return NNC_OK;
+}
+
+nnc_status nnc_dataset_set_classes(nnc_dataset *data, const int *classes, int n_classes,
+                                   const char *const *labels)
+{
+    if (data == NULL || classes == NULL)
+        return nnc_fail(NNC_EINVAL, "dataset classes: NULL argument");
+    if (n_classes < 2 || n_classes > MAX_CLASSES)
+        return nnc_fail(NNC_EINVAL, "dataset: a classification needs 2 to %d classes, got %d",
+                        MAX_CLASSES, n_classes);
+    if (data->n_targets != nnc_targets_for_classes(n_classes))
+        return nnc_fail(NNC_EINVAL, "dataset: %d classes need %d target columns, not %d",
+                        n_classes, nnc_targets_for_classes(n_classes), data->n_targets);
+    for (int i = 0; i < data->rows; i++)
+        if (classes[i] < 0 || classes[i] >= n_classes)
+            return nnc_fail(NNC_EINVAL, "dataset: row %d has class %d, outside 0..%d", i,
+                            classes[i], n_classes - 1);
+    int *copy = nnc_alloc((size_t)data->rows, sizeof *copy, 0);
+    char **names = labels ? nnc_copy_strings(labels, n_classes)
+                          : numbered_names("", n_classes);
+    if (copy == NULL || names == NULL) {
+        free(copy);
+        nnc_free_strings(names, n_classes);
+        return NNC_ENOMEM;
+    }
+    memcpy(copy, classes, (size_t)data->rows * sizeof *copy);
+    free(data->classes);
+    nnc_free_strings(data->class_labels, data->n_classes);
+    data->classes = copy;
+    data->class_labels = names;
+    data->n_classes = n_classes;
+    data->task = NNC_TASK_CLASSIFICATION;
+    size_t t = (size_t)data->n_targets;
+    memset(data->y, 0, (size_t)data->rows * t * sizeof *data->y);
+    for (int i = 0; i < data->rows; i++) {
+        if (t == 1)
+            data->y[i] = (float)classes[i];
+        else
+            data->y[(size_t)i * t + (size_t)classes[i]] = 1.0f;
+    }
+    return NNC_OK;
+}
 
 nnc_dataset *nnc_dataset_from_arrays(const float *x, const float *y, int rows,
                                      int n_inputs, int n_targets)
@@ -25,53 +142,206 @@ nnc_dataset *nnc_dataset_from_arrays(const float *x, const float *y, int rows,
         nnc_fail(NNC_EINVAL, "dataset: NULL array");
         return NULL;
     }
-    if (rows < 1 || n_inputs < 1 || n_targets < 1) {
-        nnc_fail(NNC_EINVAL, "dataset: rows, inputs and targets must be >= 1, got %d, %d, %d",
-                 rows, n_inputs, n_targets);
-        return NULL;
-    }
-    nnc_dataset *data = nnc_alloc(1, sizeof *data, 1);
+    nnc_dataset *data = nnc_dataset_alloc(rows, n_inputs, n_targets, 0);
     if (data == NULL)
         return NULL;
-    size_t nx, ny;
-    if (nnc_mul_overflows((size_t)rows, (size_t)n_inputs, &nx) ||
-        nnc_mul_overflows((size_t)rows, (size_t)n_targets, &ny) ||
-        (data->x = nnc_alloc(nx, sizeof(float), 0)) == NULL ||
-        (data->y = nnc_alloc(ny, sizeof(float), 0)) == NULL) {
-        nnc_dataset_free(data);
-        return NULL;
-    }
-    memcpy(data->x, x, nx * sizeof(float));
-    memcpy(data->y, y, ny * sizeof(float));
-    data->rows = rows;
-    data->n_inputs = n_inputs;
-    data->n_targets = n_targets;
+    memcpy(data->x, x, (size_t)rows * (size_t)n_inputs * sizeof(float));
+    memcpy(data->y, y, (size_t)rows * (size_t)n_targets * sizeof(float));
     return data;
 }
 
-void nnc_dataset_free(nnc_dataset *data)
+nnc_dataset *nnc_dataset_from_classes(const float *x, const int *classes, int rows,
+                                      int n_inputs, int n_classes,
+                                      const char *const *labels)
 {
+    if (x == NULL || classes == NULL) {
+        nnc_fail(NNC_EINVAL, "dataset: NULL array");
+        return NULL;
+    }
+    if (n_classes < 2) {
+        nnc_fail(NNC_EINVAL, "dataset: a classification needs at least 2 classes, got %d",
+                 n_classes);
+        return NULL;
+    }
+    nnc_dataset *data =
+        nnc_dataset_alloc(rows, n_inputs, nnc_targets_for_classes(n_classes), 0);
     if (data == NULL)
-        return;
-    free(data->x);
-    free(data->y);
-    free(data);
+        return NULL;
+    memcpy(data->x, x, (size_t)rows * (size_t)n_inputs * sizeof(float));
+    if (nnc_dataset_set_classes(data, classes, n_classes, labels) != NNC_OK) {
+        nnc_dataset_free(data);
+        return NULL;
+    }
+    return data;
 }
 
 int nnc_dataset_rows(const nnc_dataset *data) { return data ? data->rows : 0; }
 int nnc_dataset_inputs(const nnc_dataset *data) { return data ? data->n_inputs : 0; }
 int nnc_dataset_targets(const nnc_dataset *data) { return data ? data->n_targets : 0; }
+nnc_task nnc_dataset_task(const nnc_dataset *data) { return data ? data->task : NNC_TASK_AUTO; }
+int nnc_dataset_classes(const nnc_dataset *data) { return data ? data->n_classes : 0; }
 
-const float *nnc_dataset_x(const nnc_dataset *data, int i)
+const char *nnc_dataset_class_label(const nnc_dataset *data, int k)
 {
-    if (data == NULL || i < 0 || i >= data->rows)
+    if (data == NULL || k < 0 || k >= data->n_classes)
         return NULL;
-    return data->x + (size_t)i * (size_t)data->n_inputs;
+    return data->class_labels[k];
 }
 
-const float *nnc_dataset_y(const nnc_dataset *data, int i)
+const char *nnc_dataset_input_name(const nnc_dataset *data, int j)
 {
-    if (data == NULL || i < 0 || i >= data->rows)
+    if (data == NULL || j < 0 || j >= data->n_inputs)
         return NULL;
-    return data->y + (size_t)i * (size_t)data->n_targets;
+    return data->input_names[j];
+}
+
+int nnc_dataset_class_of(const nnc_dataset *data, int i)
+{
+    if (data == NULL || data->classes == NULL || i < 0 || i >= data->rows)
+        return -1;
+    return data->classes[i];
+}
+
+nnc_status nnc_dataset_gather(const nnc_dataset *data, const size_t *index, int n,
+                              float *x, float *y)
+{
+    if (data == NULL || index == NULL)
+        return nnc_fail(NNC_EINVAL, "gather: NULL argument");
+    size_t in = (size_t)data->n_inputs, out = (size_t)data->n_targets;
+    for (int i = 0; i < n; i++) {
+        size_t r = index[i];
+        if (r >= (size_t)data->rows)
+            return nnc_fail(NNC_EINVAL, "gather: row %zu of %d", r, data->rows);
+        if (x != NULL && data->bytes != NULL) {
+            const unsigned char *src = data->bytes + r * in;
+            float *dst = x + (size_t)i * in;
+            for (size_t j = 0; j < in; j++)
+                dst[j] = src[j] * data->byte_scale;
+        } else if (x != NULL) {
+            memcpy(x + (size_t)i * in, data->x + r * in, in * sizeof *x);
+        }
+        if (y != NULL)
+            memcpy(y + (size_t)i * out, data->y + r * out, out * sizeof *y);
+    }
+    return NNC_OK;
+}
+
+nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, int n)
+{
+    if (data == NULL || index == NULL) {
+        nnc_fail(NNC_EINVAL, "subset: NULL argument");
+        return NULL;
+    }
+    nnc_dataset *sub = nnc_dataset_alloc(n, data->n_inputs, data->n_targets, data->bytes != NULL);
+    if (sub == NULL)
+        return NULL;
+    sub->byte_scale = data->byte_scale;
+    size_t in = (size_t)data->n_inputs, out = (size_t)data->n_targets;
+    nnc_status st = nnc_dataset_set_input_names(sub, (const char *const *)data->input_names);
+    for (int i = 0; st == NNC_OK && i < n; i++) {
+        size_t r = index[i];
+        if (r >= (size_t)data->rows) {
+            st = nnc_fail(NNC_EINVAL, "subset: row %zu of %d", r, data->rows);
+            break;
+        }
+        if (data->bytes)
+            memcpy(sub->bytes + (size_t)i * in, data->bytes + r * in, in);
+        else
+            memcpy(sub->x + (size_t)i * in, data->x + r * in, in * sizeof(float));
+        memcpy(sub->y + (size_t)i * out, data->y + r * out, out * sizeof(float));
+    }
+    if (st == NNC_OK && data->task == NNC_TASK_CLASSIFICATION) {
+        int *classes = nnc_alloc((size_t)n, sizeof *classes, 0);
+        if (classes == NULL)
+            st = NNC_ENOMEM;
+        for (int i = 0; st == NNC_OK && i < n; i++)
+            classes[i] = data->classes[index[i]];
+        if (st == NNC_OK)
+            st = nnc_dataset_set_classes(sub, classes, data->n_classes,
+                                         (const char *const *)data->class_labels);
+        free(classes);
+    }
+    if (st != NNC_OK) {
+        nnc_dataset_free(sub);
+        return NULL;
+    }
+    return sub;
+}
+
+/* Moves the rows of each class together (keeping their shuffled order) and
+ * deals every class's share of the part out first, so both sides keep the
+ * class proportions. For regression the shuffled order is used as it is. */
+static int stratify(const nnc_dataset *data, size_t *order, size_t n_part)
+{
+    size_t rows = (size_t)data->rows, k = (size_t)data->n_classes;
+    size_t *sorted = nnc_alloc(rows, sizeof *sorted, 0);
+    size_t *count = nnc_alloc(k, sizeof *count, 1);
+    if (sorted == NULL || count == NULL) {
+        free(sorted);
+        free(count);
+        return -1;
+    }
+    for (size_t i = 0; i < rows; i++)
+        count[data->classes[order[i]]]++;
+    /* Part first: for each class, its rounded share of n_part, then the rest. */
+    size_t taken = 0, out = 0;
+    for (size_t c = 0; c < k; c++) {
+        size_t share = (size_t)((double)count[c] * n_part / rows + 0.5);
+        if (taken + share > n_part)
+            share = n_part - taken;
+        for (size_t i = 0, got = 0; i < rows && got < share; i++)
+            if (order[i] != SIZE_MAX && (size_t)data->classes[order[i]] == c) {
+                sorted[out++] = order[i];
+                order[i] = SIZE_MAX;
+                got++;
+            }
+        taken += share;
+    }
+    /* Rounding may leave the part short: top it up from whatever is left. */
+    for (size_t i = 0; i < rows && out < n_part; i++)
+        if (order[i] != SIZE_MAX) {
+            sorted[out++] = order[i];
+            order[i] = SIZE_MAX;
+        }
+    for (size_t i = 0; i < rows; i++)
+        if (order[i] != SIZE_MAX)
+            sorted[out++] = order[i];
+    memcpy(order, sorted, rows * sizeof *order);
+    free(sorted);
+    free(count);
+    return 0;
+}
+
+nnc_status nnc_dataset_split(const nnc_dataset *data, double fraction, nnc_rng *rng,
+                             nnc_dataset **rest, nnc_dataset **part)
+{
+    if (data == NULL || rng == NULL || rest == NULL || part == NULL)
+        return nnc_fail(NNC_EINVAL, "split: NULL argument");
+    *rest = *part = NULL;
+    if (!(fraction > 0.0 && fraction < 1.0))
+        return nnc_fail(NNC_EINVAL, "split: the fraction must be between 0 and 1, got %g",
+                        fraction);
+    size_t rows = (size_t)data->rows;
+    size_t n_part = (size_t)(fraction * (double)rows + 0.5);
+    if (n_part < 1 || n_part >= rows)
+        return nnc_fail(NNC_EINVAL,
+                        "split: %g of %zu rows leaves one side empty; more data is needed",
+                        fraction, rows);
+    size_t *order = nnc_alloc(rows, sizeof *order, 0);
+    if (order == NULL)
+        return NNC_ENOMEM;
+    nnc_rng_permutation(rng, order, rows);
+    if (data->task == NNC_TASK_CLASSIFICATION && stratify(data, order, n_part) != 0) {
+        free(order);
+        return NNC_ENOMEM;
+    }
+    *part = nnc_dataset_subset(data, order, (int)n_part);
+    *rest = *part ? nnc_dataset_subset(data, order + n_part, (int)(rows - n_part)) : NULL;
+    free(order);
+    if (*rest == NULL) {
+        nnc_dataset_free(*part);
+        *part = NULL;
+        return NNC_ENOMEM;
+    }
+    return NNC_OK;
 }

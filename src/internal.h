@@ -56,6 +56,89 @@ void nnc_loss_fused_backward(nnc_loss loss, const float *pred, const float *targ
  * so a later rename over path is atomic). The caller frees *tmp and closes *fd. */
 nnc_status nnc_temp_beside(const char *path, char **tmp, int *fd);
 
+/* ------------------------------------------------------------- datasets */
+
+/* Inputs are stored either as floats or, for images, as bytes that become
+ * floats (byte * byte_scale) only when a batch is gathered. */
+struct nnc_dataset {
+    int rows;
+    int n_inputs;
+    int n_targets;
+    nnc_task task;
+    int n_classes;          /* classification only */
+    char **class_labels;    /* n_classes strings */
+    char **input_names;     /* n_inputs strings */
+    float *x;               /* rows x n_inputs, or NULL when bytes is used */
+    unsigned char *bytes;   /* rows x n_inputs, or NULL */
+    float byte_scale;
+    float *y;               /* rows x n_targets */
+    int *classes;           /* rows class indices (classification only) */
+};
+
+/* An empty data set with room for rows x n_inputs inputs (as bytes when
+ * use_bytes) and rows x n_targets targets, inputs named "x0", "x1", ...
+ * Sizes are checked for overflow. NULL (with a message) on failure. */
+nnc_dataset *nnc_dataset_alloc(int rows, int n_inputs, int n_targets, int use_bytes);
+
+/* Replaces the input names with copies of names[0..n_inputs). */
+nnc_status nnc_dataset_set_input_names(nnc_dataset *data, const char *const *names);
+
+/* Makes data a classification set: keeps copies of classes[0..rows) and of
+ * the labels (NULL: "0", "1", ...), and encodes y (one 0/1 column for two
+ * classes, one-hot otherwise). data must have been allocated with the matching
+ * n_targets (1 for two classes, n_classes otherwise). */
+nnc_status nnc_dataset_set_classes(nnc_dataset *data, const int *classes, int n_classes,
+                                   const char *const *labels);
+
+/* The number of target columns that encodes n_classes classes. */
+int nnc_targets_for_classes(int n_classes);
+
+/* A copy of a string (NULL with NNC_ENOMEM on failure). */
+char *nnc_strdup(const char *s);
+
+/* Frees n strings and the array holding them. */
+void nnc_free_strings(char **strings, int n);
+
+/* Copies n strings into a new array (NULL on failure). */
+char **nnc_copy_strings(const char *const *strings, int n);
+
+/* ---------------------------------------------------------- normalisation */
+
+struct nnc_normalizer {
+    nnc_scaling kind;
+    int n_inputs;
+    float *offset;          /* x' = (x - offset) * scale, per input column */
+    float *scale;
+    int n_targets;          /* 0 unless regression targets are standardised */
+    float *target_offset;
+    float *target_scale;
+};
+
+/* An identity normaliser shell with arrays for n_inputs and n_targets
+ * columns (offsets 0, scales 1); used by the fit and by the model loader. */
+nnc_normalizer *nnc_normalizer_alloc(nnc_scaling kind, int n_inputs, int n_targets);
+
+/* ----------------------------------------------------------------- models */
+
+struct nnc_model {
+    nnc_net *net;
+    nnc_normalizer *norm;   /* may be NULL */
+    nnc_task task;
+    int n_inputs;
+    char **input_names;
+    int n_classes;
+    char **class_labels;
+    int n_meta;
+    char **meta_keys;
+    char **meta_values;
+};
+
+/* A model around net and norm (both taken) with copies of the names and
+ * labels given; the form both nnc_model_new and the model loader need. */
+nnc_model *nnc_model_assemble(nnc_net *net, nnc_normalizer *norm, nnc_task task,
+                              const char *const *input_names, int n_classes,
+                              const char *const *class_labels);
+
 /* Checks that a batch call has sane arguments; records and returns a status. */
 nnc_status nnc_check_rows(const char *what, int rows);
 

@@ -1,18 +1,17 @@
 /*
- * train.c - the training loop: one step, a whole fit, and evaluation.
+ * train.c - the training loop: one step, and a whole fit.
  *
  * A step is the tutorial's iteration: compute the gradients of the loss on a
  * batch, then let the optimizer update the parameters. nnc_fit repeats that
- * over shuffled mini-batches for a number of epochs; everything it needs is
- * allocated before the first epoch.
+ * over shuffled mini-batches for a number of epochs, adjusts the learning
+ * rate on a schedule, watches the validation loss and stops when it no longer
+ * improves ("knowing when to stop training"), going back to the best weights.
  */
 #include "internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Rows per forward pass when evaluating a whole data set. */
-#define EVAL_BATCH 256
 
 nnc_status nnc_train_step(nnc_net *net, nnc_optimizer *opt, const float *x,
                           const float *y, int rows, double *loss)
@@ -25,125 +24,206 @@ nnc_status nnc_train_step(nnc_net *net, nnc_optimizer *opt, const float *x,
     return nnc_optimizer_step(opt, net);
 }
 
-static nnc_status check_fits(const char *what, const nnc_net *net, const nnc_dataset *data)
+nnc_fit_options nnc_fit_defaults(void)
 {
-    if (net == NULL || data == NULL)
-        return nnc_fail(NNC_EINVAL, "%s: NULL argument", what);
+    nnc_fit_options o;
+    memset(&o, 0, sizeof o);
+    o.epochs = 10;
+    o.batch_size = 32;
+    o.shuffle = 1;
+    o.schedule = NNC_SCHEDULE_CONSTANT;
+    o.step_epochs = 10;
+    o.gamma = 0.5;
+    o.target_scale = 1.0;
+    return o;
+}
+
+static nnc_status check_data(const char *what, const nnc_net *net, const nnc_dataset *data)
+{
     if (nnc_dataset_inputs(data) != nnc_net_inputs(net) ||
         nnc_dataset_targets(data) != nnc_net_outputs(net))
         return nnc_fail(NNC_EINVAL,
-                        "%s: the data has %d inputs and %d targets, the network takes %d "
+                        "fit: the %s data has %d inputs and %d targets, the network takes %d "
                         "inputs and gives %d outputs",
                         what, nnc_dataset_inputs(data), nnc_dataset_targets(data),
                         nnc_net_inputs(net), nnc_net_outputs(net));
     return NNC_OK;
 }
 
-/* Folds one batch's loss into a running total so that the result is what
- * the loss would give over all rows at once: a sum for the squared error,
- * a mean (weighted by rows) for the others. */
-static void accumulate(nnc_loss loss, double batch_loss, int rows, double *total)
+static nnc_status check_options(const nnc_fit_options *o)
 {
-    *total += loss == NNC_LOSS_SQUARED_ERROR ? batch_loss : batch_loss * rows;
-}
-
-static double finish(nnc_loss loss, double total, int rows)
-{
-    return loss == NNC_LOSS_SQUARED_ERROR ? total : total / rows;
-}
-
-nnc_status nnc_evaluate(nnc_net *net, const nnc_dataset *data, double *loss)
-{
-    nnc_status st = check_fits("evaluate", net, data);
-    if (st == NNC_OK && loss == NULL)
-        st = nnc_fail(NNC_EINVAL, "evaluate: NULL argument");
-    if (st != NNC_OK)
-        return st;
-    int rows = nnc_dataset_rows(data);
-    double total = 0.0;
-    for (int start = 0; start < rows; start += EVAL_BATCH) {
-        int n = rows - start < EVAL_BATCH ? rows - start : EVAL_BATCH;
-        double batch_loss;
-        st = nnc_net_loss_value(net, nnc_dataset_x(data, start), nnc_dataset_y(data, start),
-                                n, &batch_loss);
-        if (st != NNC_OK)
-            return st;
-        accumulate(nnc_net_loss(net), batch_loss, n, &total);
-    }
-    *loss = finish(nnc_net_loss(net), total, rows);
+    if (o->epochs < 1 || o->batch_size < 1)
+        return nnc_fail(NNC_EINVAL, "fit: epochs and batch size must be >= 1, got %d and %d",
+                        o->epochs, o->batch_size);
+    if (o->schedule == NNC_SCHEDULE_STEP && (o->step_epochs < 1 || !(o->gamma > 0) ||
+                                             o->gamma > 1))
+        return nnc_fail(NNC_EINVAL, "fit: a step schedule needs step_epochs >= 1 and gamma "
+                                    "in (0, 1]");
+    if (o->schedule == NNC_SCHEDULE_COSINE && !(o->min_learning_rate >= 0))
+        return nnc_fail(NNC_EINVAL, "fit: min_learning_rate must be >= 0");
+    if (o->schedule != NNC_SCHEDULE_CONSTANT && o->schedule != NNC_SCHEDULE_STEP &&
+        o->schedule != NNC_SCHEDULE_COSINE)
+        return nnc_fail(NNC_EINVAL, "fit: unknown schedule %d", (int)o->schedule);
+    if (o->patience < 0)
+        return nnc_fail(NNC_EINVAL, "fit: patience must be >= 0, got %d", o->patience);
     return NNC_OK;
 }
 
-nnc_fit_options nnc_fit_defaults(void)
+/* The learning rate for a 1-based epoch under the schedule. */
+static double scheduled_rate(const nnc_fit_options *o, double base, int epoch)
 {
-    nnc_fit_options o = { 10, 32, 1, NULL, NULL };
-    return o;
+    switch (o->schedule) {
+    case NNC_SCHEDULE_STEP:
+        return base * pow(o->gamma, (epoch - 1) / o->step_epochs);
+    case NNC_SCHEDULE_COSINE: {
+        const double pi = 3.14159265358979323846;
+        double progress = o->epochs > 1 ? (double)(epoch - 1) / (o->epochs - 1) : 0.0;
+        return o->min_learning_rate +
+               0.5 * (base - o->min_learning_rate) * (1.0 + cos(pi * progress));
+    }
+    case NNC_SCHEDULE_CONSTANT:
+        break;
+    }
+    return base;
 }
 
-/* Copies the rows named by index[0..n) into contiguous batch buffers. */
-static void gather(const nnc_dataset *data, const size_t *index, int n, float *bx,
-                   float *by)
+/* Buffers a fit needs, allocated once before the first epoch. */
+typedef struct workspace {
+    size_t *order;
+    float *bx, *by;
+    float *best;      /* the parameters of the best epoch so far */
+} workspace;
+
+static void release(workspace *w)
 {
-    size_t in = (size_t)nnc_dataset_inputs(data), out = (size_t)nnc_dataset_targets(data);
-    for (int i = 0; i < n; i++) {
-        memcpy(bx + (size_t)i * in, nnc_dataset_x(data, (int)index[i]), in * sizeof *bx);
-        memcpy(by + (size_t)i * out, nnc_dataset_y(data, (int)index[i]), out * sizeof *by);
+    free(w->order);
+    free(w->bx);
+    free(w->by);
+    free(w->best);
+}
+
+static nnc_status prepare(workspace *w, nnc_net *net, int rows, int batch)
+{
+    memset(w, 0, sizeof *w);
+    w->order = nnc_alloc((size_t)rows, sizeof *w->order, 0);
+    w->bx = nnc_alloc((size_t)batch, (size_t)nnc_net_inputs(net) * sizeof(float), 0);
+    w->by = nnc_alloc((size_t)batch, (size_t)nnc_net_outputs(net) * sizeof(float), 0);
+    w->best = nnc_alloc(nnc_net_param_count(net), sizeof(float), 0);
+    if (!w->order || !w->bx || !w->by || !w->best) {
+        release(w);
+        return NNC_ENOMEM;
     }
+    for (size_t i = 0; i < (size_t)rows; i++)
+        w->order[i] = i;
+    return NNC_OK;
 }
 
 static nnc_status run_epoch(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
-                            const size_t *order, int batch, float *bx, float *by,
-                            double *epoch_loss)
+                            const nnc_fit_options *o, int epoch, int batch, workspace *w)
 {
     int rows = nnc_dataset_rows(data);
-    double total = 0.0;
-    for (int start = 0; start < rows; start += batch) {
+    int batches = (rows + batch - 1) / batch;
+    for (int b = 0; b < batches; b++) {
+        int start = b * batch;
         int n = rows - start < batch ? rows - start : batch;
-        double batch_loss;
-        gather(data, order + start, n, bx, by);
-        nnc_status st = nnc_train_step(net, opt, bx, by, n, &batch_loss);
+        double loss;
+        nnc_status st = nnc_dataset_gather(data, w->order + start, n, w->bx, w->by);
+        if (st == NNC_OK)
+            st = nnc_train_step(net, opt, w->bx, w->by, n, &loss);
+        if (st == NNC_ENUMERIC)
+            return nnc_fail(NNC_ENUMERIC,
+                            "training diverged in epoch %d, batch %d: the loss is not finite; "
+                            "try a smaller learning rate",
+                            epoch, b + 1);
         if (st != NNC_OK)
             return st;
-        accumulate(nnc_net_loss(net), batch_loss, n, &total);
+        if (o->on_batch)
+            o->on_batch(epoch, b + 1, batches, loss, o->user);
     }
-    *epoch_loss = finish(nnc_net_loss(net), total, rows);
     return NNC_OK;
 }
 
-nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
-                   const nnc_fit_options *options, nnc_rng *rng, double *final_loss)
+static nnc_status measure(nnc_net *net, const nnc_dataset *train, const nnc_fit_options *o,
+                          nnc_epoch_report *r)
 {
-    nnc_status st = check_fits("fit", net, data);
+    double scale = o->target_scale > 0 ? o->target_scale : 1.0;
+    nnc_status st = nnc_evaluate_metrics(net, train, scale, &r->train, NULL);
+    r->has_val = o->validation != NULL;
+    if (st == NNC_OK && r->has_val)
+        st = nnc_evaluate_metrics(net, o->validation, scale, &r->val, NULL);
+    return st;
+}
+
+nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
+                   const nnc_fit_options *options, nnc_rng *rng, nnc_fit_result *result)
+{
+    if (net == NULL || opt == NULL || data == NULL || options == NULL ||
+        (options->shuffle && rng == NULL))
+        return nnc_fail(NNC_EINVAL, "fit: NULL argument");
+    const nnc_fit_options *o = options;
+    nnc_status st = check_options(o);
+    if (st == NNC_OK)
+        st = check_data("training", net, data);
+    if (st == NNC_OK && o->validation)
+        st = check_data("validation", net, o->validation);
+    int rows = nnc_dataset_rows(data);
+    int batch = o->batch_size < rows ? o->batch_size : rows;
+    workspace w;
+    if (st == NNC_OK)
+        st = prepare(&w, net, rows, batch);
     if (st != NNC_OK)
         return st;
-    if (opt == NULL || options == NULL || (options->shuffle && rng == NULL))
-        return nnc_fail(NNC_EINVAL, "fit: NULL argument");
-    if (options->epochs < 1 || options->batch_size < 1)
-        return nnc_fail(NNC_EINVAL, "fit: epochs and batch size must be >= 1, got %d and %d",
-                        options->epochs, options->batch_size);
 
-    int rows = nnc_dataset_rows(data);
-    int batch = options->batch_size < rows ? options->batch_size : rows;
-    size_t *order = nnc_alloc((size_t)rows, sizeof *order, 0);
-    float *bx = nnc_alloc((size_t)batch, (size_t)nnc_net_inputs(net) * sizeof(float), 0);
-    float *by = nnc_alloc((size_t)batch, (size_t)nnc_net_outputs(net) * sizeof(float), 0);
-    st = order && bx && by ? NNC_OK : NNC_ENOMEM;
-    for (size_t i = 0; st == NNC_OK && i < (size_t)rows; i++)
-        order[i] = i;
-
-    for (int epoch = 1; st == NNC_OK && epoch <= options->epochs; epoch++) {
-        double epoch_loss;
-        if (options->shuffle)
-            nnc_rng_permutation(rng, order, (size_t)rows);
-        st = run_epoch(net, opt, data, order, batch, bx, by, &epoch_loss);
-        if (st == NNC_OK && options->on_epoch &&
-            options->on_epoch(epoch, epoch_loss, options->user) != 0)
+    size_t n_params = nnc_net_param_count(net);
+    double base_rate = nnc_optimizer_learning_rate(opt), best_loss = INFINITY;
+    nnc_epoch_report r;
+    memset(&r, 0, sizeof r);
+    int epoch = 0, since_best = 0, stopped_early = 0;
+    while (st == NNC_OK && epoch < o->epochs) {
+        epoch++;
+        r.epoch = epoch;
+        r.epochs = o->epochs;
+        r.learning_rate = scheduled_rate(o, base_rate, epoch);
+        st = nnc_optimizer_set_learning_rate(opt, (float)r.learning_rate);
+        if (st == NNC_OK && o->shuffle)
+            nnc_rng_permutation(rng, w.order, (size_t)rows);
+        if (st == NNC_OK)
+            st = run_epoch(net, opt, data, o, epoch, batch, &w);
+        if (st == NNC_OK)
+            st = measure(net, data, o, &r);
+        if (st != NNC_OK)
             break;
+        /* Without validation data the best epoch is simply the latest. */
+        double watched = r.has_val ? r.val.loss : -epoch;
+        if (watched < best_loss) {
+            best_loss = watched;
+            r.best_epoch = epoch;
+            since_best = 0;
+            memcpy(w.best, nnc_net_params(net), n_params * sizeof(float));
+        } else {
+            since_best++;
+        }
+        if (o->on_epoch && o->on_epoch(&r, o->user) != 0)
+            break;
+        if (r.has_val && o->patience > 0 && since_best >= o->patience) {
+            stopped_early = 1;
+            break;
+        }
     }
-    if (st == NNC_OK && final_loss != NULL)
-        st = nnc_evaluate(net, data, final_loss);
-    free(order);
-    free(bx);
-    free(by);
+    nnc_status rate_st = nnc_optimizer_set_learning_rate(opt, (float)base_rate);
+    if (st == NNC_OK && r.best_epoch > 0 && r.best_epoch != epoch) {
+        memcpy(nnc_net_params(net), w.best, n_params * sizeof(float));
+        st = measure(net, data, o, &r);   /* report the restored weights */
+    }
+    if (st == NNC_OK)
+        st = rate_st;
+    if (st == NNC_OK && result != NULL) {
+        result->epochs_run = epoch;
+        result->best_epoch = r.best_epoch;
+        result->stopped_early = stopped_early;
+        result->train = r.train;
+        result->val = r.val;
+    }
+    release(&w);
     return st;
 }

@@ -44,7 +44,11 @@ static nnc_net *train_xor(uint64_t seed, int epochs, double *loss)
     nnc_fit_options options = nnc_fit_defaults();
     options.epochs = epochs;
     options.batch_size = 4;
-    assert_int_equal(nnc_fit(net, sgd, data, &options, &rng, loss), NNC_OK);
+    nnc_fit_result result;
+    assert_int_equal(nnc_fit(net, sgd, data, &options, &rng, &result), NNC_OK);
+    assert_int_equal(result.epochs_run, epochs);
+    if (loss != NULL)
+        *loss = result.train.loss;
     nnc_dataset_free(data);
     nnc_optimizer_free(sgd);
     return net;
@@ -136,9 +140,10 @@ static void test_minibatch_regression(void **state)
     nnc_fit_options options = nnc_fit_defaults();
     options.epochs = 100;
     options.batch_size = 16;   /* 200 rows: 12 full batches and one of 8 */
-    double loss;
-    assert_int_equal(nnc_fit(net, sgd, data, &options, &rng, &loss), NNC_OK);
-    assert_true(loss < 1e-6);
+    nnc_fit_result result;
+    assert_int_equal(nnc_fit(net, sgd, data, &options, &rng, &result), NNC_OK);
+    assert_true(result.train.loss < 1e-6);
+    assert_true(result.train.r2 > 0.999999);
     assert_float_equal(nnc_net_weights(net, 0)[0], 3.0f, 1e-3);
     assert_float_equal(nnc_net_weights(net, 0)[1], -2.0f, 1e-3);
     assert_float_equal(nnc_net_bias(net, 0)[0], 0.5f, 1e-3);
@@ -147,13 +152,13 @@ static void test_minibatch_regression(void **state)
     nnc_net_free(net);
 }
 
-static int count_epochs(int epoch, double loss, void *user)
+static int count_epochs(const nnc_epoch_report *report, void *user)
 {
     int *seen = user;
-    assert_int_equal(epoch, *seen + 1);
-    assert_true(isfinite(loss));
-    *seen = epoch;
-    return epoch == 3;   /* asks nnc_fit to stop after the third epoch */
+    assert_int_equal(report->epoch, *seen + 1);
+    assert_true(isfinite(report->train.loss));
+    *seen = report->epoch;
+    return report->epoch == 3;   /* asks nnc_fit to stop after the third epoch */
 }
 
 static void test_fit_callback_can_stop(void **state)

@@ -1,0 +1,156 @@
+/*
+ * metrics.c - how good a network is on a data set.
+ *
+ * The loss is what training minimises; people judge a model by other numbers:
+ * accuracy (and where the mistakes go: the confusion matrix) for classes,
+ * MSE, MAE and R^2 in the target's own units for values. All are computed in
+ * one pass, batch by batch, so a large data set needs no large buffer.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EVAL_BATCH 256
+
+void nnc_output_classes(const float *out, int rows, int outputs, int *classes)
+{
+    for (int i = 0; i < rows; i++) {
+        const float *row = out + (size_t)i * outputs;
+        if (outputs == 1) {
+            classes[i] = row[0] > 0.5f;
+            continue;
+        }
+        int best = 0;
+        for (int j = 1; j < outputs; j++)
+            if (row[j] > row[best])
+                best = j;
+        classes[i] = best;
+    }
+}
+
+/* Running sums over the batches of one evaluation. */
+typedef struct tally {
+    double loss;         /* as nnc_loss_forward reduces it, times rows for means */
+    long correct;
+    double sq_err, abs_err;
+    double y_sum, y_sq_sum;
+} tally;
+
+static void tally_regression(tally *t, const float *out, const float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)out[i] - y[i];
+        t->sq_err += d * d;
+        t->abs_err += fabs(d);
+        t->y_sum += y[i];
+        t->y_sq_sum += (double)y[i] * y[i];
+    }
+}
+
+static void tally_classes(tally *t, const nnc_dataset *data, const float *out,
+                          const size_t *rows, int n, int *predicted, int *confusion)
+{
+    nnc_output_classes(out, n, data->n_targets, predicted);
+    for (int i = 0; i < n; i++) {
+        int truth = data->classes[rows[i]];
+        t->correct += predicted[i] == truth;
+        if (confusion != NULL)
+            confusion[(size_t)truth * data->n_classes + predicted[i]]++;
+    }
+}
+
+static void finish(const tally *t, const nnc_dataset *data, nnc_loss loss, double scale,
+                   nnc_metrics *m)
+{
+    double rows = data->rows, n = rows * data->n_targets;
+    memset(m, 0, sizeof *m);
+    m->rows = data->rows;
+    m->loss = loss == NNC_LOSS_SQUARED_ERROR ? t->loss : t->loss / rows;
+    if (data->task == NNC_TASK_CLASSIFICATION) {
+        m->accuracy = t->correct / rows;
+        return;
+    }
+    /* R^2 = 1 - SS_res / SS_tot is the same in scaled and original units. */
+    double ss_tot = t->y_sq_sum - t->y_sum * t->y_sum / n;
+    m->mse = t->sq_err / n / (scale * scale);
+    m->mae = t->abs_err / n / scale;
+    m->r2 = ss_tot > 0 ? 1.0 - t->sq_err / ss_tot : 0.0;
+}
+
+static nnc_status check(nnc_net *net, const nnc_dataset *data, const void *out)
+{
+    if (net == NULL || data == NULL || out == NULL)
+        return nnc_fail(NNC_EINVAL, "evaluate: NULL argument");
+    if (data->n_inputs != nnc_net_inputs(net) || data->n_targets != nnc_net_outputs(net))
+        return nnc_fail(NNC_EINVAL,
+                        "evaluate: the data has %d inputs and %d targets, the network takes %d "
+                        "inputs and gives %d outputs",
+                        data->n_inputs, data->n_targets, nnc_net_inputs(net),
+                        nnc_net_outputs(net));
+    return NNC_OK;
+}
+
+/* Evaluates batch by batch; metrics and confusion are optional extras. */
+static nnc_status run(nnc_net *net, const nnc_dataset *data, double scale,
+                      nnc_metrics *metrics, int *confusion)
+{
+    int in = data->n_inputs, outs = data->n_targets, batch = EVAL_BATCH;
+    size_t *rows = nnc_alloc((size_t)batch, sizeof *rows, 0);
+    float *x = nnc_alloc((size_t)batch, (size_t)in * sizeof(float), 0);
+    float *y = nnc_alloc((size_t)batch, (size_t)outs * sizeof(float), 0);
+    float *out = nnc_alloc((size_t)batch, (size_t)outs * sizeof(float), 0);
+    int *predicted = nnc_alloc((size_t)batch, sizeof *predicted, 0);
+    nnc_status st = rows && x && y && out && predicted ? NNC_OK : NNC_ENOMEM;
+    tally t = { 0 };
+    if (confusion != NULL && data->task == NNC_TASK_CLASSIFICATION)
+        memset(confusion, 0, (size_t)data->n_classes * data->n_classes * sizeof *confusion);
+    nnc_loss loss = nnc_net_loss(net);
+    for (int start = 0; st == NNC_OK && start < data->rows; start += batch) {
+        int n = data->rows - start < batch ? data->rows - start : batch;
+        double batch_loss = 0.0;
+        for (int i = 0; i < n; i++)
+            rows[i] = (size_t)start + (size_t)i;
+        st = nnc_dataset_gather(data, rows, n, x, y);
+        if (st == NNC_OK)
+            st = nnc_predict(net, x, n, out);
+        if (st == NNC_OK)
+            st = nnc_loss_forward(loss, out, y, n, outs, &batch_loss);
+        if (st != NNC_OK)
+            break;
+        t.loss += loss == NNC_LOSS_SQUARED_ERROR ? batch_loss : batch_loss * n;
+        if (data->task == NNC_TASK_CLASSIFICATION)
+            tally_classes(&t, data, out, rows, n, predicted, confusion);
+        else
+            tally_regression(&t, out, y, (size_t)n * outs);
+    }
+    if (st == NNC_OK)
+        finish(&t, data, loss, scale > 0 ? scale : 1.0, metrics);
+    free(rows);
+    free(x);
+    free(y);
+    free(out);
+    free(predicted);
+    return st;
+}
+
+nnc_status nnc_evaluate_metrics(nnc_net *net, const nnc_dataset *data, double target_scale,
+                                nnc_metrics *metrics, int *confusion)
+{
+    nnc_status st = check(net, data, metrics);
+    if (st != NNC_OK)
+        return st;
+    return run(net, data, target_scale, metrics, confusion);
+}
+
+nnc_status nnc_evaluate(nnc_net *net, const nnc_dataset *data, double *loss)
+{
+    nnc_metrics m;
+    nnc_status st = check(net, data, loss);
+    if (st == NNC_OK)
+        st = run(net, data, 1.0, &m, NULL);
+    if (st == NNC_OK)
+        *loss = m.loss;
+    return st;
+}

@@ -1,0 +1,196 @@
+/*
+ * model.c - a trained network packaged for use on raw data.
+ *
+ * A network alone only understands normalised numbers in its own column
+ * order. The model keeps what turns a user's CSV row into that and back:
+ * the input column names, the normaliser, the class labels; plus free-form
+ * notes on how it was trained. nnc_model_save/load (model_file.c) persist it.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+nnc_model *nnc_model_assemble(nnc_net *net, nnc_normalizer *norm, nnc_task task,
+                              const char *const *input_names, int n_classes,
+                              const char *const *class_labels)
+{
+    nnc_model *model = nnc_alloc(1, sizeof *model, 1);
+    if (model == NULL)
+        return NULL;
+    model->task = task;
+    model->n_inputs = nnc_net_inputs(net);
+    model->input_names = nnc_copy_strings(input_names, model->n_inputs);
+    model->n_classes = n_classes;
+    model->class_labels = nnc_copy_strings(class_labels, n_classes);
+    model->meta_keys = nnc_alloc(0, sizeof(char *), 1);
+    model->meta_values = nnc_alloc(0, sizeof(char *), 1);
+    if (!model->input_names || !model->class_labels || !model->meta_keys ||
+        !model->meta_values) {
+        nnc_model_free(model);   /* net and norm are not its own yet */
+        return NULL;
+    }
+    model->net = net;
+    model->norm = norm;
+    return model;
+}
+
+nnc_model *nnc_model_new(nnc_net *net, nnc_normalizer *norm, const nnc_dataset *trained_on)
+{
+    if (net == NULL || trained_on == NULL) {
+        nnc_fail(NNC_EINVAL, "model: NULL argument");
+        return NULL;
+    }
+    if (nnc_net_inputs(net) != trained_on->n_inputs ||
+        nnc_net_outputs(net) != trained_on->n_targets) {
+        nnc_fail(NNC_EINVAL,
+                 "model: the network takes %d inputs and gives %d outputs, the data has %d "
+                 "inputs and %d targets",
+                 nnc_net_inputs(net), nnc_net_outputs(net), trained_on->n_inputs,
+                 trained_on->n_targets);
+        return NULL;
+    }
+    if (norm != NULL && norm->n_inputs != trained_on->n_inputs) {
+        nnc_fail(NNC_EINVAL, "model: the normaliser has %d inputs, the data %d",
+                 norm->n_inputs, trained_on->n_inputs);
+        return NULL;
+    }
+    return nnc_model_assemble(net, norm, trained_on->task,
+                              (const char *const *)trained_on->input_names,
+                              trained_on->n_classes,
+                              (const char *const *)trained_on->class_labels);
+}
+
+void nnc_model_free(nnc_model *model)
+{
+    if (model == NULL)
+        return;
+    nnc_net_free(model->net);
+    nnc_normalizer_free(model->norm);
+    nnc_free_strings(model->input_names, model->n_inputs);
+    nnc_free_strings(model->class_labels, model->n_classes);
+    nnc_free_strings(model->meta_keys, model->n_meta);
+    nnc_free_strings(model->meta_values, model->n_meta);
+    free(model);
+}
+
+nnc_net *nnc_model_net(nnc_model *model) { return model ? model->net : NULL; }
+const nnc_normalizer *nnc_model_normalizer(const nnc_model *model)
+{
+    return model ? model->norm : NULL;
+}
+nnc_task nnc_model_task(const nnc_model *model) { return model ? model->task : NNC_TASK_AUTO; }
+int nnc_model_inputs(const nnc_model *model) { return model ? model->n_inputs : 0; }
+int nnc_model_classes(const nnc_model *model) { return model ? model->n_classes : 0; }
+int nnc_model_meta_count(const nnc_model *model) { return model ? model->n_meta : 0; }
+
+const char *nnc_model_input_name(const nnc_model *model, int j)
+{
+    return model && j >= 0 && j < model->n_inputs ? model->input_names[j] : NULL;
+}
+
+const char *nnc_model_class_label(const nnc_model *model, int k)
+{
+    return model && k >= 0 && k < model->n_classes ? model->class_labels[k] : NULL;
+}
+
+const char *nnc_model_meta_key(const nnc_model *model, int i)
+{
+    return model && i >= 0 && i < model->n_meta ? model->meta_keys[i] : NULL;
+}
+
+const char *nnc_model_meta_value(const nnc_model *model, int i)
+{
+    return model && i >= 0 && i < model->n_meta ? model->meta_values[i] : NULL;
+}
+
+const char *nnc_model_meta(const nnc_model *model, const char *key)
+{
+    for (int i = 0; model && key && i < model->n_meta; i++)
+        if (strcmp(model->meta_keys[i], key) == 0)
+            return model->meta_values[i];
+    return NULL;
+}
+
+nnc_status nnc_model_set_meta(nnc_model *model, const char *key, const char *value)
+{
+    if (model == NULL || key == NULL || value == NULL || key[0] == '\0')
+        return nnc_fail(NNC_EINVAL, "model metadata: NULL or empty argument");
+    char *v = nnc_strdup(value);
+    if (v == NULL)
+        return NNC_ENOMEM;
+    for (int i = 0; i < model->n_meta; i++)
+        if (strcmp(model->meta_keys[i], key) == 0) {
+            free(model->meta_values[i]);
+            model->meta_values[i] = v;
+            return NNC_OK;
+        }
+    char *k = nnc_strdup(key);
+    size_t n = (size_t)model->n_meta + 1;
+    char **keys = k ? realloc(model->meta_keys, n * sizeof *keys) : NULL;
+    if (keys != NULL)
+        model->meta_keys = keys;
+    char **values = keys ? realloc(model->meta_values, n * sizeof *values) : NULL;
+    if (values == NULL) {
+        free(k);
+        free(v);
+        return nnc_fail(NNC_ENOMEM, "model metadata: out of memory");
+    }
+    model->meta_values = values;
+    model->meta_keys[model->n_meta] = k;
+    model->meta_values[model->n_meta] = v;
+    model->n_meta++;
+    return NNC_OK;
+}
+
+nnc_status nnc_model_predict(nnc_model *model, const float *x, int rows, float *out)
+{
+    if (model == NULL || x == NULL || out == NULL)
+        return nnc_fail(NNC_EINVAL, "model predict: NULL argument");
+    nnc_status st = nnc_check_rows("model predict", rows);
+    if (st != NNC_OK)
+        return st;
+    const float *input = x;
+    float *scaled = NULL;
+    if (model->norm != NULL) {
+        scaled = nnc_alloc((size_t)rows, (size_t)model->n_inputs * sizeof(float), 0);
+        if (scaled == NULL)
+            return NNC_ENOMEM;
+        memcpy(scaled, x, (size_t)rows * (size_t)model->n_inputs * sizeof(float));
+        nnc_normalizer_apply_rows(model->norm, scaled, rows);
+        input = scaled;
+    }
+    st = nnc_predict(model->net, input, rows, out);
+    if (st == NNC_OK && model->norm != NULL && model->norm->n_targets > 0)
+        st = nnc_normalizer_restore_targets(model->norm, out, rows);
+    free(scaled);
+    return st;
+}
+
+nnc_status nnc_model_evaluate(nnc_model *model, const nnc_dataset *data,
+                              nnc_metrics *metrics, int *confusion)
+{
+    if (model == NULL || data == NULL || metrics == NULL)
+        return nnc_fail(NNC_EINVAL, "model evaluate: NULL argument");
+    if (data->n_inputs != model->n_inputs)
+        return nnc_fail(NNC_EINVAL, "model evaluate: the data has %d inputs, the model %d",
+                        data->n_inputs, model->n_inputs);
+    if (model->norm == NULL || data->bytes != NULL)
+        return nnc_evaluate_metrics(model->net, data, 1.0, metrics, confusion);
+    /* Normalise a copy: the caller's data stays in its own units. */
+    size_t *all = nnc_alloc((size_t)data->rows, sizeof *all, 0);
+    if (all == NULL)
+        return NNC_ENOMEM;
+    for (size_t i = 0; i < (size_t)data->rows; i++)
+        all[i] = i;
+    nnc_dataset *copy = nnc_dataset_subset(data, all, data->rows);
+    free(all);
+    if (copy == NULL)
+        return NNC_ENOMEM;
+    nnc_status st = nnc_normalizer_apply(model->norm, copy);
+    if (st == NNC_OK)
+        st = nnc_evaluate_metrics(model->net, copy, nnc_normalizer_target_scale(model->norm),
+                                  metrics, confusion);
+    nnc_dataset_free(copy);
+    return st;
+}

@@ -1,0 +1,2 @@
+/* model_file.c - being written */
+#include "internal.h"
