@@ -307,6 +307,10 @@ const char *nnc_dataset_class_label(const nnc_dataset *data, int k);
 /* The name of input column j (from a CSV header; "x0", "x1", ... otherwise). */
 const char *nnc_dataset_input_name(const nnc_dataset *data, int j);
 
+/* The name of the target column a CSV file's targets came from ("label" for
+ * IDX data, "y" for arrays). */
+const char *nnc_dataset_target_name(const nnc_dataset *data);
+
 /* The class index of row i (-1 for regression or a row out of range). */
 int nnc_dataset_class_of(const nnc_dataset *data, int i);
 
@@ -335,6 +339,8 @@ typedef struct nnc_csv_options {
     nnc_task task;                 /* AUTO: text, or at most 20 distinct whole
                                       numbers, means classification */
     int no_target;                 /* non-zero: no target column (prediction data) */
+    int target_optional;           /* non-zero: if the target column is absent,
+                                      load as with no_target instead of failing */
     /* For data read against a trained model: the input columns it expects, in
      * its order (other columns, except target and dropped ones, are an error),
      * and its class labels, so labels map to the same indices. */

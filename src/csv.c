@@ -1,2 +1,998 @@
-/* csv.c - being written */
+/*
+ * csv.c - data sets from CSV files with a header row.
+ *
+ * The whole file is read into memory (data for this library is small; a cap
+ * makes a wrong path fail fast) and parsed in one pass. Fields are unquoted in
+ * place, so every header name and target cell stays a NUL-terminated string
+ * inside that one buffer until the data set is built. Input cells become
+ * floats as soon as their row is read; the target column is kept as text to
+ * the end, because whether it holds classes or numbers depends on all of it.
+ *
+ * Every way a file can be wrong is NNC_EFORMAT with "path:line:column: ...",
+ * line being the physical line (a quoted field may span several) and column
+ * the field's 1-based number, so an editor can jump to it; problems of a
+ * whole row or of the file leave out what they cannot name. Any byte sequence
+ * gives a data set or such a message: the parser never reads past the buffer
+ * (which ends in a NUL it never treats as data), every size is checked before
+ * it is allocated, and work is linear in the file apart from sorting.
+ *
+ * Without a target (no_target), the data set gets one column of zero targets
+ * and the regression task, so the same type serves prediction data.
+ */
 #include "internal.h"
+
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Files above this size are refused before they are read whole. */
+#define MAX_FILE_BYTES ((size_t)1 << 30)
+/* What a data set accepts (dataset.c); checked here to name the file. */
+#define MAX_COLUMNS (1 << 24)
+#define MAX_CLASSES 65536
+/* AUTO calls a target of whole numbers classes when it has at most this many
+ * distinct values: digits 0-9 are classes, prices in whole dollars are not. */
+#define AUTO_MAX_CLASSES 20
+/* Names and cells quoted in messages are cut after this many bytes. */
+#define SHOW_BYTES 40
+
+nnc_csv_options nnc_csv_defaults(void)
+{
+    nnc_csv_options options = {0};
+    options.task = NNC_TASK_AUTO;
+    return options;
+}
+
+/* ============================================================ messages */
+
+/* A name or cell as it can appear in a message: control bytes written as
+ * \xNN so a message stays one line, and cut (never inside a UTF-8
+ * character) with "..." when long. A struct so that several can be passed to
+ * one nnc_fail call: each lives until the end of that call's expression. */
+typedef struct shown {
+    char s[SHOW_BYTES * 4 + 4];
+} shown;
+
+static shown show(const char *text)
+{
+    shown out;
+    size_t n = 0, i = 0;
+    for (; text[i] != '\0' && i < SHOW_BYTES; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f)
+            n += (size_t)snprintf(out.s + n, sizeof out.s - n, "\\x%02x", c);
+        else
+            out.s[n++] = (char)c;
+    }
+    if (text[i] != '\0') {
+        if (((unsigned char)text[i] & 0xC0) == 0x80) {   /* cut inside a character */
+            while (n > 0 && ((unsigned char)out.s[n - 1] & 0xC0) == 0x80)
+                n--;
+            if (n > 0 && (unsigned char)out.s[n - 1] >= 0xC0)
+                n--;
+        }
+        memcpy(out.s + n, "...", 3);
+        n += 3;
+    }
+    out.s[n] = '\0';
+    return out;
+}
+
+/* names[0..n) as "'a', 'b', 'c'", cut with ", ..." to fit a message. */
+typedef struct name_list {
+    char s[240];
+} name_list;
+
+static name_list list_names(const char *const *names, int n)
+{
+    name_list out = {{0}};
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        shown name = show(names[i]);
+        size_t need = strlen(name.s) + 4;   /* quotes, comma, space */
+        if (len + need + 6 >= sizeof out.s) {
+            memcpy(out.s + len, i > 0 ? ", ..." : "...", i > 0 ? 6 : 4);
+            break;
+        }
+        len += (size_t)snprintf(out.s + len, sizeof out.s - len, "%s'%s'",
+                                i > 0 ? ", " : "", name.s);
+    }
+    return out;
+}
+
+/* ========================================================= reading the file */
+
+/* Reads the file into *text with a NUL after its *size bytes. Read in chunks
+ * rather than sized with fseek, so pipes and /dev/stdin work too. */
+static nnc_status read_file(const char *path, char **text, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return nnc_fail(NNC_EIO, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = (size_t)1 << 16, n = 0;
+    char *buf = nnc_alloc(cap, 1, 0);
+    nnc_status st = buf != NULL ? NNC_OK : NNC_ENOMEM;
+    while (st == NNC_OK) {
+        if (n > MAX_FILE_BYTES) {
+            st = nnc_fail(NNC_EFORMAT, "%s: larger than %zu MiB, too large for a CSV file",
+                          path, MAX_FILE_BYTES >> 20);
+            break;
+        }
+        if (n + 1 == cap) {   /* full: grow, keeping a byte for the final NUL */
+            size_t bigger = cap * 2 < MAX_FILE_BYTES + 2 ? cap * 2 : MAX_FILE_BYTES + 2;
+            char *grown = realloc(buf, bigger);
+            if (grown == NULL) {
+                st = nnc_fail(NNC_ENOMEM, "%s: out of memory reading the file", path);
+                break;
+            }
+            buf = grown;
+            cap = bigger;
+        }
+        size_t want = cap - 1 - n, got = fread(buf + n, 1, want, f);
+        n += got;
+        if (got < want && ferror(f))
+            st = nnc_fail(NNC_EIO, "%s: cannot read: %s", path, strerror(errno));
+        else if (got < want)
+            break;   /* end of file */
+    }
+    fclose(f);
+    if (st != NNC_OK) {
+        free(buf);
+        return st;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *size = n;
+    return NNC_OK;
+}
+
+/* ============================================================== the parser */
+
+/* A cursor over the file's text. text[size] is a NUL that the parser treats
+ * as the end, so looking one byte ahead is always safe. */
+typedef struct reader {
+    const char *path;
+    char *text;
+    size_t size;
+    size_t pos;    /* the next byte to read */
+    long line;     /* the physical line pos is on, 1-based */
+} reader;
+
+/* One field, unquoted, NUL-terminated inside the reader's text. */
+typedef struct field {
+    char *text;
+    long line;     /* where the field starts */
+} field;
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* The reader sits at an empty line: LF or CRLF at once. */
+static int at_empty_line(const reader *r)
+{
+    const char *p = r->text + r->pos;
+    return r->pos < r->size && (p[0] == '\n' || (p[0] == '\r' && p[1] == '\n'));
+}
+
+/* Nothing but line ends from the reader to the end of the file. */
+static int only_line_ends_left(const reader *r)
+{
+    for (size_t i = r->pos; i < r->size; i++)
+        if (r->text[i] != '\n' && r->text[i] != '\r')
+            return 0;
+    return 1;
+}
+
+/* Consumes the delimiter after a field, if one is there: a comma (more
+ * fields follow), LF or CRLF, or the end of the file (the row ends). */
+static int take_delimiter(reader *r, int *row_ends)
+{
+    const char *p = r->text + r->pos;
+    if (r->pos >= r->size) {
+        *row_ends = 1;
+        return 1;
+    }
+    if (p[0] == ',' || p[0] == '\n' || (p[0] == '\r' && p[1] == '\n')) {
+        *row_ends = p[0] != ',';
+        r->pos += p[0] == '\r' ? 2 : 1;
+        r->line += *row_ends;
+        return 1;
+    }
+    return 0;
+}
+
+static nnc_status nul_byte(const reader *r, int column)
+{
+    return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: NUL byte in the file (is it a binary file?)",
+                    r->path, r->line, column);
+}
+
+static nnc_status unquoted_field(reader *r, int column, field *f, int *row_ends)
+{
+    f->text = r->text + r->pos;
+    f->line = r->line;
+    for (;;) {
+        size_t end = r->pos;
+        if (take_delimiter(r, row_ends)) {
+            r->text[end] = '\0';
+            return NNC_OK;
+        }
+        char c = r->text[r->pos];
+        if (c == '"')
+            return nnc_fail(NNC_EFORMAT,
+                            "%s:%ld:%d: quote inside an unquoted field (quote the whole "
+                            "field and double the quotes in it)",
+                            r->path, r->line, column);
+        if (c == '\0')
+            return nul_byte(r, column);
+        r->pos++;
+    }
+}
+
+/* A field in double quotes starting at the quote at index quote (after
+ * optional blanks); "" stands for one quote. The unquoted text is written
+ * over the field's own bytes, which is safe because it is never longer and
+ * the writing never overtakes the reading. */
+static nnc_status quoted_field(reader *r, size_t quote, int column, field *f, int *row_ends)
+{
+    char *out = r->text + r->pos;
+    size_t n = 0;
+    f->text = out;
+    f->line = r->line;
+    for (r->pos = quote + 1;; r->pos++) {
+        if (r->pos >= r->size)
+            return nnc_fail(NNC_EFORMAT,
+                            "%s:%ld:%d: unterminated quote: the quoted field starting "
+                            "here runs to the end of the file",
+                            r->path, f->line, column);
+        char c = r->text[r->pos];
+        if (c == '\0')
+            return nul_byte(r, column);
+        if (c == '"' && r->text[r->pos + 1] != '"')
+            break;
+        r->pos += c == '"';   /* "" is one quote */
+        r->line += c == '\n';
+        out[n++] = c;
+    }
+    r->pos++;   /* the closing quote */
+    while (is_blank(r->text[r->pos]))
+        r->pos++;
+    if (!take_delimiter(r, row_ends)) {
+        char c[2] = {r->text[r->pos], '\0'};
+        return nnc_fail(NNC_EFORMAT,
+                        "%s:%ld:%d: '%s' after the closing quote of a field (a quote "
+                        "inside quotes is written \"\")",
+                        r->path, r->line, column, show(c).s);
+    }
+    out[n] = '\0';
+    return NNC_OK;
+}
+
+/* Reads the next field of the row; *row_ends says whether it was the last. */
+static nnc_status next_field(reader *r, int column, field *f, int *row_ends)
+{
+    size_t q = r->pos;
+    while (is_blank(r->text[q]))
+        q++;
+    if (r->text[q] == '"')   /* q <= size, and text[size] is NUL: never a quote */
+        return quoted_field(r, q, column, f, row_ends);
+    return unquoted_field(r, column, f, row_ends);
+}
+
+/* Reads a whole row: its first cap fields into fields, the number of all of
+ * them into *found (a ragged row is reported by the caller, with both counts). */
+static nnc_status next_row(reader *r, field *fields, int cap, int *found)
+{
+    int n = 0, row_ends = 0;
+    while (!row_ends) {
+        field f;
+        nnc_status st = next_field(r, n + 1, &f, &row_ends);
+        if (st != NNC_OK)
+            return st;
+        if (n < cap)
+            fields[n] = f;
+        n++;   /* at most one field per byte, and files stay below INT_MAX bytes */
+    }
+    *found = n;
+    return NNC_OK;
+}
+
+/* ================================================================ cells */
+
+typedef enum number_kind {
+    NUMBER_OK,
+    NUMBER_EMPTY,
+    NUMBER_TEXT,         /* not a number at all */
+    NUMBER_NOT_FINITE,   /* nan, inf */
+    NUMBER_TOO_LARGE     /* finite, but beyond a float */
+} number_kind;
+
+/* Parses a whole cell as a number; blanks around it are allowed. */
+static number_kind parse_number(const char *s, double *value)
+{
+    while (is_blank(*s))
+        s++;
+    if (*s == '\0')
+        return NUMBER_EMPTY;
+    if (strchr("\n\v\f\r", *s) != NULL)   /* strtod would skip these silently */
+        return NUMBER_TEXT;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s)
+        return NUMBER_TEXT;
+    while (is_blank(*end))
+        end++;
+    if (*end != '\0')
+        return NUMBER_TEXT;
+    *value = v;
+    if (isnan(v) || (isinf(v) && errno != ERANGE))
+        return NUMBER_NOT_FINITE;
+    if (isinf(v) || fabs(v) > FLT_MAX)
+        return NUMBER_TOO_LARGE;
+    return NUMBER_OK;   /* an underflow to 0 or a subnormal is fine */
+}
+
+/* Cuts the blanks off both ends of a cell, in place. */
+static char *trim(char *s)
+{
+    while (is_blank(*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && is_blank(s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* A class label for a number: 15 significant digits, so "3", "3.0" and
+ * " 3 " are all class "3". */
+static void number_label(double v, char label[32])
+{
+    snprintf(label, 32, "%.15g", v == 0 ? 0.0 : v);   /* no "-0" */
+}
+
+/* ============================================================ the loader */
+
+/* What a column of the file becomes; an input column holds its index >= 0. */
+enum {
+    COLUMN_FREE = -1,      /* not assigned yet */
+    COLUMN_TARGET = -2,
+    COLUMN_DROPPED = -3,
+    COLUMN_SKIPPED = -4    /* the target column of data read without targets */
+};
+
+/* The target cell of one row, kept until all rows are in. */
+typedef struct target_cell {
+    const char *text;   /* trimmed, inside the file's text */
+    double value;       /* when kind is NUMBER_OK or NUMBER_TOO_LARGE */
+    number_kind kind;
+    long line;
+} target_cell;
+
+/* A string and where it came from, sorted by name for binary search. */
+typedef struct named {
+    const char *name;
+    int index;
+} named;
+
+typedef struct loader {
+    reader r;
+    const nnc_csv_options *opt;
+    int n_columns;
+    field *header;             /* n_columns names */
+    const char **names;        /* the same names, as a list */
+    named *by_name;            /* the header sorted by name */
+    named *classes_by_name;    /* options->classes sorted, when given */
+    int *role;                 /* per column: input index or a COLUMN_ value */
+    int target;                /* the target's column, -1 when there is none */
+    int n_inputs;
+    const char **input_names;  /* in input order */
+    int rows;
+    size_t rows_cap;
+    float *x;                  /* rows x n_inputs */
+    target_cell *y;            /* rows, when there is a target */
+} loader;
+
+static void loader_free(loader *L)
+{
+    free(L->r.text);
+    free(L->header);
+    free(L->names);
+    free(L->by_name);
+    free(L->classes_by_name);
+    free(L->role);
+    free(L->input_names);
+    free(L->x);
+    free(L->y);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    const named *p = a, *q = b;
+    int c = strcmp(p->name, q->name);
+    return c != 0 ? c : (p->index > q->index) - (p->index < q->index);
+}
+
+/* names[0..n) sorted by name (NULL with NNC_ENOMEM on failure). */
+static named *sort_names(const char *const *names, int n)
+{
+    named *sorted = nnc_alloc((size_t)n, sizeof *sorted, 0);
+    for (int i = 0; sorted != NULL && i < n; i++)
+        sorted[i] = (named){names[i], i};
+    if (sorted != NULL)
+        qsort(sorted, (size_t)n, sizeof *sorted, by_name);
+    return sorted;
+}
+
+/* The index of name in a sorted list of n, or -1. */
+static int find_name(const named *sorted, int n, const char *name)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, c = strcmp(sorted[mid].name, name);
+        if (c == 0)
+            return sorted[mid].index;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+static int find_column(const loader *L, const char *name)
+{
+    return find_name(L->by_name, L->n_columns, name);
+}
+
+/* A list of names in the options must be a list of n strings. */
+static nnc_status check_name_list(const char *what, const char *const *names, int n)
+{
+    if (n < 0 || (n > 0 && names == NULL))
+        return nnc_fail(NNC_EINVAL, "csv options: %d %s names but %s", n, what,
+                        n < 0 ? "a negative count" : "no array");
+    for (int i = 0; i < n; i++)
+        if (names[i] == NULL)
+            return nnc_fail(NNC_EINVAL, "csv options: %s name %d is NULL", what, i);
+    return NNC_OK;
+}
+
+/* Checks the options before the file is read; sorts the class labels. */
+static nnc_status check_options(loader *L)
+{
+    const nnc_csv_options *o = L->opt;
+    if (o->task != NNC_TASK_AUTO && o->task != NNC_TASK_CLASSIFICATION &&
+        o->task != NNC_TASK_REGRESSION)
+        return nnc_fail(NNC_EINVAL, "csv options: unknown task %d", (int)o->task);
+    nnc_status st = check_name_list("drop", o->drop, o->n_drop);
+    if (st == NNC_OK)
+        st = check_name_list("input", o->inputs, o->n_inputs);
+    if (st == NNC_OK)
+        st = check_name_list("class", o->classes, o->n_classes);
+    if (st != NNC_OK || o->n_classes == 0)
+        return st;
+    if (o->n_classes < 2 || o->n_classes > MAX_CLASSES)
+        return nnc_fail(NNC_EINVAL, "csv options: %d class labels; a classification needs 2 to %d",
+                        o->n_classes, MAX_CLASSES);
+    if (o->task == NNC_TASK_REGRESSION)
+        return nnc_fail(NNC_EINVAL, "csv options: class labels given for a regression");
+    L->classes_by_name = sort_names(o->classes, o->n_classes);
+    if (L->classes_by_name == NULL)
+        return NNC_ENOMEM;
+    for (int i = 1; i < o->n_classes; i++)
+        if (strcmp(L->classes_by_name[i - 1].name, L->classes_by_name[i].name) == 0)
+            return nnc_fail(NNC_EINVAL, "csv options: class '%s' is listed twice",
+                            show(L->classes_by_name[i].name).s);
+    return NNC_OK;
+}
+
+/* ============================================================== the header */
+
+static nnc_status grow_header(loader *L, int *cap)
+{
+    if (*cap >= MAX_COLUMNS)
+        return nnc_fail(NNC_EFORMAT, "%s:%ld: more than %d columns", L->r.path, L->r.line,
+                        MAX_COLUMNS);
+    int bigger = *cap == 0 ? 64 : *cap * 2;
+    field *grown = realloc(L->header, (size_t)bigger * sizeof *grown);
+    if (grown == NULL)
+        return nnc_fail(NNC_ENOMEM, "%s: out of memory reading the header", L->r.path);
+    L->header = grown;
+    *cap = bigger;
+    return NNC_OK;
+}
+
+/* Reads the header row (after a UTF-8 byte order mark, which is skipped). */
+static nnc_status read_header(loader *L)
+{
+    reader *r = &L->r;
+    if (r->size >= 3 && memcmp(r->text, "\xEF\xBB\xBF", 3) == 0)
+        r->pos = 3;
+    if (only_line_ends_left(r))
+        return nnc_fail(NNC_EFORMAT, "%s: empty file, expected a header row", r->path);
+    if (at_empty_line(r))
+        return nnc_fail(NNC_EFORMAT, "%s:1:1: empty first line, expected a header row",
+                        r->path);
+    int cap = 0, row_ends = 0;
+    while (!row_ends) {
+        if (L->n_columns == cap) {
+            nnc_status st = grow_header(L, &cap);
+            if (st != NNC_OK)
+                return st;
+        }
+        nnc_status st = next_field(r, L->n_columns + 1, &L->header[L->n_columns], &row_ends);
+        if (st != NNC_OK)
+            return st;
+        L->n_columns++;
+    }
+    return NNC_OK;
+}
+
+/* Lists the header names, sorts them for look-ups and refuses duplicates:
+ * a name must say which column it means. */
+static nnc_status index_columns(loader *L)
+{
+    int n = L->n_columns;
+    L->names = nnc_alloc((size_t)n, sizeof *L->names, 0);
+    L->role = nnc_alloc((size_t)n, sizeof *L->role, 0);
+    if (L->names == NULL || L->role == NULL)
+        return NNC_ENOMEM;
+    for (int c = 0; c < n; c++) {
+        L->names[c] = L->header[c].text;
+        L->role[c] = COLUMN_FREE;
+    }
+    L->by_name = sort_names(L->names, n);
+    if (L->by_name == NULL)
+        return NNC_ENOMEM;
+    for (int i = 1; i < n; i++) {
+        const named *first = &L->by_name[i - 1], *again = &L->by_name[i];
+        if (strcmp(first->name, again->name) == 0)
+            return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: duplicate column name '%s' (also column %d)",
+                            L->r.path, L->header[again->index].line, again->index + 1,
+                            show(again->name).s, first->index + 1);
+    }
+    return NNC_OK;
+}
+
+/* ====================================================== assigning columns */
+
+/* "path:line:column: column 'name'" for a header cell. */
+#define HEADER_AT(L, c) (L)->r.path, (L)->header[c].line, (c) + 1, show((L)->names[c]).s
+
+static nnc_status place_target(loader *L)
+{
+    const nnc_csv_options *o = L->opt;
+    int col = o->target ? find_column(L, o->target) : o->no_target ? -1 : L->n_columns - 1;
+    if (o->target != NULL && col < 0 && !o->no_target) {
+        if (o->n_inputs > 0)
+            return nnc_fail(NNC_EFORMAT,
+                            "%s:1: no target column '%s' (to read inputs only, set no_target)",
+                            L->r.path, show(o->target).s);
+        return nnc_fail(NNC_EFORMAT, "%s:1: unknown target column '%s'; the columns are %s",
+                        L->r.path, show(o->target).s,
+                        list_names(L->names, L->n_columns).s);
+    }
+    if (col >= 0) {
+        L->role[col] = o->no_target ? COLUMN_SKIPPED : COLUMN_TARGET;
+        L->target = o->no_target ? -1 : col;
+    }
+    return NNC_OK;
+}
+
+static nnc_status place_drop(loader *L, const char *name)
+{
+    int col = find_column(L, name);
+    if (col < 0)
+        return nnc_fail(NNC_EFORMAT, "%s:1: unknown column '%s' to drop; the columns are %s",
+                        L->r.path, show(name).s, list_names(L->names, L->n_columns).s);
+    if (L->role[col] == COLUMN_TARGET)
+        return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s' is the target%s and cannot be dropped",
+                        HEADER_AT(L, col), L->opt->target ? "" : " (the last column)");
+    L->role[col] = COLUMN_DROPPED;
+    return NNC_OK;
+}
+
+/* The inputs a model expects, in its order; any other column that is not
+ * the target or dropped is an error, since the model could not use it. */
+static nnc_status place_given_inputs(loader *L)
+{
+    const nnc_csv_options *o = L->opt;
+    for (int j = 0; j < o->n_inputs; j++) {
+        int col = find_column(L, o->inputs[j]);
+        if (col < 0)
+            return nnc_fail(NNC_EFORMAT, "%s:1: missing input column '%s'", L->r.path,
+                            show(o->inputs[j]).s);
+        if (L->role[col] == COLUMN_TARGET || L->role[col] == COLUMN_SKIPPED)
+            return nnc_fail(NNC_EFORMAT,
+                            "%s:%ld:%d: column '%s' is both the target%s and an input",
+                            HEADER_AT(L, col), o->target ? "" : " (the last column)");
+        if (L->role[col] == COLUMN_DROPPED)
+            return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: input column '%s' is dropped",
+                            HEADER_AT(L, col));
+        if (L->role[col] >= 0)
+            return nnc_fail(NNC_EINVAL, "csv options: input '%s' is listed twice",
+                            show(o->inputs[j]).s);
+        L->role[col] = L->n_inputs;
+        L->input_names[L->n_inputs++] = L->names[col];
+    }
+    for (int c = 0; c < L->n_columns; c++)
+        if (L->role[c] == COLUMN_FREE)
+            return nnc_fail(NNC_EFORMAT,
+                            "%s:%ld:%d: unexpected column '%s': not one of the %d inputs, "
+                            "the target or dropped",
+                            HEADER_AT(L, c), o->n_inputs);
+    return NNC_OK;
+}
+
+/* Decides what every column is: the target, dropped, or an input. */
+static nnc_status assign_columns(loader *L)
+{
+    const nnc_csv_options *o = L->opt;
+    int most = o->n_inputs > L->n_columns ? o->n_inputs : L->n_columns;
+    L->input_names = nnc_alloc((size_t)most, sizeof *L->input_names, 0);
+    if (L->input_names == NULL)
+        return NNC_ENOMEM;
+    nnc_status st = place_target(L);
+    for (int i = 0; st == NNC_OK && i < o->n_drop; i++)
+        st = place_drop(L, o->drop[i]);
+    if (st == NNC_OK && o->n_inputs > 0)
+        st = place_given_inputs(L);
+    for (int c = 0; st == NNC_OK && o->n_inputs == 0 && c < L->n_columns; c++)
+        if (L->role[c] == COLUMN_FREE) {
+            L->role[c] = L->n_inputs;
+            L->input_names[L->n_inputs++] = L->names[c];
+        }
+    if (st == NNC_OK && L->n_inputs == 0)
+        st = nnc_fail(NNC_EFORMAT,
+                      "%s:1: no input columns left: all %d column(s) are dropped or the target",
+                      L->r.path, L->n_columns);
+    return st;
+}
+
+/* ================================================================== rows */
+
+/* "path:line:column: column 'name'" for a cell of column c. */
+#define CELL_AT(L, line, c) (L)->r.path, (line), (c) + 1, show((L)->names[c]).s
+
+static nnc_status bad_number(const loader *L, long line, int c, const char *text,
+                             number_kind kind, const char *why)
+{
+    switch (kind) {
+    case NUMBER_EMPTY:
+        return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s': empty cell, expected a number%s",
+                        CELL_AT(L, line, c), why);
+    case NUMBER_NOT_FINITE:
+        return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s': '%s' is not a finite number%s",
+                        CELL_AT(L, line, c), show(text).s, why);
+    case NUMBER_TOO_LARGE:
+        return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s': '%s' is too large for a float%s",
+                        CELL_AT(L, line, c), show(text).s, why);
+    default:
+        return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s': '%s' is not a number%s",
+                        CELL_AT(L, line, c), show(text).s, why);
+    }
+}
+
+/* Room for one more row, doubling so the copying stays linear. */
+static nnc_status reserve_row(loader *L)
+{
+    if ((size_t)L->rows < L->rows_cap)
+        return NNC_OK;
+    if (L->rows == INT_MAX)
+        return nnc_fail(NNC_EFORMAT, "%s:%ld: more than %d rows", L->r.path, L->r.line, INT_MAX);
+    size_t cap = L->rows_cap == 0 ? 64 : L->rows_cap > INT_MAX / 2 ? INT_MAX : L->rows_cap * 2;
+    size_t cells, xbytes, ybytes;
+    if (nnc_mul_overflows(cap, (size_t)L->n_inputs, &cells) ||
+        nnc_mul_overflows(cells, sizeof *L->x, &xbytes) ||
+        nnc_mul_overflows(cap, sizeof *L->y, &ybytes))
+        return NNC_ENOMEM;
+    float *x = realloc(L->x, xbytes);
+    if (x != NULL)
+        L->x = x;
+    target_cell *y = L->target < 0 ? NULL : realloc(L->y, ybytes);
+    if (y != NULL)
+        L->y = y;
+    if (x == NULL || (L->target >= 0 && y == NULL))
+        return nnc_fail(NNC_ENOMEM, "%s: out of memory at row %d", L->r.path, L->rows);
+    L->rows_cap = cap;
+    return NNC_OK;
+}
+
+/* Stores a row's inputs as floats and its target cell as text. */
+static nnc_status store_row(loader *L, const field *fields)
+{
+    nnc_status st = reserve_row(L);
+    if (st != NNC_OK)
+        return st;
+    float *x = L->x + (size_t)L->rows * (size_t)L->n_inputs;
+    for (int c = 0; c < L->n_columns; c++) {
+        const field *f = &fields[c];
+        double v = 0;
+        if (L->role[c] >= 0) {
+            number_kind kind = parse_number(f->text, &v);
+            if (kind != NUMBER_OK)
+                return bad_number(L, f->line, c, f->text, kind, "");
+            x[L->role[c]] = (float)v;
+        } else if (L->role[c] == COLUMN_TARGET) {
+            target_cell *t = &L->y[L->rows];
+            t->text = trim(f->text);
+            t->line = f->line;
+            t->kind = parse_number(t->text, &v);
+            t->value = v;
+            if (t->kind == NUMBER_EMPTY)
+                return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s': empty target cell",
+                                CELL_AT(L, f->line, c));
+        }
+    }
+    L->rows++;
+    return NNC_OK;
+}
+
+/* Reads every data row. Empty lines may end the file, not interrupt it. */
+static nnc_status read_rows(loader *L)
+{
+    reader *r = &L->r;
+    field *fields = nnc_alloc((size_t)L->n_columns, sizeof *fields, 0);
+    nnc_status st = fields != NULL ? NNC_OK : NNC_ENOMEM;
+    long first_line = r->line;
+    while (st == NNC_OK && r->pos < r->size) {
+        long line = r->line;
+        int found = 0;
+        if (at_empty_line(r)) {
+            if (only_line_ends_left(r))
+                break;
+            st = nnc_fail(NNC_EFORMAT, "%s:%ld:1: empty line, expected %d fields", r->path,
+                          line, L->n_columns);
+            break;
+        }
+        st = next_row(r, fields, L->n_columns, &found);
+        if (st == NNC_OK && found != L->n_columns)
+            st = nnc_fail(NNC_EFORMAT, "%s:%ld:%d: expected %d fields, found %d", r->path,
+                          line, (found < L->n_columns ? found : L->n_columns) + 1,
+                          L->n_columns, found);
+        if (st == NNC_OK)
+            st = store_row(L, fields);
+    }
+    free(fields);
+    if (st == NNC_OK && L->rows == 0)
+        st = nnc_fail(NNC_EFORMAT, "%s:%ld: no data rows after the header", r->path, first_line);
+    return st;
+}
+
+/* =============================================================== targets */
+
+/* Each row's class index and the class labels. */
+typedef struct class_set {
+    int *of_row;
+    char **labels;
+    int n;
+} class_set;
+
+static void class_set_free(class_set *cs)
+{
+    free(cs->of_row);
+    nnc_free_strings(cs->labels, cs->n);
+}
+
+/* Numbers count as numbers for labels only when finite: NaN cannot be sorted. */
+static int is_finite_number(const target_cell *t)
+{
+    return t->kind == NUMBER_OK || t->kind == NUMBER_TOO_LARGE;
+}
+
+typedef struct class_key {
+    double value;
+    const char *text;
+    int row;
+} class_key;
+
+static int by_value(const void *a, const void *b)
+{
+    const class_key *p = a, *q = b;
+    if (p->value != q->value)
+        return p->value < q->value ? -1 : 1;
+    return (p->row > q->row) - (p->row < q->row);
+}
+
+static int by_text(const void *a, const void *b)
+{
+    const class_key *p = a, *q = b;
+    int c = strcmp(p->text, q->text);
+    return c != 0 ? c : (p->row > q->row) - (p->row < q->row);
+}
+
+/* Finds the classes of the target column, sorted numerically when every
+ * label is a number, else by strcmp. Sorting puts equal labels next to each
+ * other, so each new label starts a class. More than max classes stops the
+ * search with *too_many set (AUTO asks for at most 20). */
+static nnc_status find_classes(const loader *L, int numeric, int max, class_set *cs,
+                               int *too_many)
+{
+    int rows = L->rows;
+    class_key *keys = nnc_alloc((size_t)rows, sizeof *keys, 0);
+    cs->of_row = nnc_alloc((size_t)rows, sizeof *cs->of_row, 0);
+    cs->labels = nnc_alloc((size_t)max, sizeof *cs->labels, 1);
+    nnc_status st = keys && cs->of_row && cs->labels ? NNC_OK : NNC_ENOMEM;
+    for (int i = 0; st == NNC_OK && i < rows; i++)
+        keys[i] = (class_key){L->y[i].value, L->y[i].text, i};
+    if (st == NNC_OK)
+        qsort(keys, (size_t)rows, sizeof *keys, numeric ? by_value : by_text);
+    *too_many = 0;
+    for (int i = 0; st == NNC_OK && i < rows; i++) {
+        char buf[32];
+        const char *label = keys[i].text;
+        if (numeric) {
+            number_label(keys[i].value, buf);
+            label = buf;
+        }
+        if (cs->n == 0 || strcmp(label, cs->labels[cs->n - 1]) != 0) {
+            if (cs->n == max) {
+                *too_many = 1;
+                break;
+            }
+            cs->labels[cs->n] = nnc_strdup(label);
+            if (cs->labels[cs->n] == NULL)
+                st = NNC_ENOMEM;
+            else
+                cs->n++;
+        }
+        cs->of_row[keys[i].row] = cs->n - 1;
+    }
+    free(keys);
+    return st;
+}
+
+/* Maps every target cell to one of the classes the caller named (those of a
+ * trained model): by its text, or, for a number, by its number label. */
+static nnc_status map_classes(const loader *L, class_set *cs)
+{
+    const nnc_csv_options *o = L->opt;
+    cs->of_row = nnc_alloc((size_t)L->rows, sizeof *cs->of_row, 0);
+    cs->labels = nnc_copy_strings(o->classes, o->n_classes);
+    if (cs->of_row == NULL || cs->labels == NULL)
+        return NNC_ENOMEM;
+    cs->n = o->n_classes;
+    for (int i = 0; i < L->rows; i++) {
+        const target_cell *t = &L->y[i];
+        int k = find_name(L->classes_by_name, o->n_classes, t->text);
+        if (k < 0 && is_finite_number(t)) {
+            char label[32];
+            number_label(t->value, label);
+            k = find_name(L->classes_by_name, o->n_classes, label);
+        }
+        if (k < 0)
+            return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s': unknown class '%s'; the classes are %s",
+                            CELL_AT(L, t->line, L->target), show(t->text).s,
+                            list_names(o->classes, o->n_classes).s);
+        cs->of_row[i] = k;
+    }
+    return NNC_OK;
+}
+
+/* Refuses a classification the data cannot train: one class only. */
+static nnc_status check_classes(const loader *L, const class_set *cs)
+{
+    if (cs->n >= 2)
+        return NNC_OK;
+    return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: only one class '%s' in target column '%s'",
+                    L->r.path, L->header[L->target].line, L->target + 1,
+                    show(cs->labels[0]).s, show(L->names[L->target]).s);
+}
+
+/* The classes of the target column found in the data itself. */
+static nnc_status own_classes(const loader *L, int numeric, class_set *cs)
+{
+    int too_many;
+    nnc_status st = find_classes(L, numeric, MAX_CLASSES, cs, &too_many);
+    if (st == NNC_OK && too_many)
+        return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s': more than %d classes in the target",
+                        HEADER_AT(L, L->target), MAX_CLASSES);
+    return st == NNC_OK ? check_classes(L, cs) : st;
+}
+
+/* Decides the task and, for classification, the classes. AUTO calls the
+ * target classes when a cell is text, or when all are whole numbers with few
+ * distinct values; everything else is a regression. */
+static nnc_status choose_task(const loader *L, nnc_task *task, class_set *cs)
+{
+    const nnc_csv_options *o = L->opt;
+    int text = 0, whole = 1, numeric = 1;
+    for (int i = 0; i < L->rows; i++) {
+        const target_cell *t = &L->y[i];
+        text |= t->kind == NUMBER_TEXT;
+        numeric &= is_finite_number(t);
+        whole &= is_finite_number(t) && t->value == floor(t->value);
+    }
+    *task = NNC_TASK_CLASSIFICATION;
+    if (o->n_classes > 0)
+        return map_classes(L, cs);
+    if (o->task == NNC_TASK_CLASSIFICATION || (o->task == NNC_TASK_AUTO && text))
+        return own_classes(L, numeric, cs);
+    if (o->task == NNC_TASK_AUTO && whole) {
+        int too_many;
+        nnc_status st = find_classes(L, 1, AUTO_MAX_CLASSES, cs, &too_many);
+        if (st != NNC_OK || !too_many)
+            return st == NNC_OK ? check_classes(L, cs) : st;
+        class_set_free(cs);
+        *cs = (class_set){0};
+    }
+    *task = NNC_TASK_REGRESSION;
+    return NNC_OK;
+}
+
+/* Regression targets: every cell a number that fits a float. */
+static nnc_status fill_regression(const loader *L, float *y)
+{
+    for (int i = 0; i < L->rows; i++) {
+        const target_cell *t = &L->y[i];
+        if (t->kind != NUMBER_OK)
+            return bad_number(L, t->line, L->target, t->text, t->kind,
+                              " (the target of a regression)");
+        y[i] = (float)t->value;
+    }
+    return NNC_OK;
+}
+
+/* Builds the data set from the rows read: inputs, names, then targets. */
+static nnc_status build(const loader *L, nnc_dataset **out)
+{
+    nnc_task task = NNC_TASK_REGRESSION;
+    class_set cs = {0};
+    nnc_status st = L->target >= 0 ? choose_task(L, &task, &cs) : NNC_OK;
+    int n_targets = task == NNC_TASK_CLASSIFICATION ? nnc_targets_for_classes(cs.n) : 1;
+    nnc_dataset *data = NULL;
+    if (st == NNC_OK) {
+        data = nnc_dataset_alloc(L->rows, L->n_inputs, n_targets, 0);
+        st = data != NULL ? NNC_OK : NNC_ENOMEM;
+    }
+    if (st == NNC_OK) {
+        memcpy(data->x, L->x, (size_t)L->rows * (size_t)L->n_inputs * sizeof *data->x);
+        st = nnc_dataset_set_input_names(data, L->input_names);
+    }
+    if (st == NNC_OK && task == NNC_TASK_CLASSIFICATION)
+        st = nnc_dataset_set_classes(data, cs.of_row, cs.n, (const char *const *)cs.labels);
+    else if (st == NNC_OK && L->target >= 0)
+        st = fill_regression(L, data->y);
+    /* without a target, y stays the zeros nnc_dataset_alloc gave it */
+    class_set_free(&cs);
+    if (st != NNC_OK) {
+        nnc_dataset_free(data);
+        return st;
+    }
+    *out = data;
+    return NNC_OK;
+}
+
+nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options,
+                                nnc_dataset **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (path == NULL || out == NULL)
+        return nnc_fail(NNC_EINVAL, "load csv: NULL %s", path == NULL ? "path" : "output");
+    nnc_csv_options defaults = nnc_csv_defaults();
+    loader L = {.opt = options != NULL ? options : &defaults, .target = -1};
+    L.r.path = path;
+    L.r.line = 1;
+    nnc_status st = check_options(&L);
+    if (st == NNC_OK)
+        st = read_file(path, &L.r.text, &L.r.size);
+    if (st == NNC_OK)
+        st = read_header(&L);
+    if (st == NNC_OK)
+        st = index_columns(&L);
+    if (st == NNC_OK)
+        st = assign_columns(&L);
+    if (st == NNC_OK)
+        st = read_rows(&L);
+    if (st == NNC_OK)
+        st = build(&L, out);
+    loader_free(&L);
+    return st;
+}

@@ -62,6 +62,7 @@ nnc_dataset *nnc_dataset_alloc(int rows, int n_inputs, int n_targets, int use_by
         ok = (data->x = nnc_alloc(nx, sizeof(float), 0)) != NULL;
     ok = ok && (data->y = nnc_alloc(ny, sizeof(float), 1)) != NULL;
     ok = ok && (data->input_names = numbered_names("x", n_inputs)) != NULL;
+    ok = ok && (data->target_name = nnc_strdup("y")) != NULL;
     if (!ok) {
         nnc_dataset_free(data);
         return NULL;
@@ -75,6 +76,7 @@ void nnc_dataset_free(nnc_dataset *data)
         return;
     nnc_free_strings(data->class_labels, data->n_classes);
     nnc_free_strings(data->input_names, data->n_inputs);
+    free(data->target_name);
     free(data->x);
     free(data->bytes);
     free(data->y);
@@ -195,6 +197,11 @@ const char *nnc_dataset_input_name(const nnc_dataset *data, int j)
     return data->input_names[j];
 }
 
+const char *nnc_dataset_target_name(const nnc_dataset *data)
+{
+    return data ? data->target_name : NULL;
+}
+
 int nnc_dataset_class_of(const nnc_dataset *data, int i)
 {
     if (data == NULL || data->classes == NULL || i < 0 || i >= data->rows)
@@ -238,6 +245,11 @@ nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, in
     sub->byte_scale = data->byte_scale;
     size_t in = (size_t)data->n_inputs, out = (size_t)data->n_targets;
     nnc_status st = nnc_dataset_set_input_names(sub, (const char *const *)data->input_names);
+    char *target = nnc_strdup(data->target_name);
+    if (target == NULL)
+        st = NNC_ENOMEM;
+    free(sub->target_name);
+    sub->target_name = target;
     for (int i = 0; st == NNC_OK && i < n; i++) {
         size_t r = index[i];
         if (r >= (size_t)data->rows) {

@@ -68,6 +68,7 @@ struct nnc_dataset {
     int n_classes;          /* classification only */
     char **class_labels;    /* n_classes strings */
     char **input_names;     /* n_inputs strings */
+    char *target_name;      /* the target column's name ("y" unless set) */
     float *x;               /* rows x n_inputs, or NULL when bytes is used */
     unsigned char *bytes;   /* rows x n_inputs, or NULL */
     float byte_scale;
@@ -138,6 +139,14 @@ struct nnc_model {
 nnc_model *nnc_model_assemble(nnc_net *net, nnc_normalizer *norm, nnc_task task,
                               const char *const *input_names, int n_classes,
                               const char *const *class_labels);
+
+/* Sets a learning rate chosen by a schedule, which unlike a user's may be 0. */
+nnc_status nnc_optimizer_schedule_rate(nnc_optimizer *opt, double learning_rate);
+
+/* nnc_evaluate_metrics with one target scale per target column (NULL: all 1),
+ * as a model's normaliser has them. */
+nnc_status nnc_evaluate_scaled(nnc_net *net, const nnc_dataset *data, const float *scales,
+                               nnc_metrics *metrics, int *confusion);
 
 /* Checks that a batch call has sane arguments; records and returns a status. */
 nnc_status nnc_check_rows(const char *what, int rows);

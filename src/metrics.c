@@ -30,23 +30,26 @@ void nnc_output_classes(const float *out, int rows, int outputs, int *classes)
     }
 }
 
-/* Running sums over the batches of one evaluation. */
+/* Running sums over the batches of one evaluation. Regression sums are kept
+ * per target column: R^2 compares each column with its own mean, and each
+ * column may have its own scale to undo. */
 typedef struct tally {
     double loss;         /* as nnc_loss_forward reduces it, times rows for means */
     long correct;
-    double sq_err, abs_err;
-    double y_sum, y_sq_sum;
+    double *sq_err, *abs_err, *y_sum, *y_sq_sum;   /* per target column */
 } tally;
 
-static void tally_regression(tally *t, const float *out, const float *y, size_t n)
+static void tally_regression(tally *t, const float *out, const float *y, int rows, int cols)
 {
-    for (size_t i = 0; i < n; i++) {
-        double d = (double)out[i] - y[i];
-        t->sq_err += d * d;
-        t->abs_err += fabs(d);
-        t->y_sum += y[i];
-        t->y_sq_sum += (double)y[i] * y[i];
-    }
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++) {
+            size_t k = (size_t)i * cols + j;
+            double d = (double)out[k] - y[k];
+            t->sq_err[j] += d * d;
+            t->abs_err[j] += fabs(d);
+            t->y_sum[j] += y[k];
+            t->y_sq_sum[j] += (double)y[k] * y[k];
+        }
 }
 
 static void tally_classes(tally *t, const nnc_dataset *data, const float *out,
@@ -61,10 +64,11 @@ static void tally_classes(tally *t, const nnc_dataset *data, const float *out,
     }
 }
 
-static void finish(const tally *t, const nnc_dataset *data, nnc_loss loss, double scale,
-                   nnc_metrics *m)
+static void finish(const tally *t, const nnc_dataset *data, nnc_loss loss,
+                   const float *scales, nnc_metrics *m)
 {
-    double rows = data->rows, n = rows * data->n_targets;
+    double rows = data->rows;
+    int cols = data->n_targets;
     memset(m, 0, sizeof *m);
     m->rows = data->rows;
     m->loss = loss == NNC_LOSS_SQUARED_ERROR ? t->loss : t->loss / rows;
@@ -72,11 +76,19 @@ static void finish(const tally *t, const nnc_dataset *data, nnc_loss loss, doubl
         m->accuracy = t->correct / rows;
         return;
     }
-    /* R^2 = 1 - SS_res / SS_tot is the same in scaled and original units. */
-    double ss_tot = t->y_sq_sum - t->y_sum * t->y_sum / n;
-    m->mse = t->sq_err / n / (scale * scale);
-    m->mae = t->abs_err / n / scale;
-    m->r2 = ss_tot > 0 ? 1.0 - t->sq_err / ss_tot : 0.0;
+    /* R^2 = 1 - SS_res / SS_tot, summed over the columns, is the same in
+     * scaled and original units as long as each column has one scale. */
+    double ss_res = 0.0, ss_tot = 0.0;
+    for (int j = 0; j < cols; j++) {
+        double s = scales ? scales[j] : 1.0;
+        ss_res += t->sq_err[j];
+        ss_tot += t->y_sq_sum[j] - t->y_sum[j] * t->y_sum[j] / rows;
+        m->mse += t->sq_err[j] / (s * s);
+        m->mae += t->abs_err[j] / s;
+    }
+    m->mse /= rows * cols;
+    m->mae /= rows * cols;
+    m->r2 = ss_tot > 0 ? 1.0 - ss_res / ss_tot : 0.0;
 }
 
 static nnc_status check(nnc_net *net, const nnc_dataset *data, const void *out)
@@ -93,7 +105,7 @@ static nnc_status check(nnc_net *net, const nnc_dataset *data, const void *out)
 }
 
 /* Evaluates batch by batch; metrics and confusion are optional extras. */
-static nnc_status run(nnc_net *net, const nnc_dataset *data, double scale,
+static nnc_status run(nnc_net *net, const nnc_dataset *data, const float *scales,
                       nnc_metrics *metrics, int *confusion)
 {
     int in = data->n_inputs, outs = data->n_targets, batch = EVAL_BATCH;
@@ -102,8 +114,9 @@ static nnc_status run(nnc_net *net, const nnc_dataset *data, double scale,
     float *y = nnc_alloc((size_t)batch, (size_t)outs * sizeof(float), 0);
     float *out = nnc_alloc((size_t)batch, (size_t)outs * sizeof(float), 0);
     int *predicted = nnc_alloc((size_t)batch, sizeof *predicted, 0);
-    nnc_status st = rows && x && y && out && predicted ? NNC_OK : NNC_ENOMEM;
-    tally t = { 0 };
+    double *sums = nnc_alloc(4 * (size_t)outs, sizeof *sums, 1);
+    nnc_status st = rows && x && y && out && predicted && sums ? NNC_OK : NNC_ENOMEM;
+    tally t = { 0.0, 0, sums, sums + outs, sums + 2 * outs, sums + 3 * outs };
     if (confusion != NULL && data->task == NNC_TASK_CLASSIFICATION)
         memset(confusion, 0, (size_t)data->n_classes * data->n_classes * sizeof *confusion);
     nnc_loss loss = nnc_net_loss(net);
@@ -123,16 +136,26 @@ static nnc_status run(nnc_net *net, const nnc_dataset *data, double scale,
         if (data->task == NNC_TASK_CLASSIFICATION)
             tally_classes(&t, data, out, rows, n, predicted, confusion);
         else
-            tally_regression(&t, out, y, (size_t)n * outs);
+            tally_regression(&t, out, y, n, outs);
     }
     if (st == NNC_OK)
-        finish(&t, data, loss, scale > 0 ? scale : 1.0, metrics);
+        finish(&t, data, loss, scales, metrics);
     free(rows);
     free(x);
     free(y);
     free(out);
     free(predicted);
+    free(sums);
     return st;
+}
+
+nnc_status nnc_evaluate_scaled(nnc_net *net, const nnc_dataset *data, const float *scales,
+                               nnc_metrics *metrics, int *confusion)
+{
+    nnc_status st = check(net, data, metrics);
+    if (st != NNC_OK)
+        return st;
+    return run(net, data, scales, metrics, confusion);
 }
 
 nnc_status nnc_evaluate_metrics(nnc_net *net, const nnc_dataset *data, double target_scale,
@@ -141,7 +164,14 @@ nnc_status nnc_evaluate_metrics(nnc_net *net, const nnc_dataset *data, double ta
     nnc_status st = check(net, data, metrics);
     if (st != NNC_OK)
         return st;
-    return run(net, data, target_scale, metrics, confusion);
+    float *scales = nnc_alloc((size_t)data->n_targets, sizeof *scales, 0);
+    if (scales == NULL)
+        return NNC_ENOMEM;
+    for (int j = 0; j < data->n_targets; j++)
+        scales[j] = (float)(target_scale > 0 ? target_scale : 1.0);
+    st = run(net, data, scales, metrics, confusion);
+    free(scales);
+    return st;
 }
 
 nnc_status nnc_evaluate(nnc_net *net, const nnc_dataset *data, double *loss)
@@ -149,7 +179,7 @@ nnc_status nnc_evaluate(nnc_net *net, const nnc_dataset *data, double *loss)
     nnc_metrics m;
     nnc_status st = check(net, data, loss);
     if (st == NNC_OK)
-        st = run(net, data, 1.0, &m, NULL);
+        st = run(net, data, NULL, &m, NULL);
     if (st == NNC_OK)
         *loss = m.loss;
     return st;

@@ -50,9 +50,13 @@ nnc_model *nnc_model_new(nnc_net *net, nnc_normalizer *norm, const nnc_dataset *
                  trained_on->n_targets);
         return NULL;
     }
-    if (norm != NULL && norm->n_inputs != trained_on->n_inputs) {
-        nnc_fail(NNC_EINVAL, "model: the normaliser has %d inputs, the data %d",
-                 norm->n_inputs, trained_on->n_inputs);
+    int targets = trained_on->task == NNC_TASK_REGRESSION ? trained_on->n_targets : 0;
+    if (norm != NULL && (norm->n_inputs != trained_on->n_inputs ||
+                         (norm->n_targets != 0 && norm->n_targets != targets))) {
+        nnc_fail(NNC_EINVAL,
+                 "model: the normaliser has %d inputs and %d targets, the data %d inputs and "
+                 "%d regression targets",
+                 norm->n_inputs, norm->n_targets, trained_on->n_inputs, targets);
         return NULL;
     }
     return nnc_model_assemble(net, norm, trained_on->task,
@@ -175,8 +179,9 @@ nnc_status nnc_model_evaluate(nnc_model *model, const nnc_dataset *data,
     if (data->n_inputs != model->n_inputs)
         return nnc_fail(NNC_EINVAL, "model evaluate: the data has %d inputs, the model %d",
                         data->n_inputs, model->n_inputs);
-    if (model->norm == NULL || data->bytes != NULL)
-        return nnc_evaluate_metrics(model->net, data, 1.0, metrics, confusion);
+    const nnc_normalizer *norm = model->norm;
+    if (norm == NULL || (norm->kind == NNC_SCALE_NONE && norm->n_targets == 0))
+        return nnc_evaluate_scaled(model->net, data, NULL, metrics, confusion);
     /* Normalise a copy: the caller's data stays in its own units. */
     size_t *all = nnc_alloc((size_t)data->rows, sizeof *all, 0);
     if (all == NULL)
@@ -189,8 +194,8 @@ nnc_status nnc_model_evaluate(nnc_model *model, const nnc_dataset *data,
         return NNC_ENOMEM;
     nnc_status st = nnc_normalizer_apply(model->norm, copy);
     if (st == NNC_OK)
-        st = nnc_evaluate_metrics(model->net, copy, nnc_normalizer_target_scale(model->norm),
-                                  metrics, confusion);
+        st = nnc_evaluate_scaled(model->net, copy, norm->n_targets ? norm->target_scale : NULL,
+                                 metrics, confusion);
     nnc_dataset_free(copy);
     return st;
 }

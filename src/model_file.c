@@ -1,2 +1,951 @@
-/* model_file.c - being written */
+/*
+ * model_file.c - nnc's model files: written exactly, read warily.
+ *
+ * The layout is described byte by byte in docs/model-format.md. Every number
+ * is written one byte at a time, little-endian, and every float as its bit
+ * pattern, so a file means the same on any host and a loaded model predicts
+ * bit for bit what the saved one did.
+ *
+ * A model file is input from outside, possibly damaged or hostile. The loader
+ * checks its size, magic, version and CRC-32 before looking inside, then reads
+ * every field through a bounds-checked cursor and range-checks each count
+ * before anything is sized by it, so no file can make it crash or allocate
+ * much more than the file's own size.
+ */
+#define _POSIX_C_SOURCE 200809L
 #include "internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+static const unsigned char MAGIC[8] = {'N', 'N', 'C', 'M', 'O', 'D', 'E', 'L'};
+#define FORMAT_VERSION 1u
+#define HEADER_BYTES 20u   /* magic, version, file length */
+#define CRC_BYTES 4u
+
+/* Limits a file must respect; they bound every allocation a file can cause
+ * and match what the library itself can build. */
+#define MAX_FILE_BYTES ((size_t)1 << 30)
+#define MAX_LAYERS 1024u
+#define MAX_WIDTH (1u << 24)   /* inputs and units per layer */
+#define MAX_STRING 65536u
+#define MAX_CLASSES 65536u
+#define MAX_META 4096u
+
+/* The codes stored in files, indexed by code. They are part of the format and
+ * never change, whatever the C enums do; -1 marks a code that is not used. */
+static const int activation_codes[] = {NNC_IDENTITY, NNC_SIGMOID, NNC_TANH, NNC_RELU,
+                                       NNC_SOFTMAX};
+static const int loss_codes[] = {NNC_LOSS_SQUARED_ERROR, NNC_LOSS_MSE,
+                                 NNC_LOSS_BINARY_CROSS_ENTROPY,
+                                 NNC_LOSS_SOFTMAX_CROSS_ENTROPY};
+static const int task_codes[] = {-1, NNC_TASK_CLASSIFICATION, NNC_TASK_REGRESSION};
+static const int scaling_codes[] = {NNC_SCALE_NONE, NNC_SCALE_STANDARD, NNC_SCALE_MINMAX};
+#define COUNT(table) ((uint32_t)(sizeof(table) / sizeof(table)[0]))
+
+/* The code of an enum value (-1 if the table lacks it: a bug, not a file). */
+static int64_t code_of(const int *table, uint32_t n, int value)
+{
+    for (uint32_t code = 0; code < n; code++)
+        if (table[code] == value)
+            return code;
+    return -1;
+}
+
+/* The enum value of a code read from a file; 0 when the code is unknown. */
+static int value_of(const int *table, uint32_t n, uint32_t code, int *value)
+{
+    if (code >= n || table[code] < 0)
+        return 0;
+    *value = table[code];
+    return 1;
+}
+
+/* ================================================================ writing */
+
+/* Bytes go to fp with a running CRC. With fp NULL the writer only counts,
+ * which is how the file length in the header is known before writing. */
+typedef struct writer {
+    FILE *fp;
+    uLong crc;
+    uint64_t bytes;
+    int error;   /* errno of the first failed write, 0 while all is well */
+} writer;
+
+static void put_bytes(writer *w, const void *p, size_t n)
+{
+    w->bytes += n;
+    if (w->fp == NULL || w->error || n == 0)
+        return;
+    w->crc = crc32(w->crc, p, (uInt)n);   /* callers pass small pieces */
+    errno = 0;
+    if (fwrite(p, 1, n, w->fp) != n)
+        w->error = errno ? errno : EIO;
+}
+
+static void put_u32(writer *w, uint32_t v)
+{
+    unsigned char b[4];
+    for (int i = 0; i < 4; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    put_bytes(w, b, sizeof b);
+}
+
+static void put_u64(writer *w, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    put_bytes(w, b, sizeof b);
+}
+
+/* Floats as their IEEE-754 bit patterns, a chunk at a time. */
+static void put_f32s(writer *w, const float *v, size_t n)
+{
+    unsigned char b[1024];
+    while (n > 0) {
+        size_t k = n < sizeof b / 4 ? n : sizeof b / 4;
+        for (size_t i = 0; i < k; i++) {
+            uint32_t bits;
+            memcpy(&bits, &v[i], sizeof bits);
+            for (int j = 0; j < 4; j++)
+                b[4 * i + (size_t)j] = (unsigned char)(bits >> (8 * j));
+        }
+        put_bytes(w, b, 4 * k);
+        v += k;
+        n -= k;
+    }
+}
+
+static void put_string(writer *w, const char *s)
+{
+    size_t n = strlen(s);   /* at most MAX_STRING: checked before writing */
+    put_u32(w, (uint32_t)n);
+    put_bytes(w, s, n);
+}
+
+static void put_architecture(writer *w, nnc_net *net)
+{
+    put_u32(w, (uint32_t)nnc_net_inputs(net));
+    put_u32(w, (uint32_t)nnc_net_layer_count(net));
+    for (int l = 0; l < nnc_net_layer_count(net); l++) {
+        put_u32(w, (uint32_t)nnc_net_layer_units(net, l));
+        put_u32(w, (uint32_t)code_of(activation_codes, COUNT(activation_codes),
+                                     (int)nnc_net_layer_activation(net, l)));
+    }
+    put_u32(w, (uint32_t)code_of(loss_codes, COUNT(loss_codes), (int)nnc_net_loss(net)));
+    put_u64(w, (uint64_t)nnc_net_param_count(net));
+}
+
+static void put_description(writer *w, const nnc_model *model)
+{
+    put_u32(w, (uint32_t)code_of(task_codes, COUNT(task_codes), (int)model->task));
+    for (int j = 0; j < model->n_inputs; j++)
+        put_string(w, model->input_names[j]);
+    put_u32(w, (uint32_t)model->n_classes);
+    for (int k = 0; k < model->n_classes; k++)
+        put_string(w, model->class_labels[k]);
+}
+
+static void put_normalizer(writer *w, const nnc_normalizer *norm)
+{
+    put_u32(w, norm != NULL);
+    if (norm == NULL)
+        return;
+    put_u32(w, (uint32_t)code_of(scaling_codes, COUNT(scaling_codes), (int)norm->kind));
+    put_u32(w, (uint32_t)norm->n_inputs);
+    put_u32(w, (uint32_t)norm->n_targets);
+    put_f32s(w, norm->offset, (size_t)norm->n_inputs);
+    put_f32s(w, norm->scale, (size_t)norm->n_inputs);
+    put_f32s(w, norm->target_offset, (size_t)norm->n_targets);
+    put_f32s(w, norm->target_scale, (size_t)norm->n_targets);
+}
+
+static void put_meta(writer *w, const nnc_model *model)
+{
+    put_u32(w, (uint32_t)model->n_meta);
+    for (int i = 0; i < model->n_meta; i++) {
+        put_string(w, model->meta_keys[i]);
+        put_string(w, model->meta_values[i]);
+    }
+}
+
+/* Everything but the trailing CRC. */
+static void put_model(writer *w, const nnc_model *model, uint64_t file_length)
+{
+    put_bytes(w, MAGIC, sizeof MAGIC);
+    put_u32(w, FORMAT_VERSION);
+    put_u64(w, file_length);
+    put_architecture(w, model->net);
+    put_description(w, model);
+    put_normalizer(w, model->norm);
+    put_meta(w, model);
+    put_f32s(w, nnc_net_params(model->net), nnc_net_param_count(model->net));
+}
+
+/* ------------------------------------------- what the loader would refuse */
+
+/* A file that cannot be loaded back is worse than no file, so the saver
+ * refuses what the loader would: shapes that do not fit, strings and counts
+ * over the limits, numbers that are not finite. */
+static nnc_status check_string(const char *path, const char *what, int i, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > MAX_STRING)
+        return nnc_fail(NNC_EINVAL, "%s: %s %d is %zu bytes long; a model file allows %u",
+                        path, what, i + 1, n, MAX_STRING);
+    return NNC_OK;
+}
+
+static nnc_status check_strings(const char *path, const nnc_model *model)
+{
+    nnc_status st = NNC_OK;
+    for (int j = 0; st == NNC_OK && j < model->n_inputs; j++)
+        st = check_string(path, "input name", j, model->input_names[j]);
+    for (int k = 0; st == NNC_OK && k < model->n_classes; k++)
+        st = check_string(path, "class label", k, model->class_labels[k]);
+    if (st == NNC_OK && model->n_meta > (int)MAX_META)
+        return nnc_fail(NNC_EINVAL, "%s: %d metadata entries; a model file allows %u", path,
+                        model->n_meta, MAX_META);
+    for (int i = 0; st == NNC_OK && i < model->n_meta; i++) {
+        st = check_string(path, "metadata key", i, model->meta_keys[i]);
+        if (st == NNC_OK)
+            st = check_string(path, "metadata value", i, model->meta_values[i]);
+    }
+    return st;
+}
+
+/* The network may have been changed through nnc_model_net since the model
+ * was made; its outputs must still match the classes and the normaliser. */
+static nnc_status check_shape(const char *path, const nnc_model *model)
+{
+    int outputs = nnc_net_outputs(model->net);
+    int classify = model->task == NNC_TASK_CLASSIFICATION;
+    if (!classify && model->task != NNC_TASK_REGRESSION)
+        return nnc_fail(NNC_EINVAL, "%s: the model's task is neither classification nor "
+                                    "regression", path);
+    if (outputs == 0 || (classify && outputs != nnc_targets_for_classes(model->n_classes)) ||
+        (!classify && model->n_classes != 0))
+        return nnc_fail(NNC_EINVAL, "%s: the network's %d outputs do not fit the model's %d "
+                                    "classes", path, outputs, model->n_classes);
+    const nnc_normalizer *norm = model->norm;
+    if (norm != NULL && (norm->n_inputs != model->n_inputs ||
+                         (norm->n_targets != 0 && norm->n_targets != outputs)))
+        return nnc_fail(NNC_EINVAL,
+                        "%s: the normaliser has %d inputs and %d targets, the network %d "
+                        "inputs and %d outputs",
+                        path, norm->n_inputs, norm->n_targets, model->n_inputs, outputs);
+    return NNC_OK;
+}
+
+/* The first of v[0..n) that is not finite (or is zero, with nonzero set). */
+static size_t first_bad(const float *v, size_t n, int nonzero)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]) || (nonzero && v[i] == 0.0f))
+            return i;
+    return n;
+}
+
+static nnc_status check_numbers(const char *path, const nnc_model *model)
+{
+    size_t n = nnc_net_param_count(model->net);
+    size_t bad = first_bad(nnc_net_params(model->net), n, 0);
+    if (bad < n)
+        return nnc_fail(NNC_ENUMERIC, "%s: parameter %zu of %zu is not finite; not saved", path,
+                        bad + 1, n);
+    const nnc_normalizer *norm = model->norm;
+    if (norm == NULL)
+        return NNC_OK;
+    size_t ni = (size_t)norm->n_inputs, nt = (size_t)norm->n_targets;
+    if (first_bad(norm->offset, ni, 0) < ni || first_bad(norm->scale, ni, 0) < ni ||
+        first_bad(norm->target_offset, nt, 0) < nt || first_bad(norm->target_scale, nt, 1) < nt)
+        return nnc_fail(NNC_ENUMERIC, "%s: the normaliser holds a value that is not finite "
+                                      "(or a target scale of 0); not saved", path);
+    return NNC_OK;
+}
+
+nnc_status nnc_model_save(const nnc_model *model, const char *path)
+{
+    if (model == NULL || model->net == NULL || path == NULL)
+        return nnc_fail(NNC_EINVAL, "model save: NULL argument");
+    nnc_status st = check_shape(path, model);
+    if (st == NNC_OK)
+        st = check_strings(path, model);
+    if (st == NNC_OK)
+        st = check_numbers(path, model);
+    if (st != NNC_OK)
+        return st;
+    writer sizing = {0};
+    put_model(&sizing, model, 0);
+    uint64_t length = sizing.bytes + CRC_BYTES;
+    if (length > MAX_FILE_BYTES)
+        return nnc_fail(NNC_EINVAL, "%s: the model needs %" PRIu64 " bytes; a model file "
+                                    "holds at most %zu",
+                        path, length, MAX_FILE_BYTES);
+
+    nnc_atomic_file *file;
+    if ((st = nnc_atomic_open(path, &file)) != NNC_OK)
+        return st;
+    writer w = {nnc_atomic_stream(file), crc32(0L, Z_NULL, 0), 0, 0};
+    put_model(&w, model, length);
+    put_u32(&w, (uint32_t)w.crc);
+    if (w.error) {
+        nnc_atomic_abort(file);
+        return nnc_fail(NNC_EIO, "%s: cannot write: %s", path, strerror(w.error));
+    }
+    return nnc_atomic_commit(file);
+}
+
+/* ================================================================ reading */
+
+/* A cursor over the file's bytes that never reads past end. */
+typedef struct reader {
+    const char *path;
+    const unsigned char *data;
+    size_t pos;   /* offset of the next unread byte */
+    size_t end;   /* where the readable part ends */
+} reader;
+
+static size_t remaining(const reader *r) { return r->end - r->pos; }
+
+static const unsigned char *take(reader *r, size_t n)
+{
+    if (n > remaining(r))
+        return NULL;
+    r->pos += n;
+    return r->data + r->pos - n;
+}
+
+static uint64_t decode(const unsigned char *b, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | b[i];
+    return v;
+}
+
+static int get_u32(reader *r, uint32_t *v)
+{
+    const unsigned char *b = take(r, 4);
+    if (b != NULL)
+        *v = (uint32_t)decode(b, 4);
+    return b != NULL;
+}
+
+static int get_u64(reader *r, uint64_t *v)
+{
+    const unsigned char *b = take(r, 8);
+    if (b != NULL)
+        *v = decode(b, 8);
+    return b != NULL;
+}
+
+static float decode_f32(const unsigned char *b)
+{
+    uint32_t bits = (uint32_t)decode(b, 4);
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/* "PATH: truncated: the file ends inside WHAT (offset N)", N where WHAT starts. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static nnc_status truncated(const reader *r, const char *fmt, ...)
+{
+    char what[256];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(what, sizeof what, fmt, args);
+    va_end(args);
+    return nnc_fail(NNC_EFORMAT, "%s: truncated: the file ends inside %s (offset %zu)",
+                    r->path, what, r->pos);
+}
+
+/* "PATH: PROBLEM (offset N)" for a field read from offset `at`. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static nnc_status invalid(const reader *r, size_t at, const char *fmt, ...)
+{
+    char problem[384];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(problem, sizeof problem, fmt, args);
+    va_end(args);
+    return nnc_fail(NNC_EFORMAT, "%s: %s (offset %zu)", r->path, problem, at);
+}
+
+/* A u32 field that must lie in lo..hi. */
+static nnc_status get_ranged(reader *r, const char *what, uint32_t lo, uint32_t hi,
+                             uint32_t *v)
+{
+    size_t at = r->pos;
+    if (!get_u32(r, v))
+        return truncated(r, "%s", what);
+    if (*v < lo || *v > hi)
+        return invalid(r, at, "%s is %" PRIu32 ", outside %" PRIu32 "..%" PRIu32, what, *v,
+                       lo, hi);
+    return NNC_OK;
+}
+
+/* A code field that must be in table; the enum value goes to *value. */
+static nnc_status get_code(reader *r, const char *what, const int *table, uint32_t n,
+                           int *value)
+{
+    size_t at = r->pos;
+    uint32_t code;
+    if (!get_u32(r, &code))
+        return truncated(r, "%s", what);
+    if (!value_of(table, n, code, value))
+        return invalid(r, at, "%s is %" PRIu32 ", not a code this nnc knows", what, code);
+    return NNC_OK;
+}
+
+/* Refuses, before an array is allocated for count items of at least min_bytes
+ * each, a count the rest of the file cannot possibly hold. */
+static nnc_status check_room(reader *r, uint64_t count, uint64_t min_bytes, const char *what)
+{
+    if (count * min_bytes > remaining(r))   /* counts are <= 2^24, no overflow */
+        return truncated(r, "the %" PRIu64 " %s", count, what);
+    return NNC_OK;
+}
+
+/* A length-prefixed string as a new C string; what and i (1-based) name it. */
+static nnc_status get_string(reader *r, const char *what, uint32_t i, uint32_t n,
+                             char **out)
+{
+    size_t at = r->pos;
+    uint32_t len;
+    if (!get_u32(r, &len))
+        return truncated(r, "%s %" PRIu32 " of %" PRIu32, what, i, n);
+    if (len > MAX_STRING)
+        return invalid(r, at, "%s %" PRIu32 " of %" PRIu32 " claims %" PRIu32
+                              " bytes; at most %u are allowed",
+                       what, i, n, len, MAX_STRING);
+    const unsigned char *bytes = take(r, len);
+    if (bytes == NULL) {
+        r->pos = at;
+        return truncated(r, "%s %" PRIu32 " of %" PRIu32, what, i, n);
+    }
+    if (memchr(bytes, '\0', len) != NULL)
+        return invalid(r, at, "%s %" PRIu32 " of %" PRIu32 " contains a NUL byte", what, i, n);
+    *out = nnc_alloc((size_t)len + 1, 1, 0);
+    if (*out == NULL)
+        return NNC_ENOMEM;
+    memcpy(*out, bytes, len);
+    (*out)[len] = '\0';
+    return NNC_OK;
+}
+
+/* n strings into a new array of n (zeroed, so a partial one frees cleanly). */
+static nnc_status get_strings(reader *r, const char *what, const char *plural, uint32_t n,
+                              char ***out)
+{
+    nnc_status st = check_room(r, n, 4, plural);
+    if (st != NNC_OK)
+        return st;
+    if ((*out = nnc_alloc(n, sizeof **out, 1)) == NULL)
+        return NNC_ENOMEM;
+    for (uint32_t i = 0; st == NNC_OK && i < n; i++)
+        st = get_string(r, what, i + 1, n, &(*out)[i]);
+    return st;
+}
+
+/* ----------------------------------------------------- header and checksum */
+
+static nnc_status header_version(reader *r)
+{
+    if (r->end == 0)
+        return nnc_fail(NNC_EFORMAT, "%s: the file is empty, not an nnc model", r->path);
+    /* A short file that starts like the magic is a truncated model. */
+    size_t have = r->end < sizeof MAGIC ? r->end : sizeof MAGIC;
+    if (memcmp(r->data, MAGIC, have) != 0)
+        return nnc_fail(NNC_EFORMAT, "%s: not an nnc model file (it does not start with "
+                                     "\"NNCMODEL\")", r->path);
+    if (take(r, sizeof MAGIC) == NULL)
+        return truncated(r, "the magic number");
+    uint32_t version;
+    if (!get_u32(r, &version))
+        return truncated(r, "the format version");
+    if (version > FORMAT_VERSION)
+        return nnc_fail(NNC_EFORMAT, "%s: made by a newer nnc (format version %" PRIu32
+                                     "; this nnc reads %u)",
+                        r->path, version, FORMAT_VERSION);
+    if (version != FORMAT_VERSION)
+        return nnc_fail(NNC_EFORMAT, "%s: format version %" PRIu32 " does not exist "
+                                     "(this nnc reads %u)",
+                        r->path, version, FORMAT_VERSION);
+    return NNC_OK;
+}
+
+/* Whether the last 4 of the first size bytes are the CRC-32 of the others. */
+static int crc_matches(const unsigned char *data, size_t size)
+{
+    uint32_t stored = (uint32_t)decode(data + size - CRC_BYTES, 4);
+    return crc32_z(crc32(0L, Z_NULL, 0), data, size - CRC_BYTES) == stored;
+}
+
+/* Checks magic, version, length and CRC; on success r covers the body, the
+ * bytes between the header and the checksum. */
+static nnc_status check_envelope(reader *r)
+{
+    nnc_status st = header_version(r);
+    if (st != NNC_OK)
+        return st;
+    uint64_t length;
+    if (!get_u64(r, &length))
+        return truncated(r, "the file length");
+    size_t size = r->end;
+    if (size < HEADER_BYTES + CRC_BYTES)
+        return nnc_fail(NNC_EFORMAT, "%s: truncated: the file has %zu bytes, fewer than a "
+                                     "header and checksum (%u)",
+                        r->path, size, HEADER_BYTES + CRC_BYTES);
+    /* The length only explains a failure; the CRC decides. A whole model
+     * followed by more bytes (an append, a bad copy) says so. */
+    int intact = crc_matches(r->data, size);
+    if (!intact && length >= HEADER_BYTES + CRC_BYTES && length < size &&
+        crc_matches(r->data, (size_t)length))
+        return nnc_fail(NNC_EFORMAT, "%s: %zu unexpected bytes after the end of the model "
+                                     "(it was written with %" PRIu64 " bytes)",
+                        r->path, size - (size_t)length, length);
+    if (!intact && length > size && length <= MAX_FILE_BYTES)
+        return nnc_fail(NNC_EFORMAT, "%s: truncated: the file has %zu bytes, it was written "
+                                     "with %" PRIu64 " (checksum mismatch)",
+                        r->path, size, length);
+    if (!intact)
+        return nnc_fail(NNC_EFORMAT, "%s: checksum mismatch: the file is corrupted", r->path);
+    if (length != size)
+        return nnc_fail(NNC_EFORMAT, "%s: the file has %zu bytes, its length field says "
+                                     "%" PRIu64, r->path, size, length);
+    r->end = size - CRC_BYTES;
+    return NNC_OK;
+}
+
+/* ------------------------------------------------------------------ body */
+
+/* What the body says, checked, before any of it becomes a model. */
+typedef struct parsed {
+    uint32_t inputs, layers;
+    uint32_t *units;
+    int *acts;
+    int loss;
+    uint64_t n_params;
+    int task;
+    char **names;        /* inputs strings */
+    uint32_t classes;
+    char **labels;       /* classes strings */
+    nnc_normalizer *norm;
+    uint32_t meta;
+    char **keys, **values;
+    const unsigned char *params;   /* n_params float32 in the file's bytes */
+} parsed;
+
+static void parsed_free(parsed *p)
+{
+    free(p->units);
+    free(p->acts);
+    nnc_free_strings(p->names, p->names ? (int)p->inputs : 0);
+    nnc_free_strings(p->labels, p->labels ? (int)p->classes : 0);
+    nnc_normalizer_free(p->norm);
+    nnc_free_strings(p->keys, p->keys ? (int)p->meta : 0);
+    nnc_free_strings(p->values, p->values ? (int)p->meta : 0);
+}
+
+static uint32_t outputs_of(const parsed *p) { return p->units[p->layers - 1]; }
+
+static nnc_status get_layer(reader *r, parsed *p, uint32_t l)
+{
+    char what[64];
+    snprintf(what, sizeof what, "the units of layer %" PRIu32 " of %" PRIu32, l + 1,
+             p->layers);
+    nnc_status st = get_ranged(r, what, 1, MAX_WIDTH, &p->units[l]);
+    if (st != NNC_OK)
+        return st;
+    size_t at = r->pos;
+    snprintf(what, sizeof what, "the activation of layer %" PRIu32 " of %" PRIu32, l + 1,
+             p->layers);
+    st = get_code(r, what, activation_codes, COUNT(activation_codes), &p->acts[l]);
+    if (st == NNC_OK && p->acts[l] == NNC_SOFTMAX && p->units[l] < 2)
+        return invalid(r, at, "layer %" PRIu32 " of %" PRIu32 " is a softmax of one unit",
+                       l + 1, p->layers);
+    return st;
+}
+
+/* The parameter count the layers imply, or 0 if it overflows 64 bits (it
+ * cannot within the limits, but the check costs nothing). */
+static uint64_t implied_params(const parsed *p)
+{
+    uint64_t total = 0, in = p->inputs;
+    for (uint32_t l = 0; l < p->layers; l++) {
+        uint64_t units = p->units[l];
+        if (in + 1 > UINT64_MAX / units)
+            return 0;
+        uint64_t layer = units * (in + 1);   /* weights and biases */
+        if (total > UINT64_MAX - layer)
+            return 0;
+        total += layer;
+        in = units;
+    }
+    return total;
+}
+
+static nnc_status get_param_count(reader *r, parsed *p)
+{
+    size_t at = r->pos;
+    if (!get_u64(r, &p->n_params))
+        return truncated(r, "the parameter count");
+    uint64_t implied = implied_params(p);
+    if (p->n_params != implied)
+        return invalid(r, at, "the parameter count is %" PRIu64 ", the architecture implies "
+                              "%" PRIu64, p->n_params, implied);
+    if (p->n_params > remaining(r) / 4)
+        return invalid(r, at, "the %" PRIu64 " parameters would need %" PRIu64 " bytes; "
+                              "only %zu are left in the file",
+                       p->n_params, p->n_params * 4, remaining(r));
+    return NNC_OK;
+}
+
+static nnc_status parse_architecture(reader *r, parsed *p)
+{
+    nnc_status st = get_ranged(r, "the input count", 1, MAX_WIDTH, &p->inputs);
+    if (st == NNC_OK)
+        st = get_ranged(r, "the layer count", 1, MAX_LAYERS, &p->layers);
+    if (st != NNC_OK)
+        return st;
+    p->units = nnc_alloc(p->layers, sizeof *p->units, 0);
+    p->acts = nnc_alloc(p->layers, sizeof *p->acts, 0);
+    if (p->units == NULL || p->acts == NULL)
+        return NNC_ENOMEM;
+    for (uint32_t l = 0; st == NNC_OK && l < p->layers; l++)
+        st = get_layer(r, p, l);
+    if (st == NNC_OK)
+        st = get_code(r, "the loss", loss_codes, COUNT(loss_codes), &p->loss);
+    if (st == NNC_OK)
+        st = get_param_count(r, p);
+    return st;
+}
+
+/* Task, input names, classes; the classes must fit the output layer exactly
+ * as a data set's targets would. */
+static nnc_status parse_description(reader *r, parsed *p)
+{
+    nnc_status st = get_code(r, "the task", task_codes, COUNT(task_codes), &p->task);
+    if (st == NNC_OK)
+        st = get_strings(r, "input name", "input names", p->inputs, &p->names);
+    if (st != NNC_OK)
+        return st;
+    size_t at = r->pos;
+    int classify = p->task == NNC_TASK_CLASSIFICATION;
+    st = get_ranged(r, "the class count", classify ? 2 : 0, classify ? MAX_CLASSES : 0,
+                    &p->classes);
+    if (st != NNC_OK)
+        return st;
+    if (classify && (uint32_t)nnc_targets_for_classes((int)p->classes) != outputs_of(p))
+        return invalid(r, at, "%" PRIu32 " classes need %d outputs, the network has %" PRIu32,
+                       p->classes, nnc_targets_for_classes((int)p->classes), outputs_of(p));
+    return get_strings(r, "class label", "class labels", p->classes, &p->labels);
+}
+
+/* n floats into v, each finite; target scales (nonzero) are divided by. */
+static nnc_status get_floats(reader *r, const char *what, int nonzero, float *v, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        const unsigned char *b = take(r, 4);
+        if (b == NULL)
+            return truncated(r, "the normaliser's %s", what);
+        v[i] = decode_f32(b);
+        if (!isfinite(v[i]) || (nonzero && v[i] == 0.0f))
+            return invalid(r, r->pos - 4, "the normaliser's %s %" PRIu32 " of %" PRIu32
+                                          " is %g", what, i + 1, n, (double)v[i]);
+    }
+    return NNC_OK;
+}
+
+static nnc_status parse_normalizer(reader *r, parsed *p)
+{
+    uint32_t present = 0, n_inputs = 0, n_targets = 0;
+    int kind = 0;
+    nnc_status st = get_ranged(r, "the normaliser flag", 0, 1, &present);
+    if (st != NNC_OK || !present)
+        return st;
+    if ((st = get_code(r, "the scaling", scaling_codes, COUNT(scaling_codes), &kind)) ||
+        (st = get_ranged(r, "the normaliser's input count", p->inputs, p->inputs,
+                         &n_inputs)))
+        return st;
+    size_t at = r->pos;
+    if (!get_u32(r, &n_targets))
+        return truncated(r, "the normaliser's target count");
+    if (n_targets != 0 && n_targets != outputs_of(p))
+        return invalid(r, at, "the normaliser's target count is %" PRIu32 ", not 0 or the "
+                              "%" PRIu32 " outputs", n_targets, outputs_of(p));
+    if ((st = check_room(r, 2 * (uint64_t)(n_inputs + n_targets), 4, "normaliser values")))
+        return st;
+    if ((p->norm = nnc_normalizer_alloc((nnc_scaling)kind, (int)n_inputs, (int)n_targets)) ==
+        NULL)
+        return NNC_ENOMEM;
+    nnc_normalizer *norm = p->norm;
+    if ((st = get_floats(r, "offset", 0, norm->offset, n_inputs)) ||
+        (st = get_floats(r, "scale", 0, norm->scale, n_inputs)) ||
+        (st = get_floats(r, "target offset", 0, norm->target_offset, n_targets)))
+        return st;
+    return get_floats(r, "target scale", 1, norm->target_scale, n_targets);
+}
+
+static nnc_status get_meta_entry(reader *r, parsed *p, uint32_t i)
+{
+    size_t at = r->pos;
+    nnc_status st = get_string(r, "metadata key", i + 1, p->meta, &p->keys[i]);
+    if (st == NNC_OK)
+        st = get_string(r, "metadata value", i + 1, p->meta, &p->values[i]);
+    if (st == NNC_OK && p->keys[i][0] == '\0')
+        return invalid(r, at, "metadata key %" PRIu32 " of %" PRIu32 " is empty", i + 1,
+                       p->meta);
+    return st;
+}
+
+typedef struct keyed {
+    const char *key;
+    uint32_t index;
+} keyed;
+
+static int by_key(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Keys are unique, as nnc_model_set_meta keeps them. Sorted, not compared
+ * pairwise: 4,096 long keys that share a prefix would take minutes. */
+static nnc_status check_unique_keys(const reader *r, const parsed *p, size_t at)
+{
+    keyed *sorted = nnc_alloc(p->meta, sizeof *sorted, 0);
+    if (sorted == NULL)
+        return NNC_ENOMEM;
+    for (uint32_t i = 0; i < p->meta; i++)
+        sorted[i] = (keyed){p->keys[i], i};
+    qsort(sorted, p->meta, sizeof *sorted, by_key);
+    nnc_status st = NNC_OK;
+    for (uint32_t i = 1; st == NNC_OK && i < p->meta; i++)
+        if (strcmp(sorted[i - 1].key, sorted[i].key) == 0)
+            st = invalid(r, at, "metadata key %" PRIu32 " of %" PRIu32 " (\"%.64s\") "
+                                "repeats key %" PRIu32,
+                         sorted[i].index + 1, p->meta, sorted[i].key, sorted[i - 1].index + 1);
+    free(sorted);
+    return st;
+}
+
+static nnc_status parse_meta(reader *r, parsed *p)
+{
+    size_t at = r->pos;
+    nnc_status st = get_ranged(r, "the metadata count", 0, MAX_META, &p->meta);
+    if (st == NNC_OK)
+        st = check_room(r, p->meta, 8, "metadata entries");
+    if (st != NNC_OK)
+        return st;
+    p->keys = nnc_alloc(p->meta, sizeof *p->keys, 1);
+    p->values = nnc_alloc(p->meta, sizeof *p->values, 1);
+    if (p->keys == NULL || p->values == NULL)
+        return NNC_ENOMEM;
+    for (uint32_t i = 0; st == NNC_OK && i < p->meta; i++)
+        st = get_meta_entry(r, p, i);
+    return st == NNC_OK ? check_unique_keys(r, p, at) : st;
+}
+
+/* Names parameter i (0-based) by its layer, for the message about it. */
+static void describe_param(const parsed *p, uint64_t i, char *buf, size_t size)
+{
+    uint64_t in = p->inputs;
+    for (uint32_t l = 0; l < p->layers; l++) {
+        uint64_t weights = (uint64_t)p->units[l] * in;
+        if (i < weights + p->units[l]) {
+            snprintf(buf, size, "a %s of layer %" PRIu32 " of %" PRIu32,
+                     i < weights ? "weight" : "bias", l + 1, p->layers);
+            return;
+        }
+        i -= weights + p->units[l];
+        in = p->units[l];
+    }
+    snprintf(buf, size, "past the last layer");
+}
+
+/* The parameter block stays in the file's bytes until the network exists;
+ * here it is only located and checked to be finite. */
+static nnc_status parse_params(reader *r, parsed *p)
+{
+    size_t at = r->pos;
+    p->params = take(r, (size_t)p->n_params * 4);   /* fits: see get_param_count */
+    if (p->params == NULL)
+        return truncated(r, "the parameters");
+    for (uint64_t i = 0; i < p->n_params; i++) {
+        float v = decode_f32(p->params + 4 * i);
+        if (!isfinite(v)) {
+            char which[64];
+            describe_param(p, i, which, sizeof which);
+            return invalid(r, at + 4 * (size_t)i, "parameter %" PRIu64 " of %" PRIu64
+                                                  " (%s) is %s",
+                           i + 1, p->n_params, which, isnan(v) ? "NaN" : "infinite");
+        }
+    }
+    if (r->pos != r->end)
+        return invalid(r, r->pos, "%zu unexpected bytes after the parameters", remaining(r));
+    return NNC_OK;
+}
+
+static nnc_status parse_body(reader *r, parsed *p)
+{
+    nnc_status st = parse_architecture(r, p);
+    if (st == NNC_OK)
+        st = parse_description(r, p);
+    if (st == NNC_OK)
+        st = parse_normalizer(r, p);
+    if (st == NNC_OK)
+        st = parse_meta(r, p);
+    if (st == NNC_OK)
+        st = parse_params(r, p);
+    return st;
+}
+
+/* ------------------------------------------------------------ the model */
+
+/* Only values already checked reach the network calls, so they can fail
+ * for want of memory alone. */
+static nnc_status build_net(const parsed *p, nnc_net **out)
+{
+    nnc_net *net = nnc_net_new((int)p->inputs);
+    nnc_status st = net ? NNC_OK : NNC_ENOMEM;
+    for (uint32_t l = 0; st == NNC_OK && l < p->layers; l++)
+        st = nnc_net_add_dense(net, (int)p->units[l], (nnc_activation)p->acts[l]);
+    if (st == NNC_OK)
+        st = nnc_net_set_loss(net, (nnc_loss)p->loss);
+    if (st == NNC_OK && nnc_net_param_count(net) != p->n_params)   /* the same sum */
+        st = nnc_fail(NNC_EFORMAT, "model load: the network's parameter count differs");
+    if (st != NNC_OK) {
+        nnc_net_free(net);
+        return st;
+    }
+    float *params = nnc_net_params(net);
+    for (uint64_t i = 0; i < p->n_params; i++)
+        params[i] = decode_f32(p->params + 4 * i);
+    *out = net;
+    return NNC_OK;
+}
+
+/* The model of a parsed file; takes p's normaliser and metadata. */
+static nnc_status build_model(parsed *p, nnc_model **out)
+{
+    nnc_net *net = NULL;
+    nnc_status st = build_net(p, &net);
+    if (st != NNC_OK)
+        return st;
+    nnc_model *model = nnc_model_assemble(net, p->norm, (nnc_task)p->task,
+                                          (const char *const *)p->names, (int)p->classes,
+                                          (const char *const *)p->labels);
+    if (model == NULL) {
+        nnc_net_free(net);
+        return NNC_ENOMEM;
+    }
+    p->norm = NULL;
+    /* The keys are known to be unique: hand the arrays over rather than
+     * nnc_model_set_meta each pair, which searches the keys every time. */
+    free(model->meta_keys);
+    free(model->meta_values);
+    model->meta_keys = p->keys;
+    model->meta_values = p->values;
+    model->n_meta = (int)p->meta;
+    p->keys = p->values = NULL;
+    *out = model;
+    return NNC_OK;
+}
+
+/* ------------------------------------------------------------ the file */
+
+static nnc_status too_large(const char *path)
+{
+    return nnc_fail(NNC_EFORMAT, "%s: the file has more than %zu bytes, the most a model "
+                                 "file may have", path, MAX_FILE_BYTES);
+}
+
+/* The first bytes of fp up to the cap into a new buffer. Regular files are
+ * sized first, so a huge one is refused before anything is read. */
+static nnc_status read_all(FILE *fp, const char *path, unsigned char **data, size_t *size)
+{
+    struct stat info;
+    size_t cap = 65536;
+    if (fstat(fileno(fp), &info) == 0 && S_ISREG(info.st_mode)) {
+        if ((uintmax_t)info.st_size > MAX_FILE_BYTES)
+            return too_large(path);
+        cap = (size_t)info.st_size + 1;   /* + 1: the end shows without a regrow */
+    }
+    unsigned char *buf = nnc_alloc(cap, 1, 0);
+    size_t len = 0;
+    while (buf != NULL && !feof(fp)) {
+        if (len == cap && cap > MAX_FILE_BYTES) {
+            free(buf);
+            return too_large(path);
+        }
+        if (len == cap) {
+            cap = cap > MAX_FILE_BYTES / 2 ? MAX_FILE_BYTES + 1 : 2 * cap;
+            unsigned char *more = realloc(buf, cap);
+            if (more == NULL)
+                free(buf);
+            buf = more;
+            if (buf == NULL)
+                return nnc_fail(NNC_ENOMEM, "%s: out of memory reading the file", path);
+        }
+        len += fread(buf + len, 1, cap - len, fp);
+        if (ferror(fp)) {
+            free(buf);
+            return nnc_fail(NNC_EIO, "%s: cannot read: %s", path, strerror(errno));
+        }
+    }
+    if (buf == NULL)
+        return NNC_ENOMEM;
+    *data = buf;
+    *size = len;
+    return NNC_OK;
+}
+
+static nnc_status read_file(const char *path, unsigned char **data, size_t *size)
+{
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL)
+        return nnc_fail(NNC_EIO, "%s: cannot open: %s", path, strerror(errno));
+    nnc_status st = read_all(fp, path, data, size);
+    fclose(fp);
+    return st;
+}
+
+nnc_status nnc_model_load(const char *path, nnc_model **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (path == NULL || out == NULL)
+        return nnc_fail(NNC_EINVAL, "model load: NULL argument");
+    unsigned char *data = NULL;
+    size_t size = 0;
+    nnc_status st = read_file(path, &data, &size);
+    if (st != NNC_OK)
+        return st;
+    reader r = {path, data, 0, size};
+    parsed p = {0};
+    st = check_envelope(&r);
+    if (st == NNC_OK)
+        st = parse_body(&r, &p);
+    if (st == NNC_OK)
+        st = build_model(&p, out);
+    parsed_free(&p);
+    free(data);
+    return st;
+}

@@ -89,9 +89,9 @@ nnc_normalizer *nnc_normalizer_fit(const nnc_dataset *data, nnc_scaling kind)
     }
     int n_targets = data->task == NNC_TASK_REGRESSION ? data->n_targets : 0;
     nnc_normalizer *norm = nnc_normalizer_alloc(kind, data->n_inputs, n_targets);
-    if (norm == NULL || kind == NNC_SCALE_NONE)
-        return norm;
-    for (int j = 0; j < data->n_inputs; j++)
+    if (norm == NULL)
+        return NULL;
+    for (int j = 0; kind != NNC_SCALE_NONE && j < data->n_inputs; j++)
         fit_column(kind, data->x, data->rows, data->n_inputs, j, &norm->offset[j],
                    &norm->scale[j]);
     /* Regression targets are always standardised: the loss then has the same
@@ -126,18 +126,18 @@ nnc_status nnc_normalizer_apply(const nnc_normalizer *norm, nnc_dataset *data)
     if (data->n_inputs != norm->n_inputs)
         return nnc_fail(NNC_EINVAL, "normalize: the data has %d inputs, the normaliser %d",
                         data->n_inputs, norm->n_inputs);
-    if (norm->kind == NNC_SCALE_NONE && norm->n_targets == 0)
-        return NNC_OK;
-    if (data->bytes != NULL)
+    int targets = norm->n_targets > 0 && data->task == NNC_TASK_REGRESSION;
+    /* Every check before any change: a refused call leaves the data as it was. */
+    if (targets && data->n_targets != norm->n_targets)
+        return nnc_fail(NNC_EINVAL, "normalize: the data has %d targets, the normaliser %d",
+                        data->n_targets, norm->n_targets);
+    if (norm->kind != NNC_SCALE_NONE && data->bytes != NULL)
         return nnc_fail(NNC_EINVAL, "normalize: image data cannot be normalised");
-    transform(data->x, data->rows, data->n_inputs, norm->offset, norm->scale);
-    if (norm->n_targets > 0 && data->task == NNC_TASK_REGRESSION) {
-        if (data->n_targets != norm->n_targets)
-            return nnc_fail(NNC_EINVAL, "normalize: the data has %d targets, the normaliser %d",
-                            data->n_targets, norm->n_targets);
+    if (norm->kind != NNC_SCALE_NONE)
+        transform(data->x, data->rows, data->n_inputs, norm->offset, norm->scale);
+    if (targets)
         transform(data->y, data->rows, data->n_targets, norm->target_offset,
                   norm->target_scale);
-    }
     return NNC_OK;
 }
 

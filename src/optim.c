@@ -7,8 +7,9 @@
  *   momentum  v = mu * v + g;  p -= lr * v
  *   adam      m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
  *             p -= lr * m_hat / (sqrt(v_hat) + eps), hats corrected for bias
- * L2 weight decay adds decay * w to the gradient of each weight (biases are
- * left alone: shrinking them does not reduce overfitting).
+ * L2 weight decay adds decay * w to the gradient of each weight as it is
+ * used (biases are left alone: shrinking them does not reduce overfitting);
+ * the gradient block itself is not changed.
  */
 #include "internal.h"
 
@@ -129,14 +130,16 @@ nnc_status nnc_optimizer_set_weight_decay(nnc_optimizer *opt, float decay)
  * size later, since moments of one network mean nothing for another. */
 static nnc_status size_moments(nnc_optimizer *opt, size_t n)
 {
-    if (opt->kind == OPT_SGD)
-        return NNC_OK;
     if (opt->n == n)
         return NNC_OK;
     if (opt->n != 0)
         return nnc_fail(NNC_EINVAL,
                         "optimizer step: sized for %zu parameters, the network has %zu",
                         opt->n, n);
+    if (opt->kind == OPT_SGD) {
+        opt->n = n;
+        return NNC_OK;
+    }
     opt->m = nnc_alloc(n, sizeof(float), 1);
     if (opt->m == NULL)
         return NNC_ENOMEM;
@@ -149,31 +152,45 @@ static nnc_status size_moments(nnc_optimizer *opt, size_t n)
     return NNC_OK;
 }
 
-static void add_weight_decay(float decay, nnc_net *net)
-{
-    for (int l = 0; l < nnc_net_layer_count(net); l++) {
-        const float *w = nnc_net_weights(net, l);
-        float *g = nnc_net_weight_grads(net, l);
-        size_t n = (size_t)nnc_net_layer_units(net, l) *
-                   (size_t)(l ? nnc_net_layer_units(net, l - 1) : nnc_net_inputs(net));
-        for (size_t i = 0; i < n; i++)
-            g[i] += decay * w[i];
-    }
-}
+/* Per-step constants of Adam: the bias corrections folded into the step size
+ * and epsilon, which saves two divisions per parameter. */
+typedef struct adam_step_size {
+    float step, eps;
+} adam_step_size;
 
-static void adam_step(nnc_optimizer *opt, float *p, const float *g, size_t n)
+static adam_step_size adam_begin_step(nnc_optimizer *opt)
 {
     opt->steps++;
-    float b1 = opt->beta1, b2 = opt->beta2;
-    /* Folding both bias corrections into the step size saves two divisions
-     * per parameter. */
-    double c1 = 1.0 - pow(b1, (double)opt->steps), c2 = 1.0 - pow(b2, (double)opt->steps);
-    float step = (float)(opt->learning_rate * sqrt(c2) / c1);
-    float eps = (float)(opt->epsilon * sqrt(c2));
-    for (size_t i = 0; i < n; i++) {
-        opt->m[i] = b1 * opt->m[i] + (1.0f - b1) * g[i];
-        opt->v[i] = b2 * opt->v[i] + (1.0f - b2) * g[i] * g[i];
-        p[i] -= step * opt->m[i] / (sqrtf(opt->v[i]) + eps);
+    double c1 = 1.0 - pow(opt->beta1, (double)opt->steps);
+    double c2 = 1.0 - pow(opt->beta2, (double)opt->steps);
+    adam_step_size a = { (float)(opt->learning_rate * sqrt(c2) / c1),
+                         (float)(opt->epsilon * sqrt(c2)) };
+    return a;
+}
+
+/* The rule over parameters [from, from + n), whose effective gradient is
+ * g + decay * p. */
+static void update(nnc_optimizer *opt, const adam_step_size *a, float *p, const float *g,
+                   size_t from, size_t n, float decay)
+{
+    float lr = opt->learning_rate, mu = opt->momentum, b1 = opt->beta1, b2 = opt->beta2;
+    float *m = opt->m, *v = opt->v;
+    for (size_t i = from; i < from + n; i++) {
+        float grad = g[i] + decay * p[i];
+        switch (opt->kind) {
+        case OPT_SGD:
+            p[i] -= lr * grad;
+            break;
+        case OPT_MOMENTUM:
+            m[i] = mu * m[i] + grad;
+            p[i] -= lr * m[i];
+            break;
+        case OPT_ADAM:
+            m[i] = b1 * m[i] + (1.0f - b1) * grad;
+            v[i] = b2 * v[i] + (1.0f - b2) * grad * grad;
+            p[i] -= a->step * m[i] / (sqrtf(v[i]) + a->eps);
+            break;
+        }
     }
 }
 
@@ -185,25 +202,29 @@ nnc_status nnc_optimizer_step(nnc_optimizer *opt, nnc_net *net)
     nnc_status st = size_moments(opt, n);
     if (st != NNC_OK)
         return st;
-    if (opt->weight_decay > 0.0f)
-        add_weight_decay(opt->weight_decay, net);
+    adam_step_size a = { 0.0f, 0.0f };
+    if (opt->kind == OPT_ADAM)
+        a = adam_begin_step(opt);
     float *p = nnc_net_params(net);
     const float *g = nnc_net_grads(net);
-    float lr = opt->learning_rate;
-    switch (opt->kind) {
-    case OPT_SGD:
-        for (size_t i = 0; i < n; i++)
-            p[i] -= lr * g[i];
-        break;
-    case OPT_MOMENTUM:
-        for (size_t i = 0; i < n; i++) {
-            opt->m[i] = opt->momentum * opt->m[i] + g[i];
-            p[i] -= lr * opt->m[i];
-        }
-        break;
-    case OPT_ADAM:
-        adam_step(opt, p, g, n);
-        break;
+    /* Layer by layer: weights with decay, then the biases without. */
+    for (int l = 0; l < nnc_net_layer_count(net); l++) {
+        size_t w_from = (size_t)(nnc_net_weights(net, l) - p);
+        size_t b_from = (size_t)(nnc_net_bias(net, l) - p);
+        size_t units = (size_t)nnc_net_layer_units(net, l);
+        update(opt, &a, p, g, w_from, b_from - w_from, opt->weight_decay);
+        update(opt, &a, p, g, b_from, units, 0.0f);
     }
+    return NNC_OK;
+}
+
+nnc_status nnc_optimizer_schedule_rate(nnc_optimizer *opt, double learning_rate)
+{
+    /* A schedule may reach exactly 0 (cosine to a floor of 0), which a user
+     * setting the rate could not mean; so this setter allows it. */
+    if (!(learning_rate >= 0.0) || !isfinite(learning_rate))
+        return nnc_fail(NNC_EINVAL, "scheduled learning rate %g is not finite and >= 0",
+                        learning_rate);
+    opt->learning_rate = (float)learning_rate;
     return NNC_OK;
 }

@@ -184,7 +184,7 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
         r.epoch = epoch;
         r.epochs = o->epochs;
         r.learning_rate = scheduled_rate(o, base_rate, epoch);
-        st = nnc_optimizer_set_learning_rate(opt, (float)r.learning_rate);
+        st = nnc_optimizer_schedule_rate(opt, r.learning_rate);
         if (st == NNC_OK && o->shuffle)
             nnc_rng_permutation(rng, w.order, (size_t)rows);
         if (st == NNC_OK)
@@ -210,8 +210,9 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
             break;
         }
     }
-    nnc_status rate_st = nnc_optimizer_set_learning_rate(opt, (float)base_rate);
-    if (st == NNC_OK && r.best_epoch > 0 && r.best_epoch != epoch) {
+    nnc_status rate_st = nnc_optimizer_schedule_rate(opt, base_rate);
+    /* Early stopping's promise: the weights of the best validation epoch. */
+    if (st == NNC_OK && o->patience > 0 && r.best_epoch > 0 && r.best_epoch != epoch) {
         memcpy(nnc_net_params(net), w.best, n_params * sizeof(float));
         st = measure(net, data, o, &r);   /* report the restored weights */
     }
