@@ -77,3 +77,92 @@ int join_path(char *buf, unsigned long n, const char *dir, const char *name)
     }
     return 0;
 }
+
+int parse_double(const char *option, const char *text, double min, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !isfinite(v) || v < min || v > max) {
+        fprintf(stderr, "nnc: %s expects a number from %g to %g, got '%s'\n", option, min, max,
+                text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int parse_int_list(const char *option, const char *text, long min, long max, int *values,
+                   int max_count, int *count)
+{
+    *count = 0;
+    const char *p = text;
+    for (;;) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (errno != 0 || end == p || v < min || v > max || *count >= max_count ||
+            (*end != ',' && *end != '\0')) {
+            fprintf(stderr,
+                    "nnc: %s expects up to %d comma-separated whole numbers from %ld to %ld, "
+                    "got '%s'\n",
+                    option, max_count, min, max, text);
+            return -1;
+        }
+        values[(*count)++] = (int)v;
+        if (*end == '\0')
+            return 0;
+        p = end + 1;
+    }
+}
+
+char **split_names(const char *option, const char *text, int *count)
+{
+    size_t len = strlen(text);
+    int n = 1;
+    for (size_t i = 0; i < len; i++)
+        n += text[i] == ',';
+    /* One block: the pointer array, then the copied text the pointers point into. */
+    char **names = malloc(((size_t)n + 1) * sizeof *names + len + 1);
+    if (names == NULL) {
+        fprintf(stderr, "nnc: out of memory\n");
+        return NULL;
+    }
+    char *copy = (char *)(names + n + 1);
+    memcpy(copy, text, len + 1);
+    int k = 0;
+    for (char *tok = copy;; tok++) {
+        char *comma = strchr(tok, ',');
+        if (comma)
+            *comma = '\0';
+        if (*tok == '\0') {
+            fprintf(stderr, "nnc: %s has an empty name in '%s'\n", option, text);
+            free(names);
+            return NULL;
+        }
+        names[k++] = tok;
+        if (!comma)
+            break;
+        tok = comma;
+    }
+    names[k] = NULL;
+    *count = k;
+    return names;
+}
+
+void free_names(char **names)
+{
+    free(names);
+}
+
+int parse_choice(const char *option, const char *text, const char *const *choices)
+{
+    for (int i = 0; choices[i] != NULL; i++)
+        if (strcmp(text, choices[i]) == 0)
+            return i;
+    fprintf(stderr, "nnc: %s expects one of", option);
+    for (int i = 0; choices[i] != NULL; i++)
+        fprintf(stderr, "%s %s", i ? "," : "", choices[i]);
+    fprintf(stderr, "; got '%s'\n", text);
+    return -1;
+}

@@ -18,6 +18,24 @@ int parse_u64(const char *option, const char *text, uint64_t *out);
 /* A finite number greater than min_exclusive into *out; 0 or -1 as above. */
 int parse_positive(const char *option, const char *text, double *out);
 
+/* A finite number in [min, max] into *out; 0 or -1 as above. */
+int parse_double(const char *option, const char *text, double min, double max, double *out);
+
+/* Comma-separated whole numbers in [min, max], at most max_count of them,
+ * into values; *count gets how many. 0 or -1 as above. */
+int parse_int_list(const char *option, const char *text, long min, long max, int *values,
+                   int max_count, int *count);
+
+/* Splits a comma-separated list of names into a NULL-terminated array of
+ * pointers into a private copy; free the array with free_names. NULL (after a
+ * message) when the list has an empty name. *count gets the number. */
+char **split_names(const char *option, const char *text, int *count);
+void free_names(char **names);
+
+/* Index of text in the NULL-terminated choices, or -1 after a message that
+ * lists them. */
+int parse_choice(const char *option, const char *text, const char *const *choices);
+
 /* Creates directory path if it does not exist; 0 or -1 (after a message). */
 int ensure_directory(const char *path);
 

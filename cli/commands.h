@@ -8,4 +8,16 @@
 /* nnc tutorial: the tutorial's walkthrough, then its training run and plot. */
 int command_tutorial(int argc, char **argv);
 
+/* nnc train: a data set in, a trained model file out. */
+int command_train(int argc, char **argv);
+
+/* nnc predict: a model and a CSV in, one prediction per row out. */
+int command_predict(int argc, char **argv);
+
+/* nnc eval: a model judged on labelled data. */
+int command_eval(int argc, char **argv);
+
+/* nnc info: what a model file holds. */
+int command_info(int argc, char **argv);
+
 #endif

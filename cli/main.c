@@ -16,7 +16,13 @@ static void usage(FILE *to)
             "\n"
             "commands:\n"
             "  tutorial   walk through the tutorial step by step, then train its network\n"
-            "             and plot the cumulative error (nnc tutorial --help)\n"
+            "             and plot the cumulative error\n"
+            "  train      train a network on a CSV or IDX data set and save the model\n"
+            "  predict    predict every row of a CSV file with a saved model\n"
+            "  eval       judge a saved model on labelled data\n"
+            "  info       show what a model file holds\n"
+            "\n"
+            "  nnc <command> --help   the command's options\n"
             "\n"
             "  nnc --version   print the version\n"
             "  nnc --help      print this help\n");
@@ -37,8 +43,17 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (strcmp(cmd, "tutorial") == 0)
-        return command_tutorial(argc - 1, argv + 1);
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {
+        { "tutorial", command_tutorial }, { "train", command_train },
+        { "predict", command_predict },   { "eval", command_eval },
+        { "info", command_info },
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "nnc: unknown command '%s' (try nnc --help)\n", cmd);
     return 2;
 }

@@ -1,0 +1,142 @@
+/*
+ * eval.c - `nnc eval`: how good a model is on labelled data it has not seen.
+ *
+ * Classification: accuracy, the confusion matrix, each class's precision and
+ * recall (optionally a confusion-matrix picture). Regression: MSE, MAE, R².
+ */
+#define _DEFAULT_SOURCE
+#include "args.h"
+#include "commands.h"
+#include "data_source.h"
+#include "model_data.h"
+#include "report.h"
+
+#include "nnc.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct eval_options {
+    const char *model;
+    data_source src;
+    const char *plot;
+} eval_options;
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: nnc eval --model FILE.nnc (--data FILE.csv | --images F --labels F)\n"
+            "                [--plot confusion.png]\n"
+            "\n"
+            "Judges a model on labelled data: accuracy, confusion matrix, per-class\n"
+            "precision and recall for classification; MSE, MAE and R2 for regression.\n"
+            "\n"
+            "  --model FILE            a model made by nnc train\n"
+            "  --data FILE             CSV with the model's input columns and its target\n"
+            "  --images F --labels F   IDX image and label files\n"
+            "  --plot FILE             draw the confusion matrix as a PNG\n"
+            "  -h, --help              this help\n");
+}
+
+static int parse_options(int argc, char **argv, eval_options *o)
+{
+    static const struct option longs[] = {
+        { "model", required_argument, NULL, 'm' },  { "data", required_argument, NULL, 'd' },
+        { "images", required_argument, NULL, 'i' }, { "labels", required_argument, NULL, 'l' },
+        { "plot", required_argument, NULL, 'p' },   { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    memset(o, 0, sizeof *o);
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'm': o->model = optarg; break;
+        case 'd': o->src.csv = optarg; break;
+        case 'i': o->src.images = optarg; break;
+        case 'l': o->src.labels = optarg; break;
+        case 'p': o->plot = optarg; break;
+        case 'h': usage(stdout); return 1;
+        default:
+            fprintf(stderr, "nnc eval: unknown option or missing value in '%s' "
+                            "(try nnc eval --help)\n", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "nnc eval: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (o->model == NULL) {
+        fprintf(stderr, "nnc eval: --model is required (try nnc eval --help)\n");
+        return -1;
+    }
+    return data_source_check(&o->src, "eval");
+}
+
+static int plot_confusion(const char *path, const nnc_model *model, const int *confusion)
+{
+    int k = nnc_model_classes(model);
+    const char **labels = malloc((size_t)k * sizeof *labels);
+    if (labels == NULL)
+        return 1;
+    for (int i = 0; i < k; i++)
+        labels[i] = nnc_model_class_label(model, i);
+    int rc = nnc_plot_confusion(path, confusion, k, labels, "Confusion matrix") == NNC_OK
+                 ? 0 : fail_with_library_error();
+    free(labels);
+    return rc;
+}
+
+static int evaluate(const eval_options *o, nnc_model *model, const nnc_dataset *data)
+{
+    int k = nnc_model_classes(model);
+    int *confusion = k > 0 ? calloc((size_t)k * (size_t)k, sizeof *confusion) : NULL;
+    nnc_metrics m;
+    if (k > 0 && confusion == NULL) {
+        fprintf(stderr, "nnc: out of memory\n");
+        return 1;
+    }
+    int rc = nnc_model_evaluate(model, data, &m, confusion) == NNC_OK
+                 ? 0 : fail_with_library_error();
+    if (rc == 0 && k > 0 && o->plot)
+        rc = plot_confusion(o->plot, model, confusion);
+    if (rc == 0) {
+        print_metrics(stdout, data_source_name(&o->src), nnc_model_task(model), &m);
+        if (k > 0)
+            print_confusion(stdout, model, confusion);
+    }
+    free(confusion);
+    return rc;
+}
+
+int command_eval(int argc, char **argv)
+{
+    eval_options o;
+    int parsed = parse_options(argc, argv, &o);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : 2;
+    nnc_model *model = load_model(o.model);
+    if (model == NULL)
+        return 1;
+    model_columns cols = { NULL, NULL };
+    nnc_csv_options csv;
+    nnc_dataset *data = NULL;
+    int rc = model_columns_options(model, &cols, &csv);
+    if (rc == 0 && (data = data_source_load(&o.src, &csv)) == NULL)
+        rc = 1;
+    if (rc == 0 && nnc_dataset_inputs(data) != nnc_model_inputs(model)) {
+        fprintf(stderr, "nnc: %s has %d inputs, the model takes %d\n",
+                data_source_name(&o.src), nnc_dataset_inputs(data), nnc_model_inputs(model));
+        rc = 1;
+    }
+    if (rc == 0)
+        rc = evaluate(&o, model, data);
+    nnc_dataset_free(data);
+    model_columns_free(&cols);
+    nnc_model_free(model);
+    return rc;
+}

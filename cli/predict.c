@@ -1,0 +1,192 @@
+/*
+ * predict.c - `nnc predict`: one prediction per row of a CSV file.
+ *
+ * The file's columns are matched to the model's inputs by name, normalised
+ * exactly as in training (the model carries the transform), and each row's
+ * prediction is written as CSV: the predicted label (or value) and, for
+ * classification, the probability of every class.
+ */
+#define _DEFAULT_SOURCE
+#include "args.h"
+#include "commands.h"
+#include "model_data.h"
+#include "report.h"
+
+#include "nnc.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH 256
+
+typedef struct predict_options {
+    const char *model;
+    const char *data;
+    const char *out;   /* NULL: stdout */
+} predict_options;
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: nnc predict --model FILE.nnc --data FILE.csv [--out FILE.csv]\n"
+            "\n"
+            "Predicts every row of a CSV file whose header names the model's input columns\n"
+            "(the target column may be there too; it is ignored). Writes CSV: the predicted\n"
+            "label or value, then for classification one probability column per class.\n"
+            "\n"
+            "  --model FILE   a model made by nnc train\n"
+            "  --data FILE    the rows to predict\n"
+            "  --out FILE     where the predictions go (default: standard output)\n"
+            "  -h, --help     this help\n");
+}
+
+static int parse_options(int argc, char **argv, predict_options *o)
+{
+    static const struct option longs[] = {
+        { "model", required_argument, NULL, 'm' }, { "data", required_argument, NULL, 'd' },
+        { "out", required_argument, NULL, 'o' },   { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    memset(o, 0, sizeof *o);
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'm': o->model = optarg; break;
+        case 'd': o->data = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 'h': usage(stdout); return 1;
+        default:
+            fprintf(stderr, "nnc predict: unknown option or missing value in '%s' "
+                            "(try nnc predict --help)\n", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "nnc predict: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (o->model == NULL || o->data == NULL) {
+        fprintf(stderr, "nnc predict: --model and --data are required (try nnc predict --help)\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* A CSV field, quoted when it holds a comma, quote or line break. */
+static void put_field(FILE *fp, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, fp);
+        return;
+    }
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
+}
+
+static void write_header(FILE *fp, const nnc_model *model)
+{
+    fputs("prediction", fp);
+    for (int k = 0; k < nnc_model_classes(model); k++) {
+        char name[512];
+        snprintf(name, sizeof name, "p_%s", nnc_model_class_label(model, k));
+        fputc(',', fp);
+        put_field(fp, name);
+    }
+    fputc('\n', fp);
+}
+
+/* One output row: for two classes the network gives P(second class) only. */
+static void write_row(FILE *fp, const nnc_model *model, const float *out, int outputs)
+{
+    int k = nnc_model_classes(model);
+    if (k == 0) {
+        for (int j = 0; j < outputs; j++)
+            fprintf(fp, "%s%.9g", j ? "," : "", out[j]);
+        fputc('\n', fp);
+        return;
+    }
+    int cls;
+    nnc_output_classes(out, 1, outputs, &cls);
+    put_field(fp, nnc_model_class_label(model, cls));
+    for (int c = 0; c < k; c++)
+        fprintf(fp, ",%.6f", outputs == 1 ? (c == 0 ? 1.0 - out[0] : out[0]) : out[c]);
+    fputc('\n', fp);
+}
+
+static int write_predictions(FILE *fp, nnc_model *model, const nnc_dataset *data)
+{
+    int in = nnc_model_inputs(model), outputs = nnc_net_outputs(nnc_model_net(model));
+    float *x = malloc((size_t)BATCH * (size_t)in * sizeof *x);
+    float *out = malloc((size_t)BATCH * (size_t)outputs * sizeof *out);
+    size_t index[BATCH];
+    int rc = x && out ? 0 : 1;
+    write_header(fp, model);
+    for (int start = 0; rc == 0 && start < nnc_dataset_rows(data); start += BATCH) {
+        int n = nnc_dataset_rows(data) - start < BATCH ? nnc_dataset_rows(data) - start : BATCH;
+        for (int i = 0; i < n; i++)
+            index[i] = (size_t)(start + i);
+        if (nnc_dataset_gather(data, index, n, x, NULL) != NNC_OK ||
+            nnc_model_predict(model, x, n, out) != NNC_OK) {
+            rc = fail_with_library_error();
+            break;
+        }
+        for (int i = 0; i < n; i++)
+            write_row(fp, model, out + (size_t)i * outputs, outputs);
+    }
+    if (x == NULL || out == NULL)
+        fprintf(stderr, "nnc: out of memory\n");
+    free(x);
+    free(out);
+    return rc;
+}
+
+static int predict_to(const predict_options *o, nnc_model *model, const nnc_dataset *data)
+{
+    if (o->out == NULL) {
+        int rc = write_predictions(stdout, model, data);
+        return fflush(stdout) == 0 ? rc : 1;
+    }
+    nnc_atomic_file *file;
+    if (nnc_atomic_open(o->out, &file) != NNC_OK)
+        return fail_with_library_error();
+    if (write_predictions(nnc_atomic_stream(file), model, data) != 0) {
+        nnc_atomic_abort(file);
+        return 1;
+    }
+    return nnc_atomic_commit(file) == NNC_OK ? 0 : fail_with_library_error();
+}
+
+int command_predict(int argc, char **argv)
+{
+    predict_options o;
+    int parsed = parse_options(argc, argv, &o);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : 2;
+    nnc_model *model = load_model(o.model);
+    if (model == NULL)
+        return 1;
+    model_columns cols;
+    nnc_csv_options csv;
+    nnc_dataset *data = NULL;
+    int rc = model_columns_options(model, &cols, &csv);
+    if (rc == 0) {
+        csv.target_optional = 1;
+        if (nnc_dataset_load_csv(o.data, &csv, &data) != NNC_OK)
+            rc = fail_with_library_error();
+    }
+    if (rc == 0)
+        rc = predict_to(&o, model, data);
+    nnc_dataset_free(data);
+    model_columns_free(&cols);
+    nnc_model_free(model);
+    return rc;
+}

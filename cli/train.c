@@ -1,0 +1,590 @@
+/*
+ * train.c - `nnc train`: data in, a trained model file out.
+ *
+ * The steps a careful user would take by hand: load the data, hold out a test
+ * part and a validation part (seeded), fit the normalisation on the training
+ * part only, build a network whose output suits the task, train with early
+ * stopping, judge the model on the held-out test part, then save the model,
+ * the training log and the pictures.
+ */
+#define _DEFAULT_SOURCE
+#include "args.h"
+#include "commands.h"
+#include "data_source.h"
+#include "history.h"
+#include "progress.h"
+#include "report.h"
+
+#include "nnc.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_HIDDEN 32
+
+typedef struct train_options {
+    data_source src;
+    data_source test_src;       /* --test-images/--test-labels: a separate test set */
+    const char *target;
+    char **drop;
+    int n_drop;
+    int task;                   /* nnc_task */
+    int hidden[MAX_HIDDEN];
+    int n_hidden;
+    nnc_activation activation;
+    int optimizer;              /* index into optimizer_names */
+    double learning_rate;       /* 0: the optimizer's default */
+    double momentum;
+    double weight_decay;
+    int batch_size;
+    int epochs;
+    double val_fraction;
+    double test_fraction;
+    uint64_t seed;
+    int patience;
+    int schedule;               /* nnc_schedule */
+    int step_epochs;
+    double gamma;
+    double min_learning_rate;
+    int scaling;                /* nnc_scaling, or -1 for the default */
+    const char *out;
+    const char *log;
+    const char *plot_dir;
+    int progress;               /* progress_mode */
+} train_options;
+
+static const char *const task_names[] = { "auto", "classification", "regression", NULL };
+static const char *const optimizer_names[] = { "sgd", "momentum", "adam", NULL };
+static const char *const schedule_names[] = { "constant", "step", "cosine", NULL };
+static const char *const scaling_names[] = { "none", "standard", "minmax", NULL };
+static const char *const progress_names[] = { "auto", "bar", "plain", "json", "quiet", NULL };
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+        "usage: nnc train (--data FILE.csv | --images FILE --labels FILE) [options]\n"
+        "\n"
+        "Trains a network on a data set and saves it as a model file.\n"
+        "\n"
+        "data:\n"
+        "  --data FILE            CSV with a header row\n"
+        "  --images F --labels F  IDX image and label files (raw or .gz), e.g. Fashion-MNIST\n"
+        "  --target NAME          target column (default: the last column)\n"
+        "  --drop A,B             columns to leave out\n"
+        "  --task T               auto | classification | regression (default auto)\n"
+        "  --scale S              none | standard | minmax (default: standard for CSV,\n"
+        "                         none for images, which are scaled to [0, 1])\n"
+        "  --validation F         fraction held out for validation (default 0.2; 0: none)\n"
+        "  --test F               fraction held out for the final test (default 0.2; 0: none)\n"
+        "  --test-images F --test-labels F   a separate IDX test set instead of --test\n"
+        "network:\n"
+        "  --layers N,N           hidden layer widths (default 32)\n"
+        "  --activation A         hidden activation: relu | tanh | sigmoid | identity (default relu)\n"
+        "                         the output layer and loss follow from the task: sigmoid and\n"
+        "                         binary cross-entropy for 2 classes, softmax and cross-entropy\n"
+        "                         for more, identity and mean squared error for regression\n"
+        "training:\n"
+        "  --optimizer O          sgd | momentum | adam (default adam)\n"
+        "  --learning-rate R      (default 0.001 for adam, 0.01 otherwise)\n"
+        "  --momentum M           for --optimizer momentum (default 0.9)\n"
+        "  --weight-decay D       L2 weight decay (default 0)\n"
+        "  --batch-size N         (default 32)\n"
+        "  --epochs N             (default 100)\n"
+        "  --patience N           stop after N epochs without a better validation loss and\n"
+        "                         keep the best weights (default 10; 0: never stop early)\n"
+        "  --schedule S           constant | step | cosine (default constant)\n"
+        "  --step-epochs N, --gamma G      step schedule: lr *= G every N epochs (10, 0.5)\n"
+        "  --min-learning-rate R  cosine schedule's floor (default 0)\n"
+        "  --seed N               seed for splits, shuffling and weights (default 1)\n"
+        "output:\n"
+        "  --out FILE             the model file (default model.nnc)\n"
+        "  --log FILE             per-epoch metrics as CSV\n"
+        "  --plot-dir DIR         loss.png, accuracy.png, confusion.png and, for two\n"
+        "                         inputs, regions.png\n"
+        "  --progress P           auto | bar | plain | json | quiet (default auto: a bar on a\n"
+        "                         terminal, a line per epoch otherwise); --quiet, --json\n"
+        "  -h, --help             this help\n");
+}
+
+static void defaults(train_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->hidden[0] = 32;
+    o->n_hidden = 1;
+    o->activation = NNC_RELU;
+    o->optimizer = 2;
+    o->momentum = 0.9;
+    o->batch_size = 32;
+    o->epochs = 100;
+    o->val_fraction = 0.2;
+    o->test_fraction = 0.2;
+    o->seed = 1;
+    o->patience = 10;
+    o->step_epochs = 10;
+    o->gamma = 0.5;
+    o->scaling = -1;
+    o->out = "model.nnc";
+}
+
+enum { OPT_DATA = 256, OPT_IMAGES, OPT_LABELS, OPT_TEST_IMAGES, OPT_TEST_LABELS, OPT_TARGET,
+       OPT_DROP, OPT_TASK, OPT_SCALE, OPT_VALIDATION, OPT_TEST, OPT_LAYERS, OPT_ACTIVATION,
+       OPT_OPTIMIZER, OPT_LR, OPT_MOMENTUM, OPT_DECAY, OPT_BATCH, OPT_EPOCHS, OPT_PATIENCE,
+       OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_GAMMA, OPT_MIN_LR, OPT_SEED, OPT_OUT, OPT_LOG,
+       OPT_PLOT_DIR, OPT_PROGRESS, OPT_QUIET, OPT_JSON };
+
+static const struct option long_options[] = {
+    { "data", required_argument, NULL, OPT_DATA },
+    { "images", required_argument, NULL, OPT_IMAGES },
+    { "labels", required_argument, NULL, OPT_LABELS },
+    { "test-images", required_argument, NULL, OPT_TEST_IMAGES },
+    { "test-labels", required_argument, NULL, OPT_TEST_LABELS },
+    { "target", required_argument, NULL, OPT_TARGET },
+    { "drop", required_argument, NULL, OPT_DROP },
+    { "task", required_argument, NULL, OPT_TASK },
+    { "scale", required_argument, NULL, OPT_SCALE },
+    { "validation", required_argument, NULL, OPT_VALIDATION },
+    { "test", required_argument, NULL, OPT_TEST },
+    { "layers", required_argument, NULL, OPT_LAYERS },
+    { "activation", required_argument, NULL, OPT_ACTIVATION },
+    { "optimizer", required_argument, NULL, OPT_OPTIMIZER },
+    { "learning-rate", required_argument, NULL, OPT_LR },
+    { "momentum", required_argument, NULL, OPT_MOMENTUM },
+    { "weight-decay", required_argument, NULL, OPT_DECAY },
+    { "batch-size", required_argument, NULL, OPT_BATCH },
+    { "epochs", required_argument, NULL, OPT_EPOCHS },
+    { "patience", required_argument, NULL, OPT_PATIENCE },
+    { "schedule", required_argument, NULL, OPT_SCHEDULE },
+    { "step-epochs", required_argument, NULL, OPT_STEP_EPOCHS },
+    { "gamma", required_argument, NULL, OPT_GAMMA },
+    { "min-learning-rate", required_argument, NULL, OPT_MIN_LR },
+    { "seed", required_argument, NULL, OPT_SEED },
+    { "out", required_argument, NULL, OPT_OUT },
+    { "log", required_argument, NULL, OPT_LOG },
+    { "plot-dir", required_argument, NULL, OPT_PLOT_DIR },
+    { "progress", required_argument, NULL, OPT_PROGRESS },
+    { "quiet", no_argument, NULL, OPT_QUIET },
+    { "json", no_argument, NULL, OPT_JSON },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+static int set_choice(const char *option, const char *text, const char *const *choices,
+                      int *out)
+{
+    int k = parse_choice(option, text, choices);
+    if (k < 0)
+        return -1;
+    *out = k;
+    return 0;
+}
+
+static int parse_activation(const char *text, nnc_activation *out)
+{
+    if (nnc_activation_parse(text, out) != NNC_OK || *out == NNC_SOFTMAX) {
+        fprintf(stderr, "nnc: --activation expects relu, tanh, sigmoid or identity, got '%s'\n",
+                text);
+        return -1;
+    }
+    return 0;
+}
+
+/* One option into o; 0 on success, -1 on a bad value. */
+static int apply_option(int c, const char *arg, train_options *o)
+{
+    switch (c) {
+    case OPT_DATA: o->src.csv = arg; return 0;
+    case OPT_IMAGES: o->src.images = arg; return 0;
+    case OPT_LABELS: o->src.labels = arg; return 0;
+    case OPT_TEST_IMAGES: o->test_src.images = arg; return 0;
+    case OPT_TEST_LABELS: o->test_src.labels = arg; return 0;
+    case OPT_TARGET: o->target = arg; return 0;
+    case OPT_DROP:
+        free_names(o->drop);
+        return (o->drop = split_names("--drop", arg, &o->n_drop)) ? 0 : -1;
+    case OPT_TASK: return set_choice("--task", arg, task_names, &o->task);
+    case OPT_SCALE: return set_choice("--scale", arg, scaling_names, &o->scaling);
+    case OPT_VALIDATION: return parse_double("--validation", arg, 0, 0.9, &o->val_fraction);
+    case OPT_TEST: return parse_double("--test", arg, 0, 0.9, &o->test_fraction);
+    case OPT_LAYERS:
+        return parse_int_list("--layers", arg, 1, 1 << 20, o->hidden, MAX_HIDDEN, &o->n_hidden);
+    case OPT_ACTIVATION: return parse_activation(arg, &o->activation);
+    case OPT_OPTIMIZER: return set_choice("--optimizer", arg, optimizer_names, &o->optimizer);
+    case OPT_LR: return parse_double("--learning-rate", arg, 1e-12, 1e3, &o->learning_rate);
+    case OPT_MOMENTUM: return parse_double("--momentum", arg, 0, 0.999999, &o->momentum);
+    case OPT_DECAY: return parse_double("--weight-decay", arg, 0, 1e3, &o->weight_decay);
+    case OPT_BATCH: return parse_int("--batch-size", arg, 1, 1 << 24, &o->batch_size);
+    case OPT_EPOCHS: return parse_int("--epochs", arg, 1, 1000000, &o->epochs);
+    case OPT_PATIENCE: return parse_int("--patience", arg, 0, 1000000, &o->patience);
+    case OPT_SCHEDULE: return set_choice("--schedule", arg, schedule_names, &o->schedule);
+    case OPT_STEP_EPOCHS: return parse_int("--step-epochs", arg, 1, 1000000, &o->step_epochs);
+    case OPT_GAMMA: return parse_double("--gamma", arg, 1e-9, 1, &o->gamma);
+    case OPT_MIN_LR: return parse_double("--min-learning-rate", arg, 0, 1e3, &o->min_learning_rate);
+    case OPT_SEED: return parse_u64("--seed", arg, &o->seed);
+    case OPT_OUT: o->out = arg; return 0;
+    case OPT_LOG: o->log = arg; return 0;
+    case OPT_PLOT_DIR: o->plot_dir = arg; return 0;
+    case OPT_PROGRESS: return set_choice("--progress", arg, progress_names, &o->progress);
+    case OPT_QUIET: o->progress = PROGRESS_QUIET; return 0;
+    case OPT_JSON: o->progress = PROGRESS_JSON; return 0;
+    }
+    return -1;
+}
+
+/* 0 to go on, 1 if help was printed, -1 on a usage error. */
+static int parse_options(int argc, char **argv, train_options *o)
+{
+    defaults(o);
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return 1;
+        }
+        if (c == '?') {
+            fprintf(stderr, "nnc train: unknown option or missing value in '%s' "
+                            "(try nnc train --help)\n", argv[optind - 1]);
+            return -1;
+        }
+        if (apply_option(c, optarg, o) != 0)
+            return -1;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "nnc train: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (data_source_check(&o->src, "train") != 0)
+        return -1;
+    if ((o->test_src.images || o->test_src.labels) &&
+        (!o->test_src.images || !o->test_src.labels)) {
+        fprintf(stderr, "nnc train: a separate test set needs both --test-images and "
+                        "--test-labels\n");
+        return -1;
+    }
+    if (o->val_fraction + o->test_fraction >= 0.95) {
+        fprintf(stderr, "nnc train: --validation and --test leave too little to train on\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* The parts of a run, freed together. */
+typedef struct run {
+    nnc_dataset *train, *val, *test;
+    nnc_dataset *raw_train;   /* two-input classification: the points to draw */
+    nnc_normalizer *norm;
+    nnc_net *net;
+    nnc_optimizer *opt;
+    nnc_model *model;
+    history history;
+    progress display;
+    nnc_fit_result result;
+    int has_test;
+    nnc_metrics tested;       /* the model on the test part */
+    int *confusion;
+} run;
+
+static void run_free(run *r)
+{
+    nnc_dataset_free(r->raw_train);
+    nnc_dataset_free(r->train);
+    nnc_dataset_free(r->val);
+    nnc_dataset_free(r->test);
+    if (r->model)
+        nnc_model_free(r->model);   /* owns net and norm */
+    else {
+        nnc_net_free(r->net);
+        nnc_normalizer_free(r->norm);
+    }
+    nnc_optimizer_free(r->opt);
+    history_free(&r->history);
+    free(r->confusion);
+}
+
+/* Cuts off fraction of *data into *part (none when fraction is 0). */
+static int hold_out(nnc_dataset **data, double fraction, nnc_rng *rng, nnc_dataset **part,
+                    const char *what)
+{
+    if (fraction <= 0.0)
+        return 0;
+    nnc_dataset *rest;
+    if (nnc_dataset_split(*data, fraction, rng, &rest, part) != NNC_OK) {
+        fprintf(stderr, "nnc: cannot hold out the %s part: %s\n", what, nnc_last_error());
+        return 1;
+    }
+    nnc_dataset_free(*data);
+    *data = rest;
+    return 0;
+}
+
+static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
+{
+    nnc_csv_options csv = nnc_csv_defaults();
+    csv.target = o->target;
+    csv.drop = (const char *const *)o->drop;
+    csv.n_drop = o->n_drop;
+    csv.task = (nnc_task)o->task;
+    nnc_dataset *data = data_source_load(&o->src, &csv);
+    if (data == NULL)
+        return 1;
+    if (o->test_src.images) {
+        r->test = data_source_load(&o->test_src, NULL);
+        if (r->test == NULL) {
+            nnc_dataset_free(data);
+            return 1;
+        }
+    } else if (hold_out(&data, o->test_fraction, rng, &r->test, "test") != 0) {
+        nnc_dataset_free(data);
+        return 1;
+    }
+    if (hold_out(&data, o->val_fraction, rng, &r->val, "validation") != 0) {
+        nnc_dataset_free(data);
+        return 1;
+    }
+    r->train = data;
+    r->has_test = r->test != NULL;
+    return 0;
+}
+
+/* Normalisation fitted on the training part, applied to training and
+ * validation; the test part stays raw, as a user's new data would be. */
+static int normalise(const train_options *o, run *r)
+{
+    int images = o->src.images != NULL;
+    if (nnc_dataset_task(r->train) == NNC_TASK_CLASSIFICATION &&
+        nnc_dataset_inputs(r->train) == 2) {
+        size_t n = (size_t)nnc_dataset_rows(r->train), *all = malloc(n * sizeof *all);
+        for (size_t i = 0; all && i < n; i++)
+            all[i] = i;
+        r->raw_train = all ? nnc_dataset_subset(r->train, all, (int)n) : NULL;
+        free(all);
+        if (r->raw_train == NULL)
+            return fail_with_library_error();
+    }
+    nnc_scaling kind = o->scaling >= 0 ? (nnc_scaling)o->scaling
+                                       : (images ? NNC_SCALE_NONE : NNC_SCALE_STANDARD);
+    r->norm = nnc_normalizer_fit(r->train, kind);
+    if (r->norm == NULL || nnc_normalizer_apply(r->norm, r->train) != NNC_OK ||
+        (r->val && nnc_normalizer_apply(r->norm, r->val) != NNC_OK))
+        return fail_with_library_error();
+    return 0;
+}
+
+static int build_network(const train_options *o, nnc_rng *rng, run *r)
+{
+    const nnc_dataset *d = r->train;
+    int classes = nnc_dataset_classes(d);
+    nnc_activation out_act = NNC_IDENTITY;
+    nnc_loss loss = NNC_LOSS_MSE;
+    if (nnc_dataset_task(d) == NNC_TASK_CLASSIFICATION) {
+        out_act = classes == 2 ? NNC_SIGMOID : NNC_SOFTMAX;
+        loss = classes == 2 ? NNC_LOSS_BINARY_CROSS_ENTROPY : NNC_LOSS_SOFTMAX_CROSS_ENTROPY;
+    }
+    r->net = nnc_net_new(nnc_dataset_inputs(d));
+    nnc_status st = r->net ? NNC_OK : NNC_ENOMEM;
+    for (int i = 0; st == NNC_OK && i < o->n_hidden; i++)
+        st = nnc_net_add_dense(r->net, o->hidden[i], o->activation);
+    if (st == NNC_OK)
+        st = nnc_net_add_dense(r->net, nnc_dataset_targets(d), out_act);
+    if (st == NNC_OK)
+        st = nnc_net_set_loss(r->net, loss);
+    /* He suits ReLU's half-silenced units; Xavier the symmetric activations. */
+    if (st == NNC_OK)
+        st = nnc_net_init(r->net, o->activation == NNC_RELU ? NNC_INIT_HE : NNC_INIT_XAVIER,
+                          rng);
+    return st == NNC_OK ? 0 : fail_with_library_error();
+}
+
+static int make_optimizer(const train_options *o, run *r)
+{
+    double lr = o->learning_rate > 0 ? o->learning_rate : (o->optimizer == 2 ? 1e-3 : 1e-2);
+    if (o->optimizer == 0)
+        r->opt = nnc_sgd_new((float)lr);
+    else if (o->optimizer == 1)
+        r->opt = nnc_momentum_new((float)lr, (float)o->momentum);
+    else
+        r->opt = nnc_adam_new((float)lr, 0.9f, 0.999f, 1e-8f);
+    if (r->opt == NULL || nnc_optimizer_set_weight_decay(r->opt, (float)o->weight_decay) != NNC_OK)
+        return fail_with_library_error();
+    return 0;
+}
+
+static int fit(const train_options *o, nnc_rng *rng, run *r)
+{
+    int classification = nnc_dataset_task(r->train) == NNC_TASK_CLASSIFICATION;
+    progress_start(&r->display, (progress_mode)o->progress, stderr, nnc_dataset_rows(r->train),
+                   o->batch_size, classification);
+    r->history.display = &r->display;
+    nnc_fit_options f = nnc_fit_defaults();
+    f.epochs = o->epochs;
+    f.batch_size = o->batch_size;
+    f.schedule = (nnc_schedule)o->schedule;
+    f.step_epochs = o->step_epochs;
+    f.gamma = o->gamma;
+    f.min_learning_rate = o->min_learning_rate;
+    f.validation = r->val;
+    f.patience = r->val ? o->patience : 0;
+    f.target_scale = nnc_normalizer_target_scale(r->norm);
+    f.on_epoch = history_on_epoch;
+    f.on_batch = history_on_batch;
+    f.user = &r->history;
+    if (nnc_fit(r->net, r->opt, r->train, &f, rng, &r->result) != NNC_OK)
+        return fail_with_library_error();
+    return 0;
+}
+
+static nnc_status meta(nnc_model *m, const char *key, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static nnc_status meta(nnc_model *m, const char *key, const char *fmt, ...)
+{
+    char value[1024];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(value, sizeof value, fmt, args);
+    va_end(args);
+    return nnc_model_set_meta(m, key, value);
+}
+
+/* How the model was made, kept in the model file for `nnc info`. No clock
+ * time: the same run must give the same file, bit for bit. */
+static int describe(const train_options *o, run *r)
+{
+    nnc_model *m = r->model;
+    char layers[512] = "";
+    for (int i = 0, len = 0; i < o->n_hidden && len < (int)sizeof layers - 16; i++)
+        len += snprintf(layers + len, sizeof layers - (size_t)len, "%s%d", i ? "," : "",
+                        o->hidden[i]);
+    nnc_status st = meta(m, "nnc_version", "%s", nnc_version());
+    st = st ? st : meta(m, "data", "%s", data_source_name(&o->src));
+    st = st ? st : meta(m, "target", "%s", nnc_dataset_target_name(r->train));
+    st = st ? st : meta(m, "hidden_layers", "%s", layers);
+    st = st ? st : meta(m, "activation", "%s", nnc_activation_name(o->activation));
+    st = st ? st : meta(m, "optimizer", "%s", nnc_optimizer_name(r->opt));
+    st = st ? st : meta(m, "learning_rate", "%g", nnc_optimizer_learning_rate(r->opt));
+    st = st ? st : meta(m, "weight_decay", "%g", o->weight_decay);
+    st = st ? st : meta(m, "schedule", "%s", schedule_names[o->schedule]);
+    st = st ? st : meta(m, "batch_size", "%d", o->batch_size);
+    st = st ? st : meta(m, "epochs", "%d", o->epochs);
+    st = st ? st : meta(m, "epochs_run", "%d", r->result.epochs_run);
+    st = st ? st : meta(m, "best_epoch", "%d", r->result.best_epoch);
+    st = st ? st : meta(m, "stopped_early", "%s", r->result.stopped_early ? "yes" : "no");
+    st = st ? st : meta(m, "seed", "%llu", (unsigned long long)o->seed);
+    st = st ? st : meta(m, "train_rows", "%d", nnc_dataset_rows(r->train));
+    st = st ? st : meta(m, "validation_rows", "%d", nnc_dataset_rows(r->val));
+    st = st ? st : meta(m, "test_rows", "%d", nnc_dataset_rows(r->test));
+    st = st ? st : meta(m, "train_loss", "%.6g", r->result.train.loss);
+    if (r->val)
+        st = st ? st : meta(m, "validation_loss", "%.6g", r->result.val.loss);
+    if (r->has_test && nnc_model_task(m) == NNC_TASK_CLASSIFICATION)
+        st = st ? st : meta(m, "test_accuracy", "%.6g", r->tested.accuracy);
+    else if (r->has_test)
+        st = st ? st : meta(m, "test_r2", "%.6g", r->tested.r2);
+    return st == NNC_OK ? 0 : fail_with_library_error();
+}
+
+static int package_and_test(run *r)
+{
+    r->model = nnc_model_new(r->net, r->norm, r->train);
+    if (r->model == NULL)
+        return fail_with_library_error();
+    if (!r->has_test)
+        return 0;
+    int k = nnc_model_classes(r->model);
+    if (k > 0 && (r->confusion = calloc((size_t)k * (size_t)k, sizeof *r->confusion)) == NULL) {
+        fprintf(stderr, "nnc: out of memory\n");
+        return 1;
+    }
+    if (nnc_model_evaluate(r->model, r->test, &r->tested, r->confusion) != NNC_OK)
+        return fail_with_library_error();
+    return 0;
+}
+
+static int draw(const train_options *o, run *r)
+{
+    int classification = nnc_model_task(r->model) == NNC_TASK_CLASSIFICATION;
+    char path[4096];
+    if (ensure_directory(o->plot_dir) != 0 || history_plot(&r->history, o->plot_dir,
+                                                           classification) != 0)
+        return 1;
+    if (classification && nnc_model_inputs(r->model) == 2) {
+        /* The model's regions with the raw training points over them. */
+        if (join_path(path, sizeof path, o->plot_dir, "regions.png") != 0)
+            return 1;
+        if (nnc_plot_decision_regions(path, r->model, r->raw_train,
+                                      "Decision regions and training points") != NNC_OK)
+            return fail_with_library_error();
+    }
+    if (classification && r->confusion) {
+        int k = nnc_model_classes(r->model);
+        const char **labels = malloc((size_t)k * sizeof *labels);
+        if (labels == NULL)
+            return 1;
+        for (int i = 0; i < k; i++)
+            labels[i] = nnc_model_class_label(r->model, i);
+        int rc = join_path(path, sizeof path, o->plot_dir, "confusion.png");
+        if (rc == 0 && nnc_plot_confusion(path, r->confusion, k, labels,
+                                          "Confusion matrix (test part)") != NNC_OK)
+            rc = fail_with_library_error();
+        free(labels);
+        return rc;
+    }
+    return 0;
+}
+
+static void summarise(const train_options *o, run *r)
+{
+    nnc_task task = nnc_model_task(r->model);
+    printf("trained %d epochs (best %d%s) on %d rows: %zu parameters\n",
+           r->result.epochs_run, r->result.best_epoch,
+           r->result.stopped_early ? ", stopped early" : "", nnc_dataset_rows(r->train),
+           nnc_net_param_count(nnc_model_net(r->model)));
+    print_metrics(stdout, "train", task, &r->result.train);
+    if (r->val)
+        print_metrics(stdout, "validation", task, &r->result.val);
+    if (r->has_test)
+        print_metrics(stdout, "test", task, &r->tested);
+    printf("model saved to %s\n", o->out);
+}
+
+int command_train(int argc, char **argv)
+{
+    train_options o;
+    int parsed = parse_options(argc, argv, &o);
+    if (parsed != 0) {
+        free_names(o.drop);
+        return parsed > 0 ? 0 : 2;
+    }
+    nnc_rng rng;
+    nnc_rng_seed(&rng, o.seed);
+    run r;
+    memset(&r, 0, sizeof r);
+    int rc = load_and_split(&o, &rng, &r);
+    rc = rc ? rc : normalise(&o, &r);
+    rc = rc ? rc : build_network(&o, &rng, &r);
+    rc = rc ? rc : make_optimizer(&o, &r);
+    rc = rc ? rc : fit(&o, &rng, &r);
+    rc = rc ? rc : package_and_test(&r);
+    rc = rc ? rc : describe(&o, &r);
+    if (rc == 0 && nnc_model_save(r.model, o.out) != NNC_OK)
+        rc = fail_with_library_error();
+    if (rc == 0 && o.log)
+        rc = history_write_csv(&r.history, o.log,
+                               nnc_model_task(r.model) == NNC_TASK_CLASSIFICATION);
+    if (rc == 0 && o.plot_dir)
+        rc = draw(&o, &r);
+    if (rc == 0)
+        summarise(&o, &r);
+    if (r.has_test && rc == 0 && r.confusion && o.progress != PROGRESS_QUIET)
+        print_confusion(stdout, r.model, r.confusion);
+    run_free(&r);
+    free_names(o.drop);
+    return rc;
+}

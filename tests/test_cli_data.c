@@ -1,0 +1,427 @@
+/*
+ * test_cli_data.c - nnc train, predict, eval and info, run for real.
+ *
+ * The happy paths on the real data sets (a model file that predicts, evaluates
+ * and describes itself), then malformed inputs, each through the real program:
+ * every one must exit non-zero with exactly one line on stderr that names the
+ * file (and, for CSV, the line and column) and says what is wrong, and must
+ * leave no output file behind, not even a temporary one.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "nnc.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <zlib.h>
+
+static char dir[256];
+
+static int make_dir(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "%s", "/tmp/nnc-cli-data-XXXXXX");
+    return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int remove_dir(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* "DIR/name" in a static buffer (one of a few, so several can be alive). */
+static const char *in_dir(const char *name)
+{
+    static char bufs[8][512];
+    static int next;
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof bufs[0], "%s/%s", dir, name);
+    return b;
+}
+
+/* Runs `nnc ARGS` (a printf format) capturing stdout and stderr in the folder. */
+static int run_nnc(const char *fmt, ...)
+{
+    char args[4096], cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "'%s' %s > '%s/stdout' 2> '%s/stderr'", NNC_BINARY, args, dir,
+             dir);
+    int status = system(cmd);
+    assert_true(status != -1 && WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+static char *slurp(const char *path, long *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        fail_msg("%s was not written", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    if (size)
+        *size = n;
+    return buf;
+}
+
+static void write_file(const char *path, const void *bytes, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+}
+
+static void write_text(const char *name, const char *text)
+{
+    write_file(in_dir(name), text, strlen(text));
+}
+
+static int exists(const char *path)
+{
+    struct stat info;
+    return stat(path, &info) == 0;
+}
+
+static int count_lines(const char *text)
+{
+    int n = 0;
+    for (; *text; text++)
+        n += *text == '\n';
+    return n;
+}
+
+static int has_temporary(void)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int found = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        found |= strstr(e->d_name, ".tmp-") != NULL;
+    closedir(d);
+    return found;
+}
+
+/* ------------------------------------------------------------ happy paths */
+
+static void train_iris(void)
+{
+    assert_int_equal(run_nnc("train --data %s/iris.csv --target target --epochs 60 --quiet "
+                             "--out '%s' --log '%s' --plot-dir '%s'",
+                             NNC_TEST_DATA, in_dir("iris.nnc"), in_dir("log.csv"),
+                             in_dir("plots")),
+                     0);
+}
+
+static void test_train_predict_eval_info(void **state)
+{
+    (void)state;
+    train_iris();
+    char *out = slurp(in_dir("stdout"), NULL);
+    assert_non_null(strstr(out, "test: accuracy"));
+    assert_non_null(strstr(out, "model saved to"));
+    free(out);
+    char *log = slurp(in_dir("log.csv"), NULL);
+    assert_true(strncmp(log, "epoch,learning_rate,train_loss,train_accuracy,val_loss,"
+                             "val_accuracy\n", 64) == 0);
+    assert_in_range(count_lines(log), 2, 61);
+    free(log);
+    assert_true(exists(in_dir("plots/loss.png")));
+    assert_true(exists(in_dir("plots/accuracy.png")));
+    assert_true(exists(in_dir("plots/confusion.png")));
+
+    assert_int_equal(run_nnc("info '%s'", in_dir("iris.nnc")), 0);
+    out = slurp(in_dir("stdout"), NULL);
+    assert_non_null(strstr(out, "classes (3): setosa, versicolor, virginica"));
+    assert_non_null(strstr(out, "4 inputs -> 32 relu -> 3 softmax"));
+    assert_non_null(strstr(out, "parameters: 259"));
+    free(out);
+
+    /* Predict twice: every row gets a label and three probabilities, and the
+     * loaded model gives the same bytes both times. */
+    assert_int_equal(run_nnc("predict --model '%s' --data %s/iris.csv --out '%s'",
+                             in_dir("iris.nnc"), NNC_TEST_DATA, in_dir("p1.csv")), 0);
+    assert_int_equal(run_nnc("predict --model '%s' --data %s/iris.csv --out '%s'",
+                             in_dir("iris.nnc"), NNC_TEST_DATA, in_dir("p2.csv")), 0);
+    char *p1 = slurp(in_dir("p1.csv"), NULL), *p2 = slurp(in_dir("p2.csv"), NULL);
+    assert_string_equal(p1, p2);
+    assert_true(strncmp(p1, "prediction,p_setosa,p_versicolor,p_virginica\n", 45) == 0);
+    assert_int_equal(count_lines(p1), 151);
+    assert_non_null(strstr(p1, "\nsetosa,"));
+    free(p1);
+    free(p2);
+
+    assert_int_equal(run_nnc("eval --model '%s' --data %s/iris.csv --plot '%s'",
+                             in_dir("iris.nnc"), NNC_TEST_DATA, in_dir("cm.png")), 0);
+    out = slurp(in_dir("stdout"), NULL);
+    double accuracy = 0;
+    const char *at = strstr(out, "accuracy ");
+    assert_non_null(at);
+    assert_int_equal(sscanf(at, "accuracy %lf", &accuracy), 1);
+    assert_true(accuracy > 0.9);
+    assert_non_null(strstr(out, "precision"));
+    assert_true(exists(in_dir("cm.png")));
+    free(out);
+}
+
+static void test_same_seed_same_model_file(void **state)
+{
+    (void)state;
+    const char *args = "train --data %s/breast_cancer.csv --target target --epochs 5 "
+                       "--quiet --out '%s'";
+    assert_int_equal(run_nnc(args, NNC_TEST_DATA, in_dir("a.nnc")), 0);
+    assert_int_equal(run_nnc(args, NNC_TEST_DATA, in_dir("b.nnc")), 0);
+    long na, nb;
+    char *a = slurp(in_dir("a.nnc"), &na), *b = slurp(in_dir("b.nnc"), &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, (size_t)na);
+    free(a);
+    free(b);
+}
+
+static void test_regression_and_tutorial_regions(void **state)
+{
+    (void)state;
+    assert_int_equal(run_nnc("train --data %s/house_prices.csv --target MEDV --drop B "
+                             "--epochs 30 --json --out '%s'",
+                             NNC_TEST_DATA, in_dir("house.nnc")), 0);
+    char *err = slurp(in_dir("stderr"), NULL);
+    assert_true(strncmp(err, "{\"epoch\":1,", 11) == 0);   /* JSON lines on stderr */
+    free(err);
+    char *out = slurp(in_dir("stdout"), NULL);
+    assert_non_null(strstr(out, "test: r2 "));
+    free(out);
+
+    /* The tutorial's eight instances: two inputs, so a decision-region picture. */
+    assert_int_equal(run_nnc("train --data %s/../../examples/data/tutorial.csv --target target "
+                             "--validation 0 --test 0 --epochs 200 --quiet --out '%s' "
+                             "--plot-dir '%s'",
+                             NNC_TEST_DATA, in_dir("tut.nnc"), in_dir("tut")), 0);
+    assert_true(exists(in_dir("tut/regions.png")));
+}
+
+/* ------------------------------------------------------------ bad inputs */
+
+/* Runs a command that must fail: exit 1, one line on stderr containing every
+ * fragment given, and no file at `out` (nor any temporary). */
+static void expect_refusal(const char *out, const char *const *fragments, const char *fmt, ...)
+{
+    char args[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    int rc = run_nnc("%s", args);
+    char *err = slurp(in_dir("stderr"), NULL);
+    if (rc != 1)
+        fail_msg("'nnc %s' exited %d, want 1; stderr: %s", args, rc, err);
+    if (count_lines(err) != 1)
+        fail_msg("'nnc %s' wrote %d lines on stderr, want 1: %s", args, count_lines(err), err);
+    for (int i = 0; fragments[i] != NULL; i++)
+        if (strstr(err, fragments[i]) == NULL)
+            fail_msg("'nnc %s': stderr '%s' lacks '%s'", args, err, fragments[i]);
+    free(err);
+    if (out != NULL && exists(out))
+        fail_msg("'nnc %s' left %s behind", args, out);
+    assert_false(has_temporary());
+}
+
+#define WANT(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* Trains on a CSV written into the folder and expects a refusal. */
+static void bad_csv(const char *name, const char *text, const char *const *fragments,
+                    const char *extra)
+{
+    write_text(name, text);
+    expect_refusal(in_dir("m.nnc"), fragments, "train --data '%s' --quiet --out '%s' %s",
+                   in_dir(name), in_dir("m.nnc"), extra);
+}
+
+static void test_malformed_csv(void **state)
+{
+    (void)state;
+    bad_csv("empty.csv", "", WANT("empty.csv", "empty"), "");
+    bad_csv("header.csv", "a,b,y\n", WANT("header.csv", "no data"), "");
+    bad_csv("ragged.csv", "a,b,y\n1,2,0\n3,4\n5,6,1\n", WANT("ragged.csv:3:"), "");
+    bad_csv("text.csv", "a,b,y\n1,2,0\n3,abc,1\n", WANT("text.csv:3:2:", "abc"), "");
+    bad_csv("nan.csv", "a,b,y\n1,2,0\nnan,4,1\n", WANT("nan.csv:3:1:"), "");
+    bad_csv("inf.csv", "a,b,y\n1,inf,0\n3,4,1\n", WANT("inf.csv:2:2:"), "");
+    bad_csv("blank.csv", "a,b,y\n1,,0\n3,4,1\n", WANT("blank.csv:2:2:"), "");
+    bad_csv("target.csv", "a,b,y\n1,2,0\n3,4,1\n", WANT("target.csv", "'price'"),
+            "--target price");
+    bad_csv("drop.csv", "a,b,y\n1,2,0\n3,4,1\n", WANT("drop.csv", "'zzz'"), "--drop zzz");
+    bad_csv("one.csv", "a,b,y\n1,2,cat\n3,4,cat\n5,6,cat\n", WANT("one.csv", "cat"), "");
+    bad_csv("quote.csv", "a,b,y\n1,2,0\n3,4,\"1\n", WANT("quote.csv:3:"), "");
+    bad_csv("dup.csv", "a,a,y\n1,2,0\n3,4,1\n", WANT("dup.csv:1:2:"), "");
+    bad_csv("forced.csv", "a,b,y\n1,2,0\n3,4,yes\n", WANT("forced.csv:3:3:"),
+            "--task regression");
+    write_file(in_dir("nul.csv"), "a,b,y\n1,2,0\n3,\0,1\n", 18);
+    expect_refusal(in_dir("m.nnc"), WANT("nul.csv:3:"), "train --data '%s' --quiet --out '%s'",
+                   in_dir("nul.csv"), in_dir("m.nnc"));
+
+    /* A very long line: two megabytes of digits in one cell overflow a float. */
+    size_t big = 2 << 20;
+    char *text = malloc(big + 64);
+    assert_non_null(text);
+    strcpy(text, "a,b,y\n1,2,0\n3,");
+    size_t len = strlen(text);
+    memset(text + len, '9', big);
+    strcpy(text + len + big, ",1\n");
+    bad_csv("long.csv", text, WANT("long.csv:3:2:"), "");
+    free(text);
+
+    expect_refusal(in_dir("m.nnc"), WANT("missing.csv"), "train --data '%s' --quiet --out '%s'",
+                   in_dir("missing.csv"), in_dir("m.nnc"));
+}
+
+static void test_bom_is_not_part_of_the_name(void **state)
+{
+    (void)state;
+    write_text("bom.csv", "\xef\xbb\xbf" "a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n1,3,0\n3,5,1\n");
+    assert_int_equal(run_nnc("train --data '%s' --target y --drop a --epochs 2 --validation 0 "
+                             "--test 0 --quiet --out '%s'",
+                             in_dir("bom.csv"), in_dir("bom.nnc")), 0);
+    assert_int_equal(run_nnc("info '%s'", in_dir("bom.nnc")), 0);
+    char *out = slurp(in_dir("stdout"), NULL);
+    assert_non_null(strstr(out, "inputs (1): b\n"));
+    free(out);
+}
+
+/* Big-endian IDX header bytes for magic type 0x08 with the given dims. */
+static size_t idx_header(unsigned char *h, int ndim, const uint32_t *dims)
+{
+    h[0] = h[1] = 0;
+    h[2] = 0x08;
+    h[3] = (unsigned char)ndim;
+    for (int i = 0; i < ndim; i++)
+        for (int b = 0; b < 4; b++)
+            h[4 + 4 * i + b] = (unsigned char)(dims[i] >> (24 - 8 * b));
+    return 4 + 4 * (size_t)ndim;
+}
+
+static void write_idx(const char *name, int ndim, const uint32_t *dims, size_t payload,
+                      int gzip, size_t cut)
+{
+    unsigned char buf[4096];
+    size_t n = idx_header(buf, ndim, dims);
+    for (size_t i = 0; i < payload; i++)
+        buf[n + i] = (unsigned char)(i % 10);
+    n += payload;
+    if (!gzip) {
+        write_file(in_dir(name), buf, n - cut);
+        return;
+    }
+    gzFile f = gzopen(in_dir(name), "wb");
+    assert_non_null(f);
+    assert_int_equal(gzwrite(f, buf, (unsigned)n), (int)n);
+    gzclose(f);
+    if (cut > 0) {   /* chop the tail off the compressed file */
+        long size;
+        char *bytes = slurp(in_dir(name), &size);
+        write_file(in_dir(name), bytes, (size_t)size - cut);
+        free(bytes);
+    }
+}
+
+static void bad_idx(const char *images, const char *labels, const char *const *fragments)
+{
+    expect_refusal(in_dir("m.nnc"), fragments,
+                   "train --images '%s' --labels '%s' --quiet --epochs 1 --out '%s'",
+                   in_dir(images), in_dir(labels), in_dir("m.nnc"));
+}
+
+static void test_malformed_idx(void **state)
+{
+    (void)state;
+    const uint32_t img[3] = { 20, 2, 2 }, lab[1] = { 20 }, lab_short[1] = { 19 };
+    write_idx("img.gz", 3, img, 80, 1, 0);
+    write_idx("lab.gz", 1, lab, 20, 1, 0);
+    write_idx("lab19", 1, lab_short, 19, 0, 0);
+    write_idx("trunc.gz", 3, img, 80, 1, 12);
+    write_idx("trunc", 3, img, 80, 0, 30);
+    write_text("magic", "this is not an IDX file at all, just text\n");
+    bad_idx("magic", "lab.gz", WANT("magic", "IDX"));
+    bad_idx("img.gz", "lab19", WANT("lab19", "20", "19"));
+    bad_idx("trunc.gz", "lab.gz", WANT("trunc.gz"));
+    bad_idx("trunc", "lab.gz", WANT("trunc"));
+    bad_idx("img.gz", "missing-labels", WANT("missing-labels"));
+    /* A sanity check that the good pair really trains. */
+    assert_int_equal(run_nnc("train --images '%s' --labels '%s' --epochs 1 --test 0 --quiet "
+                             "--out '%s'", in_dir("img.gz"), in_dir("lab.gz"), in_dir("ok.nnc")),
+                     0);
+}
+
+static void test_damaged_model_files(void **state)
+{
+    (void)state;
+    train_iris();
+    long size;
+    char *model = slurp(in_dir("iris.nnc"), &size);
+    write_file(in_dir("cut.nnc"), model, (size_t)size / 2);
+    model[size / 3] ^= 0x10;
+    write_file(in_dir("flip.nnc"), model, (size_t)size);
+    free(model);
+    expect_refusal(in_dir("p.csv"), WANT("cut.nnc"), "predict --model '%s' --data %s/iris.csv "
+                   "--out '%s'", in_dir("cut.nnc"), NNC_TEST_DATA, in_dir("p.csv"));
+    expect_refusal(in_dir("p.csv"), WANT("flip.nnc"), "predict --model '%s' --data %s/iris.csv "
+                   "--out '%s'", in_dir("flip.nnc"), NNC_TEST_DATA, in_dir("p.csv"));
+    expect_refusal(NULL, WANT("iris.csv"), "info %s/iris.csv", NNC_TEST_DATA);
+    expect_refusal(NULL, WANT("flip.nnc"), "eval --model '%s' --data %s/iris.csv",
+                   in_dir("flip.nnc"), NNC_TEST_DATA);
+}
+
+static void test_prediction_data_that_does_not_fit(void **state)
+{
+    (void)state;
+    train_iris();
+    write_text("extra.csv", "sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm,colour\n"
+                            "5.1,3.5,1.4,0.2,3\n");
+    write_text("fewer.csv", "sepal_length_cm,sepal_width_cm,petal_length_cm\n5.1,3.5,1.4\n");
+    write_text("label.csv", "sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm,target\n"
+                            "5.1,3.5,1.4,0.2,daisy\n");
+    expect_refusal(in_dir("p.csv"), WANT("extra.csv", "colour"),
+                   "predict --model '%s' --data '%s' --out '%s'", in_dir("iris.nnc"),
+                   in_dir("extra.csv"), in_dir("p.csv"));
+    expect_refusal(in_dir("p.csv"), WANT("fewer.csv", "petal_width_cm"),
+                   "predict --model '%s' --data '%s' --out '%s'", in_dir("iris.nnc"),
+                   in_dir("fewer.csv"), in_dir("p.csv"));
+    expect_refusal(NULL, WANT("label.csv:2:5:", "daisy"), "eval --model '%s' --data '%s'",
+                   in_dir("iris.nnc"), in_dir("label.csv"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, make_dir, remove_dir)
+        T(test_train_predict_eval_info),
+        T(test_same_seed_same_model_file),
+        T(test_regression_and_tutorial_regions),
+        T(test_malformed_csv),
+        T(test_bom_is_not_part_of_the_name),
+        T(test_malformed_idx),
+        T(test_damaged_model_files),
+        T(test_prediction_data_that_does_not_fit),
+#undef T
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
