@@ -514,7 +514,8 @@ static int draw(const train_options *o, run *r)
     if (ensure_directory(o->plot_dir) != 0 || history_plot(&r->history, o->plot_dir,
                                                            classification) != 0)
         return 1;
-    if (classification && nnc_model_inputs(r->model) == 2) {
+    /* Regions are drawn for two inputs and as many classes as have colours. */
+    if (classification && nnc_model_inputs(r->model) == 2 && nnc_model_classes(r->model) <= 20) {
         /* The model's regions with the raw training points over them. */
         if (join_path(path, sizeof path, o->plot_dir, "regions.png") != 0)
             return 1;

@@ -576,19 +576,22 @@ nnc_status nnc_plot_line(const char *path, const double *x, const double *y, int
                          const char *x_label, const char *y_label, const char *title);
 
 /* Several lines over the same x (n points each), told apart by colour and a
- * legend of names; e.g. training and validation loss per epoch. */
+ * legend of names; e.g. training and validation loss per epoch. 1 to 8 lines;
+ * names is required; a non-finite value is refused (NNC_EINVAL). */
 nnc_status nnc_plot_lines(const char *path, const double *x, const double *const *ys,
                           const char *const *names, int n_lines, int n,
                           const char *x_label, const char *y_label, const char *title);
 
 /* For a classification model with two inputs: the plane coloured by the
  * predicted class over the range of data's points, the points on top in their
- * true class's colour. */
+ * true class's colour. 2 to 20 classes; a model predicting NaN gives
+ * NNC_ENUMERIC. */
 nnc_status nnc_plot_decision_regions(const char *path, nnc_model *model,
                                      const nnc_dataset *data, const char *title);
 
 /* A classes x classes confusion matrix (row = true class) as a grid of
- * shaded, numbered cells labelled with the class names. */
+ * shaded, numbered cells labelled with the class names. 1 to 64 classes;
+ * labels may be NULL (classes are then numbered). */
 nnc_status nnc_plot_confusion(const char *path, const int *confusion, int classes,
                               const char *const *labels, const char *title);
 

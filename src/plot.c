@@ -34,7 +34,7 @@
 #define PLOT_WIDTH 800
 #define PLOT_HEIGHT 600
 #define MAX_LINES 8            /* series in one line chart */
-#define MAX_REGION_CLASSES 10  /* classes with a colour of their own */
+#define MAX_REGION_CLASSES 20  /* classes with a colour of their own */
 #define MAX_CONFUSION_CLASSES 64
 #define LEGEND_CHARS 12        /* of a class name in the regions' legend */
 #define GRID 200               /* decision-region grid points per axis */
@@ -50,7 +50,8 @@
 /* ------------------------------------------------------------ palette */
 
 /* cmap0 entries every picture may use. Series colours are the "tab10"
- * palette; each has a light tint for filled areas behind it. */
+ * palette, then ten darker hues for classes beyond it; each has a light tint
+ * for filled areas behind it. */
 enum {
     COL_BG = 0,
     COL_INK = 1,      /* axes, text */
@@ -66,7 +67,9 @@ enum {
 static const unsigned char series_rgb[MAX_REGION_CLASSES][3] = {
     { 31, 119, 180 }, { 255, 127, 14 }, { 44, 160, 44 },   { 214, 39, 40 },
     { 148, 103, 189 }, { 140, 86, 75 }, { 227, 119, 194 }, { 127, 127, 127 },
-    { 188, 189, 34 },  { 23, 190, 207 }
+    { 188, 189, 34 },  { 23, 190, 207 }, { 57, 59, 121 },   { 99, 121, 57 },
+    { 140, 109, 49 },  { 132, 60, 57 },  { 123, 65, 115 },  { 82, 84, 163 },
+    { 140, 162, 82 },  { 189, 158, 57 }, { 173, 73, 74 },   { 165, 81, 148 }
 };
 
 static void set_palette(void)
@@ -146,12 +149,14 @@ static int plplot_complained;
 /* PLplot's own record of an aborted operation: with these set it writes its
  * complaint here instead of to stderr (our abort handler has it already). */
 static PLINT plplot_errcode;
-static char plplot_errmsg[1024];
+static char plplot_errmsg[8192];   /* room for a message naming a long path */
+
+static char first_complaint[512];   /* the one that explains the rest */
 
 static void on_plplot_abort(PLCHAR_VECTOR message)
 {
-    if (!plplot_complained)   /* the first complaint is the one that explains */
-        nnc_fail(NNC_EIO, "plot: PLplot: %s", message);
+    if (!plplot_complained)
+        snprintf(first_complaint, sizeof first_complaint, "%s", message);
     plplot_complained = 1;
 }
 
@@ -210,6 +215,11 @@ static nnc_status plot_render(const char *path, plot_draw draw, const void *job)
     PLINT previous, stream;
     plgstrm(&previous);
     plmkstrm(&stream);   /* a stream of our own leaves a caller's plots alone */
+    if (stream < 0) {    /* the caller holds all of PLplot's streams */
+        remove(tmp);
+        free(tmp);
+        return nnc_fail(NNC_EIO, "plot: no free PLplot stream to draw '%s'", path);
+    }
     plplot_complained = 0;
     plsabort(on_plplot_abort);
     plsError(&plplot_errcode, plplot_errmsg);
@@ -230,7 +240,7 @@ static nnc_status plot_render(const char *path, plot_draw draw, const void *job)
 
     struct stat info;
     if (plplot_complained)
-        st = NNC_EIO;
+        st = nnc_fail(NNC_EIO, "plot: PLplot could not draw '%s': %s", path, first_complaint);
     else if (stat(tmp, &info) != 0 || info.st_size == 0)
         st = nnc_fail(NNC_EIO, "plot: PLplot wrote nothing to '%s'", path);
     else if (rename(tmp, path) != 0)
@@ -242,14 +252,38 @@ static nnc_status plot_render(const char *path, plot_draw draw, const void *job)
     return st;
 }
 
-/* The title above the viewport and the axis labels beside it. */
+/* How many characters of text at the current size fit in px pixels, less
+ * one for the ellipsis clean_text may add. */
+static int chars_fitting(double px)
+{
+    int n = (int)(px / (TEXT_WIDTH * char_px())) - 1;
+    return n < 3 ? 3 : n;
+}
+
+/* Writes text centred on the page (not the viewport), disp character
+ * heights above the viewport, cut to the page's width. */
+static void page_title(const char *text, double disp)
+{
+    char buf[TEXT_MAX];
+    PLFLT vx0, vx1, vy0, vy1;
+    plgvpd(&vx0, &vx1, &vy0, &vy1);
+    plmtex("t", disp, (0.5 - vx0) / (vx1 - vx0), 0.5,
+           clean_text(buf, text, chars_fitting(PLOT_WIDTH - 30)));
+}
+
+/* The title above the viewport and the axis labels beside it, each cut to
+ * the length of its side. */
 static void label_axes(const char *x_label, const char *y_label, const char *title)
 {
-    char a[TEXT_MAX], b[TEXT_MAX], c[TEXT_MAX];
+    char buf[TEXT_MAX];
+    PLFLT vx0, vx1, vy0, vy1;
+    plgvpd(&vx0, &vx1, &vy0, &vy1);
     plcol0(COL_INK);
-    pllab(clean_text(a, x_label, 80), clean_text(b, y_label, 60), "");
+    plmtex("b", 3.2, 0.5, 0.5, clean_text(buf, x_label, chars_fitting((vx1 - vx0) * PLOT_WIDTH)));
+    plmtex("l", 5.0, 0.5, 0.5,
+           clean_text(buf, y_label, chars_fitting((vy1 - vy0) * PLOT_HEIGHT)));
     plschr(0, 1.35);
-    plmtex("t", 1.3, 0.5, 0.5, clean_text(c, title, 70));
+    page_title(title, 1.3);
     plschr(0, 1.1);
 }
 
@@ -284,6 +318,8 @@ typedef struct lines_job {
     const char *const *names;   /* NULL: a single series without a legend */
     int n_lines, n;
     const char *x_label, *y_label, *title;
+    double xlo, xhi, ylo, yhi;   /* the window, set by lines_window */
+    int marked;                  /* few points: each gets a dot */
 } lines_job;
 
 static void range(const double *v, int n, double *lo, double *hi)
@@ -294,6 +330,18 @@ static void range(const double *v, int n, double *lo, double *hi)
         if (v[i] > *hi)
             *hi = v[i];
     }
+}
+
+/* Widens a flat or nearly flat range (narrower than a millionth of its
+ * values) around its middle: PLplot and cairo cannot draw an axis that
+ * floating point cannot divide into ticks, and show nothing at all then. */
+static void widen_if_flat(double *lo, double *hi)
+{
+    if (*hi - *lo > 1e-6 * fmax(fabs(*lo), fabs(*hi)))
+        return;
+    double mid = *lo / 2 + *hi / 2, half = fmax(0.5, 0.05 * fabs(mid));
+    *lo = mid - half;
+    *hi = mid + half;
 }
 
 static int all_whole(const double *v, int n)
@@ -307,8 +355,7 @@ static int all_whole(const double *v, int n)
 /* Which corner of the plot the series cross least, for the legend: each
  * segment is sampled finely and the samples inside a box of w x h (in
  * fractions of the plot) at each corner counted. */
-static PLINT quiet_corner(const lines_job *job, double xlo, double xhi, double ylo, double yhi,
-                          double w, double h)
+static PLINT quiet_corner(const lines_job *job, double w, double h)
 {
     static const PLINT corners[4] = {
         PL_POSITION_TOP | PL_POSITION_RIGHT, PL_POSITION_TOP | PL_POSITION_LEFT,
@@ -320,8 +367,10 @@ static PLINT quiet_corner(const lines_job *job, double xlo, double xhi, double y
         for (int i = 0; i + 1 < job->n; i++)
             for (int t = 0; t < STEPS; t++) {
                 double f = (double)t / STEPS;
-                double u = ((1 - f) * job->x[i] + f * job->x[i + 1] - xlo) / (xhi - xlo);
-                double v = ((1 - f) * job->ys[s][i] + f * job->ys[s][i + 1] - ylo) / (yhi - ylo);
+                double u = ((1 - f) * job->x[i] + f * job->x[i + 1] - job->xlo) /
+                           (job->xhi - job->xlo);
+                double v = ((1 - f) * job->ys[s][i] + f * job->ys[s][i + 1] - job->ylo) /
+                           (job->yhi - job->ylo);
                 int right = u > 1 - w, left = u < w, top = v > 1 - h, bottom = v < h;
                 hits[0] += top && right;
                 hits[1] += top && left;
@@ -335,7 +384,7 @@ static PLINT quiet_corner(const lines_job *job, double xlo, double xhi, double y
     return corners[best] | PL_POSITION_INSIDE | PL_POSITION_VIEWPORT;
 }
 
-static void lines_legend(const lines_job *job, double xlo, double xhi, double ylo, double yhi)
+static void lines_legend(const lines_job *job)
 {
     char names[MAX_LINES][TEXT_MAX];
     const char *text[MAX_LINES];
@@ -344,8 +393,8 @@ static void lines_legend(const lines_job *job, double xlo, double xhi, double yl
     PLFLT line_widths[MAX_LINES];
     int longest = 0;
     for (int s = 0; s < job->n_lines; s++) {
-        text[s] = clean_text(names[s], job->names[s], 30);
-        int chars = text_chars(job->names[s], 30);
+        text[s] = clean_text(names[s], job->names[s], 24);
+        int chars = text_chars(job->names[s], 24);
         if (chars > longest)
             longest = chars;
         opts[s] = PL_LEGEND_LINE;
@@ -361,7 +410,7 @@ static void lines_legend(const lines_job *job, double xlo, double xhi, double yl
     double ch = char_px();
     double w = 0.08 + (longest * TEXT_WIDTH + 3) * ch / ((vx1 - vx0) * PLOT_WIDTH);
     double h = (job->n_lines * 2.0 + 1) * ch / ((vy1 - vy0) * PLOT_HEIGHT);
-    PLINT where = quiet_corner(job, xlo, xhi, ylo, yhi, w + 0.03, h + 0.03);
+    PLINT where = quiet_corner(job, w + 0.03, h + 0.03);
     PLFLT width, height;
     pllegend(&width, &height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, where, 0.02, 0.03,
              0.08, COL_BG, COL_MUTED, 1, 0, 0, job->n_lines, opts, 1.0, 1.0, 2.0, 0.0,
@@ -372,37 +421,12 @@ static void lines_legend(const lines_job *job, double xlo, double xhi, double yl
 static void draw_lines(const void *p)
 {
     const lines_job *job = p;
-    double xlo = job->x[0], xhi = job->x[0], ylo = job->ys[0][0], yhi = job->ys[0][0];
-    range(job->x, job->n, &xlo, &xhi);
-    for (int s = 0; s < job->n_lines; s++)
-        range(job->ys[s], job->n, &ylo, &yhi);
-    if (xhi == xlo) {   /* a flat series still needs an axis of some width */
-        xlo -= 0.5;
-        xhi += 0.5;
-    }
-    if (yhi == ylo) {
-        ylo -= 0.5;
-        yhi += 0.5;
-    }
-    if (ylo > 0 && ylo < 0.5 * yhi)
-        ylo = 0;   /* errors and losses read best from a zero baseline */
-    double pad = 0.05 * (yhi - ylo);
-    yhi += pad;
-    if (ylo != 0)
-        ylo -= pad;
-    int marked = job->n <= 30;   /* few points: each gets a dot, kept whole */
-    if (marked) {
-        double xpad = 0.015 * (xhi - xlo);
-        xlo -= xpad;
-        xhi += xpad;
-    }
-
-    viewport_px(95, 770, 70, 540);
-    plwind(xlo, xhi, ylo, yhi);
+    viewport_px(95, 770, 70, 525);
+    plwind(job->xlo, job->xhi, job->ylo, job->yhi);
     /* Few whole x values (epochs) get a tick each, never a fractional one. */
     double xtick = 0;
     int xsub = 0;
-    if (all_whole(job->x, job->n) && xhi - xlo <= 10) {
+    if (all_whole(job->x, job->n) && job->xhi - job->xlo <= 10) {
         xtick = 1;
         xsub = 1;
     }
@@ -414,7 +438,7 @@ static void draw_lines(const void *p)
         plcol0(COL_SERIES + s);
         plline(job->n, job->x, job->ys[s]);
     }
-    if (marked) {
+    if (job->marked) {
         double dx, dy;
         world_per_px(&dx, &dy);
         for (int s = 0; s < job->n_lines; s++)
@@ -426,7 +450,41 @@ static void draw_lines(const void *p)
     plbox("bcnst", xtick, xsub, "bcnstv", 0, 0);
     label_axes(job->x_label, job->y_label, job->title);
     if (job->names != NULL)
-        lines_legend(job, xlo, xhi, ylo, yhi);
+        lines_legend(job);
+}
+
+/* The window of a line chart: the data's range, y from zero for losses and
+ * errors, 5% headroom, and a little room at the sides for marked points.
+ * NNC_EINVAL when the values span more than a double can hold. */
+static nnc_status lines_window(lines_job *job)
+{
+    double xlo = job->x[0], xhi = job->x[0], ylo = job->ys[0][0], yhi = job->ys[0][0];
+    range(job->x, job->n, &xlo, &xhi);
+    for (int s = 0; s < job->n_lines; s++)
+        range(job->ys[s], job->n, &ylo, &yhi);
+    const double data_xlo = xlo, data_xhi = xhi, data_ylo = ylo, data_yhi = yhi;
+    widen_if_flat(&xlo, &xhi);
+    widen_if_flat(&ylo, &yhi);
+    if (ylo > 0 && ylo < 0.5 * yhi)
+        ylo = 0;   /* errors and losses read best from a zero baseline */
+    double pad = 0.05 * (yhi - ylo);
+    yhi += pad;
+    if (ylo != 0)
+        ylo -= pad;
+    job->marked = job->n <= 30;
+    if (job->marked) {   /* keep the end dots whole */
+        double xpad = 0.015 * (xhi - xlo);
+        xlo -= xpad;
+        xhi += xpad;
+    }
+    if (!isfinite(xhi - xlo) || !isfinite(yhi - ylo))
+        return nnc_fail(NNC_EINVAL, "plot: the values span too far to draw (x %g to %g, "
+                        "y %g to %g)", data_xlo, data_xhi, data_ylo, data_yhi);
+    job->xlo = xlo;
+    job->xhi = xhi;
+    job->ylo = ylo;
+    job->yhi = yhi;
+    return NNC_OK;
 }
 
 static nnc_status check_series(const char *name, const double *v, int n)
@@ -438,7 +496,7 @@ static nnc_status check_series(const char *name, const double *v, int n)
     return NNC_OK;
 }
 
-static nnc_status plot_lines(const lines_job *job, const char *path)
+static nnc_status plot_lines(lines_job *job, const char *path)
 {
     if (path == NULL || job->x == NULL || job->ys == NULL || job->x_label == NULL ||
         job->y_label == NULL || job->title == NULL)
@@ -459,6 +517,8 @@ static nnc_status plot_lines(const lines_job *job, const char *path)
             snprintf(what, sizeof what, "y");
         st = check_series(what, job->ys[s], job->n);
     }
+    if (st == NNC_OK)
+        st = lines_window(job);
     if (st != NNC_OK)
         return st;
     return plot_render(path, draw_lines, job);
@@ -467,7 +527,7 @@ static nnc_status plot_lines(const lines_job *job, const char *path)
 nnc_status nnc_plot_line(const char *path, const double *x, const double *y, int n,
                          const char *x_label, const char *y_label, const char *title)
 {
-    lines_job job = { x, &y, NULL, 1, n, x_label, y_label, title };
+    lines_job job = { x, &y, NULL, 1, n, x_label, y_label, title, 0, 0, 0, 0, 0 };
     if (y == NULL)
         job.ys = NULL;
     return plot_lines(&job, path);
@@ -479,7 +539,7 @@ nnc_status nnc_plot_lines(const char *path, const double *x, const double *const
 {
     if (names == NULL)
         return nnc_fail(NNC_EINVAL, "plot: NULL argument (names)");
-    lines_job job = { x, ys, names, n_lines, n, x_label, y_label, title };
+    lines_job job = { x, ys, names, n_lines, n, x_label, y_label, title, 0, 0, 0, 0, 0 };
     return plot_lines(&job, path);
 }
 
@@ -527,8 +587,8 @@ static void grid_to_world(PLFLT i, PLFLT j, PLFLT *x, PLFLT *y, PLPointer data)
  * points' colour, then its name. */
 static void regions_legend(const regions_job *job)
 {
-    const double x0 = 614, x1 = 794, y1 = 540, row = 26;
-    const double y0 = y1 - job->classes * row - 10;
+    const double x0 = 614, x1 = 794, y1 = 525, row = fmin(26, 445.0 / job->classes);
+    const double y0 = y1 - job->classes * row - 10, half = fmin(10, row / 2 - 2);
     viewport_px(x0, x1, y0, y1);
     plwind(x0, x1, y0, y1);
     plcol0(COL_MUTED);
@@ -538,10 +598,11 @@ static void regions_legend(const regions_job *job)
     plschr(0, 1.0);
     char name[TEXT_MAX];
     for (int k = 0; k < job->classes; k++) {
-        double yc = y1 - 5 - (k + 0.5) * row, xa = x0 + 9, xb = x0 + 29;
+        double yc = y1 - 5 - (k + 0.5) * row, xa = x0 + 9, xb = xa + 2 * half;
         plcol0(COL_LIGHT + k);
-        plfill(4, (PLFLT[]){ xa, xb, xb, xa }, (PLFLT[]){ yc - 10, yc - 10, yc + 10, yc + 10 });
-        dot((xa + xb) / 2, yc, 5, 1, 1, COL_SERIES + k, 1);
+        plfill(4, (PLFLT[]){ xa, xb, xb, xa },
+               (PLFLT[]){ yc - half, yc - half, yc + half, yc + half });
+        dot((xa + xb) / 2, yc, half / 2, 1, 1, COL_SERIES + k, 1);
         plcol0(COL_INK);
         plptex(xb + 8, yc, 1, 0, 0, clean_text(name, job->labels[k], LEGEND_CHARS));
     }
@@ -550,7 +611,7 @@ static void regions_legend(const regions_job *job)
 static void draw_regions(const void *p)
 {
     const regions_job *job = p;
-    viewport_px(95, 596, 70, 540);
+    viewport_px(95, 596, 70, 525);
     plwind(job->x0, job->x1, job->y0, job->y1);
 
     /* The regions: the class grid as an image, each class's value mapped to
@@ -601,11 +662,10 @@ static void window_of(const float *v, int n, double *lo, double *hi)
         if (v[2 * i] > *hi)
             *hi = v[2 * i];
     }
-    double span = *hi - *lo;
-    if (span == 0)
-        span = *lo != 0 ? fabs(*lo) : 1;
-    *lo -= 0.08 * span;
-    *hi += 0.08 * span;
+    widen_if_flat(lo, hi);
+    double margin = 0.08 * (*hi - *lo);
+    *lo -= margin;
+    *hi += margin;
 }
 
 /* Predicts every grid point and fills job's class grid and margin fields. */
@@ -637,13 +697,17 @@ static nnc_status predict_grid(nnc_model *model, regions_job *job, int outputs)
             int best;
             nnc_output_classes(o, 1, outputs, &best);   /* the model's own rule */
             job->cls.rows[i][j] = best + 0.5;
-            for (int k = 0; k < job->classes; k++) {
-                double other = -1;
-                for (int m = 0; m < job->classes; m++)
-                    if (m != k && prob[m] > other)
-                        other = prob[m];
-                job->margin[k].rows[i][j] = prob[k] - other;
-            }
+            /* Each class's margin over the most likely other class. */
+            int top = 0;
+            for (int k = 1; k < job->classes; k++)
+                if (prob[k] > prob[top])
+                    top = k;
+            double second = -1;
+            for (int k = 0; k < job->classes; k++)
+                if (k != top && prob[k] > second)
+                    second = prob[k];
+            for (int k = 0; k < job->classes; k++)
+                job->margin[k].rows[i][j] = prob[k] - (k == top ? second : prob[top]);
         }
     }
     free(x);
@@ -676,10 +740,14 @@ static nnc_status regions_prepare(nnc_model *model, const nnc_dataset *data, reg
     if (nnc_dataset_task(data) != NNC_TASK_CLASSIFICATION)
         return nnc_fail(NNC_EINVAL, "plot decision regions: the data has no classes");
     job->n_points = nnc_dataset_rows(data);
-    for (int k = 0; k < job->classes; k++)
-        job->labels[k] = nnc_model_class_label(model, k);
-    job->x_label = nnc_model_input_name(model, 0);
-    job->y_label = nnc_model_input_name(model, 1);
+    if (job->n_points < 1)
+        return nnc_fail(NNC_EINVAL, "plot decision regions: the data has no rows");
+    for (int k = 0; k < job->classes; k++) {
+        const char *label = nnc_model_class_label(model, k);
+        job->labels[k] = label != NULL ? label : "?";
+    }
+    job->x_label = nnc_model_input_name(model, 0) ? nnc_model_input_name(model, 0) : "x0";
+    job->y_label = nnc_model_input_name(model, 1) ? nnc_model_input_name(model, 1) : "x1";
 
     size_t *all = nnc_alloc((size_t)job->n_points, sizeof *all, 0);
     job->points = nnc_alloc((size_t)job->n_points, 2 * sizeof(float), 0);
@@ -785,23 +853,28 @@ static void draw_confusion(const void *p)
 
     /* Pixel layout, outward from the grid: class names, a gap, the axis
      * title. Column names lie flat when they fit in a cell and stand upright
-     * otherwise. The block of names and grid is centred on the page. */
+     * otherwise. Cells are square up to 10 classes, then grow up to half as
+     * wide again as tall, to keep room for the counts where height is short.
+     * The block of names and grid is centred on the page. */
     double row_names = 0.6 * ch + label_w;
     double left_margin = row_names + gap + 2 * TEXT_HALF_HEIGHT * title_ch;
     double top = PLOT_HEIGHT - 72;
     double col_names = 1.9 * ch;
-    double cell = 0;
+    double aspect = fmin(1.5, fmax(1.0, 1.0 + (k_n - 10) * 0.05));
+    double cell_w = 0, cell_h = 0;
     int upright = 0;
     for (int pass = 0; pass < 2; pass++) {
         double bottom_margin = col_names + gap + 2 * TEXT_HALF_HEIGHT * title_ch + 10;
-        cell = fmin(PLOT_WIDTH - 40 - left_margin, top - bottom_margin) / k_n;
-        if (upright || label_w <= 0.92 * cell)
+        double width = (PLOT_WIDTH - 40 - left_margin) / k_n, height = (top - bottom_margin) / k_n;
+        cell_h = fmin(width, height);
+        cell_w = fmin(width, aspect * cell_h);
+        if (upright || label_w <= 0.92 * cell_w)
             break;
         upright = 1;
         col_names = 0.6 * ch + label_w;
     }
-    double left = (PLOT_WIDTH - (left_margin + cell * k_n)) / 2 + left_margin;
-    viewport_px(left, left + cell * k_n, top - cell * k_n, top);
+    double left = (PLOT_WIDTH - (left_margin + cell_w * k_n)) / 2 + left_margin;
+    viewport_px(left, left + cell_w * k_n, top - cell_h * k_n, top);
     plwind(0, k_n, 0, k_n);
 
     /* Cells: row r (true class) runs from the top, column c (predicted). */
@@ -819,8 +892,8 @@ static void draw_confusion(const void *p)
      * none at all when they would be too small to read. */
     int digits = snprintf(buf, sizeof buf, "%lld", max_count);
     double unit = ch / scale;   /* a character's height at scale 1 */
-    double count_scale = fmin(1.4, fmin(0.8 * cell / (digits * DIGIT_WIDTH * unit),
-                                        0.45 * cell / unit));
+    double count_scale = fmin(1.4, fmin(0.85 * cell_w / (digits * DIGIT_WIDTH * unit),
+                                        0.5 * cell_h / unit));
     int show_counts = count_scale * unit >= 6;
     for (int r = 0; r < k_n; r++) {
         long long row_sum = 0;
@@ -866,13 +939,13 @@ static void draw_confusion(const void *p)
     plmtex("l", (row_names + gap + half) / title_ch, 0.5, 0.5, "True class");
     plmtex("b", (col_names + gap + half) / title_ch, 0.5, 0.5, "Predicted class");
     plschr(0, 1.35);
-    plmtex("t", 2.2, 0.5, 0.5, clean_text(buf, job->title, 70));
+    page_title(job->title, 2.2);
     if (total > 0) {
         plschr(0, 0.95);
         plcol0(COL_MUTED);
         snprintf(buf, sizeof buf, "%lld instances, %.1f%% on the diagonal", total,
                  100.0 * on_diagonal / total);
-        plmtex("t", 1.0, 0.5, 0.5, buf);
+        page_title(buf, 1.0);
     }
 }
 
