@@ -33,14 +33,14 @@ nnc_status nnc_temp_beside(const char *path, char **tmp, int *fd)
     if (*fd < 0) {
         free(*tmp);
         *tmp = NULL;
-        return nnc_fail(NNC_EIO, "cannot create a file next to '%s': %s", path,
+        return nnc_fail(NNC_EIO, "%s: cannot create a temporary file beside it: %s", path,
                         strerror(errno));
     }
     /* mkstemp makes the file private (0600); give it the permissions any
      * other new file would get under the process's umask. */
     mode_t mask = umask(0);
     umask(mask);
-    fchmod(*fd, 0666 & ~mask);
+    (void)fchmod(*fd, 0666 & ~mask);   /* failing leaves it private: not worth an error */
     return NNC_OK;
 }
 
@@ -76,7 +76,8 @@ nnc_status nnc_atomic_open(const char *path, nnc_atomic_file **out)
         close(fd);
         remove(file->tmp);
         release(file);
-        return nnc_fail(NNC_EIO, "cannot open a file next to '%s'", path);
+        return nnc_fail(NNC_EIO, "%s: cannot open a temporary file beside it: %s", path,
+                        strerror(errno));
     }
     *out = file;
     return NNC_OK;
@@ -93,13 +94,16 @@ nnc_status nnc_atomic_commit(nnc_atomic_file *file)
         return nnc_fail(NNC_EINVAL, "atomic commit: NULL file");
     /* ferror catches a write that failed earlier; fflush and fsync catch one
      * that fails now (a full disk), before the rename makes it visible. */
+    errno = 0;
     int bad = ferror(file->fp) | fflush(file->fp) | fsync(fileno(file->fp));
+    int write_errno = errno;
     bad |= fclose(file->fp);
     nnc_status st = NNC_OK;
     if (bad)
-        st = nnc_fail(NNC_EIO, "cannot write '%s' (disk full?)", file->path);
+        st = nnc_fail(NNC_EIO, "%s: cannot write: %s", file->path,
+                      write_errno ? strerror(write_errno) : "write error");
     else if (rename(file->tmp, file->path) != 0)
-        st = nnc_fail(NNC_EIO, "cannot rename the new file into '%s': %s", file->path,
+        st = nnc_fail(NNC_EIO, "%s: cannot rename the new file into place: %s", file->path,
                       strerror(errno));
     if (st != NNC_OK)
         remove(file->tmp);

@@ -154,6 +154,10 @@ nnc_status nnc_model_predict(nnc_model *model, const float *x, int rows, float *
     nnc_status st = nnc_check_rows("model predict", rows);
     if (st != NNC_OK)
         return st;
+    if (nnc_net_inputs(model->net) != model->n_inputs ||
+        (model->norm && model->norm->n_targets > 0 &&
+         model->norm->n_targets != nnc_net_outputs(model->net)))
+        return nnc_fail(NNC_EINVAL, "model predict: the network no longer matches the model");
     const float *input = x;
     float *scaled = NULL;
     if (model->norm != NULL) {

@@ -237,8 +237,9 @@ static nnc_status check_shape(const char *path, const nnc_model *model)
         return nnc_fail(NNC_EINVAL, "%s: the network's %d outputs do not fit the model's %d "
                                     "classes", path, outputs, model->n_classes);
     const nnc_normalizer *norm = model->norm;
+    int scaled = classify ? 0 : outputs;   /* regression targets only */
     if (norm != NULL && (norm->n_inputs != model->n_inputs ||
-                         (norm->n_targets != 0 && norm->n_targets != outputs)))
+                         (norm->n_targets != 0 && norm->n_targets != scaled)))
         return nnc_fail(NNC_EINVAL,
                         "%s: the normaliser has %d inputs and %d targets, the network %d "
                         "inputs and %d outputs",
@@ -686,6 +687,9 @@ static nnc_status parse_normalizer(reader *r, parsed *p)
     size_t at = r->pos;
     if (!get_u32(r, &n_targets))
         return truncated(r, "the normaliser's target count");
+    if (n_targets != 0 && p->task != NNC_TASK_REGRESSION)
+        return invalid(r, at, "the normaliser's target count is %" PRIu32 ", not 0 (a "
+                              "classifier's targets are not scaled)", n_targets);
     if (n_targets != 0 && n_targets != outputs_of(p))
         return invalid(r, at, "the normaliser's target count is %" PRIu32 ", not 0 or the "
                               "%" PRIu32 " outputs", n_targets, outputs_of(p));
