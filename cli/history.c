@@ -55,17 +55,15 @@ int history_write_csv(const history *h, const char *path, int classification)
         return fail_with_library_error();
     FILE *fp = nnc_atomic_stream(file);
     int has_val = h->count > 0 && h->epochs[0].has_val;
-    const char *cols = classification ? "loss,accuracy" : "loss,mse,mae,r2";
-    fprintf(fp, "epoch,learning_rate");
-    fprintf(fp, ",train_%s", cols);
-    if (classification)
-        fprintf(fp, has_val ? ",val_loss,val_accuracy" : "");
-    else
-        fprintf(fp, has_val ? ",val_loss,val_mse,val_mae,val_r2" : "");
-    fprintf(fp, "\n");
+    static const char *const names[2][2] = {
+        { ",train_loss,train_mse,train_mae,train_r2", ",val_loss,val_mse,val_mae,val_r2" },
+        { ",train_loss,train_accuracy", ",val_loss,val_accuracy" },
+    };
+    fprintf(fp, "epoch,learning_rate%s%s\n", names[classification != 0][0],
+            has_val ? names[classification != 0][1] : "");
     for (int i = 0; i < h->count; i++) {
         const nnc_epoch_report *r = &h->epochs[i];
-        fprintf(fp, "%d,%.9g", r->epoch, r->learning_rate);
+        fprintf(fp, "%d,%.6g", r->epoch, r->learning_rate);
         write_metrics(fp, &r->train, classification);
         if (has_val)
             write_metrics(fp, &r->val, classification);

@@ -88,7 +88,7 @@ static void usage(FILE *to)
         "                         for more, identity and mean squared error for regression\n"
         "training:\n"
         "  --optimizer O          sgd | momentum | adam (default adam)\n"
-        "  --learning-rate R      (default 0.001 for adam, 0.01 otherwise)\n"
+        "  --learning-rate R      (default 0.01)\n"
         "  --momentum M           for --optimizer momentum (default 0.9)\n"
         "  --weight-decay D       L2 weight decay (default 0)\n"
         "  --batch-size N         (default 32)\n"
@@ -401,7 +401,7 @@ static int build_network(const train_options *o, nnc_rng *rng, run *r)
 
 static int make_optimizer(const train_options *o, run *r)
 {
-    double lr = o->learning_rate > 0 ? o->learning_rate : (o->optimizer == 2 ? 1e-3 : 1e-2);
+    double lr = o->learning_rate > 0 ? o->learning_rate : 0.01;
     if (o->optimizer == 0)
         r->opt = nnc_sgd_new((float)lr);
     else if (o->optimizer == 1)
