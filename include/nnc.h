@@ -308,7 +308,7 @@ const char *nnc_dataset_class_label(const nnc_dataset *data, int k);
 const char *nnc_dataset_input_name(const nnc_dataset *data, int j);
 
 /* The name of the target column a CSV file's targets came from ("label" for
- * IDX data, "y" for arrays). */
+ * IDX data; "y" for arrays and for CSV data read without a target). */
 const char *nnc_dataset_target_name(const nnc_dataset *data);
 
 /* The class index of row i (-1 for regression or a row out of range). */
@@ -333,12 +333,15 @@ nnc_status nnc_dataset_split(const nnc_dataset *data, double fraction, nnc_rng *
 /* How nnc_dataset_load_csv reads a file. Zero-initialise, or start from
  * nnc_csv_defaults(), then set what differs. */
 typedef struct nnc_csv_options {
-    const char *target;            /* target column; NULL: the last column */
+    const char *target;            /* target column; NULL: the last column (with
+                                      inputs given: none if the last is an input) */
     const char *const *drop;       /* columns to leave out (n_drop names) */
     int n_drop;
     nnc_task task;                 /* AUTO: text, or at most 20 distinct whole
                                       numbers, means classification */
-    int no_target;                 /* non-zero: no target column (prediction data) */
+    int no_target;                 /* non-zero: no target column (prediction data);
+                                      targets are then one column of zeros and the
+                                      task is regression */
     int target_optional;           /* non-zero: if the target column is absent,
                                       load as with no_target instead of failing */
     /* For data read against a trained model: the input columns it expects, in
@@ -353,16 +356,17 @@ typedef struct nnc_csv_options {
 nnc_csv_options nnc_csv_defaults(void);
 
 /* Reads a CSV file with a header row: comma separated, fields optionally in
- * double quotes ("" for a quote), LF or CRLF line ends, a UTF-8 BOM ignored.
- * Inputs must be finite numbers. A malformed file gives NNC_EFORMAT with a
- * message "path:line:column: what is wrong". */
+ * double quotes ("" for a quote), LF or CRLF line ends, a UTF-8 BOM ignored,
+ * blanks around cells ignored. Inputs must be finite numbers, read in the C
+ * locale whatever the program's. A malformed file gives NNC_EFORMAT with a
+ * message "path:line:column: what is wrong"; an unreadable one NNC_EIO. */
 nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options,
                                 nnc_dataset **out);
 
 /* Reads an IDX image file and its IDX label file (the MNIST family, such as
  * Fashion-MNIST), raw or gzip-compressed. Pixels stay bytes in memory and
- * become [0, 1] floats as they are gathered; labels become classes "0".."9"
- * (as many as the largest label + 1). */
+ * become [0, 1] floats as they are gathered; labels become classes "0", "1", ...
+ * (the largest label + 1 of them, at least 2). */
 nnc_status nnc_dataset_load_idx(const char *images_path, const char *labels_path,
                                 nnc_dataset **out);
 

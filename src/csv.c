@@ -16,14 +16,20 @@
  * (which ends in a NUL it never treats as data), every size is checked before
  * it is allocated, and work is linear in the file apart from sorting.
  *
- * Without a target (no_target), the data set gets one column of zero targets
- * and the regression task, so the same type serves prediction data.
+ * Numbers are read with strtod in the C locale, whatever locale the program
+ * has set, so "1.5" means the same everywhere.
+ *
+ * Without a target (no_target, or target_optional and none in the file), the
+ * data set gets one column of zero targets and the regression task, so the
+ * same type serves prediction data.
  */
+#define _POSIX_C_SOURCE 200809L   /* newlocale, uselocale */
 #include "internal.h"
 
 #include <errno.h>
 #include <float.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +37,11 @@
 
 /* Files above this size are refused before they are read whole. */
 #define MAX_FILE_BYTES ((size_t)1 << 30)
+/* Columns a header may have: far more than real tables (MNIST as CSV has
+ * 785), few enough that the per-column bookkeeping of a header of nothing
+ * but commas stays small. */
+#define MAX_COLUMNS (1 << 20)
 /* What a data set accepts (dataset.c); checked here to name the file. */
-#define MAX_COLUMNS (1 << 24)
 #define MAX_CLASSES 65536
 /* AUTO calls a target of whole numbers classes when it has at most this many
  * distinct values: digits 0-9 are classes, prices in whole dollars are not. */
@@ -264,11 +273,13 @@ static nnc_status quoted_field(reader *r, size_t quote, int column, field *f, in
     while (is_blank(r->text[r->pos]))
         r->pos++;
     if (!take_delimiter(r, row_ends)) {
-        char c[2] = {r->text[r->pos], '\0'};
+        unsigned char c = (unsigned char)r->text[r->pos];
+        char shown_c[8];
+        snprintf(shown_c, sizeof shown_c, c > 0x20 && c < 0x7f ? "%c" : "\\x%02x", c);
         return nnc_fail(NNC_EFORMAT,
                         "%s:%ld:%d: '%s' after the closing quote of a field (a quote "
                         "inside quotes is written \"\")",
-                        r->path, r->line, column, show(c).s);
+                        r->path, r->line, column, shown_c);
     }
     out[n] = '\0';
     return NNC_OK;
@@ -478,7 +489,8 @@ static nnc_status check_options(loader *L)
     if (st != NNC_OK || o->n_classes == 0)
         return st;
     if (o->n_classes < 2 || o->n_classes > MAX_CLASSES)
-        return nnc_fail(NNC_EINVAL, "csv options: %d class labels; a classification needs 2 to %d",
+        return nnc_fail(NNC_EINVAL,
+                        "csv options: %d class labels; a classification needs 2 to %d",
                         o->n_classes, MAX_CLASSES);
     if (o->task == NNC_TASK_REGRESSION)
         return nnc_fail(NNC_EINVAL, "csv options: class labels given for a regression");
@@ -553,7 +565,8 @@ static nnc_status index_columns(loader *L)
     for (int i = 1; i < n; i++) {
         const named *first = &L->by_name[i - 1], *again = &L->by_name[i];
         if (strcmp(first->name, again->name) == 0)
-            return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: duplicate column name '%s' (also column %d)",
+            return nnc_fail(NNC_EFORMAT,
+                            "%s:%ld:%d: duplicate column name '%s' (also column %d)",
                             L->r.path, L->header[again->index].line, again->index + 1,
                             show(again->name).s, first->index + 1);
     }
@@ -565,19 +578,44 @@ static nnc_status index_columns(loader *L)
 /* "path:line:column: column 'name'" for a header cell. */
 #define HEADER_AT(L, c) (L)->r.path, (L)->header[c].line, (c) + 1, show((L)->names[c]).s
 
+/* The target's column: the one named, else the last one; -1 when the file
+ * has none, because the name is not there or because the last column is
+ * one of the inputs a model expects (a file of inputs only). */
+static int target_column(const loader *L)
+{
+    const nnc_csv_options *o = L->opt;
+    if (o->target != NULL)
+        return find_column(L, o->target);
+    for (int j = 0; j < o->n_inputs; j++)
+        if (strcmp(o->inputs[j], L->names[L->n_columns - 1]) == 0)
+            return -1;
+    return L->n_columns - 1;
+}
+
+static nnc_status missing_target(const loader *L)
+{
+    const nnc_csv_options *o = L->opt;
+    if (o->target == NULL)
+        return nnc_fail(NNC_EFORMAT,
+                        "%s:%ld:%d: column '%s' is both the target (the last column) and an "
+                        "input", HEADER_AT(L, L->n_columns - 1));
+    if (o->n_inputs > 0)
+        return nnc_fail(NNC_EFORMAT,
+                        "%s:1: no target column '%s' (to read inputs only, set no_target)",
+                        L->r.path, show(o->target).s);
+    return nnc_fail(NNC_EFORMAT, "%s:1: unknown target column '%s'; the columns are %s",
+                    L->r.path, show(o->target).s, list_names(L->names, L->n_columns).s);
+}
+
+/* Finds the target. With no_target, a named target column is skipped and
+ * an unnamed one does not exist; with target_optional, a missing one is
+ * not an error. */
 static nnc_status place_target(loader *L)
 {
     const nnc_csv_options *o = L->opt;
-    int col = o->target ? find_column(L, o->target) : o->no_target ? -1 : L->n_columns - 1;
-    if (o->target != NULL && col < 0 && !o->no_target) {
-        if (o->n_inputs > 0)
-            return nnc_fail(NNC_EFORMAT,
-                            "%s:1: no target column '%s' (to read inputs only, set no_target)",
-                            L->r.path, show(o->target).s);
-        return nnc_fail(NNC_EFORMAT, "%s:1: unknown target column '%s'; the columns are %s",
-                        L->r.path, show(o->target).s,
-                        list_names(L->names, L->n_columns).s);
-    }
+    int col = o->no_target && o->target == NULL ? -1 : target_column(L);
+    if (col < 0 && !o->no_target && !o->target_optional)
+        return missing_target(L);
     if (col >= 0) {
         L->role[col] = o->no_target ? COLUMN_SKIPPED : COLUMN_TARGET;
         L->target = o->no_target ? -1 : col;
@@ -592,7 +630,8 @@ static nnc_status place_drop(loader *L, const char *name)
         return nnc_fail(NNC_EFORMAT, "%s:1: unknown column '%s' to drop; the columns are %s",
                         L->r.path, show(name).s, list_names(L->names, L->n_columns).s);
     if (L->role[col] == COLUMN_TARGET)
-        return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s' is the target%s and cannot be dropped",
+        return nnc_fail(NNC_EFORMAT,
+                        "%s:%ld:%d: column '%s' is the target%s and cannot be dropped",
                         HEADER_AT(L, col), L->opt->target ? "" : " (the last column)");
     L->role[col] = COLUMN_DROPPED;
     return NNC_OK;
@@ -610,8 +649,8 @@ static nnc_status place_given_inputs(loader *L)
                             show(o->inputs[j]).s);
         if (L->role[col] == COLUMN_TARGET || L->role[col] == COLUMN_SKIPPED)
             return nnc_fail(NNC_EFORMAT,
-                            "%s:%ld:%d: column '%s' is both the target%s and an input",
-                            HEADER_AT(L, col), o->target ? "" : " (the last column)");
+                            "%s:%ld:%d: column '%s' is both the target and an input",
+                            HEADER_AT(L, col));
         if (L->role[col] == COLUMN_DROPPED)
             return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: input column '%s' is dropped",
                             HEADER_AT(L, col));
@@ -679,14 +718,19 @@ static nnc_status bad_number(const loader *L, long line, int c, const char *text
     }
 }
 
-/* Room for one more row, doubling so the copying stays linear. */
+/* Room for one more row. The room doubles, so copying stays linear, from
+ * about 64 KiB of inputs, so memory follows the rows actually read. */
 static nnc_status reserve_row(loader *L)
 {
     if ((size_t)L->rows < L->rows_cap)
         return NNC_OK;
     if (L->rows == INT_MAX)
-        return nnc_fail(NNC_EFORMAT, "%s:%ld: more than %d rows", L->r.path, L->r.line, INT_MAX);
-    size_t cap = L->rows_cap == 0 ? 64 : L->rows_cap > INT_MAX / 2 ? INT_MAX : L->rows_cap * 2;
+        return nnc_fail(NNC_EFORMAT, "%s:%ld: more than %d rows", L->r.path, L->r.line,
+                        INT_MAX);
+    size_t first = (size_t)(16384 / L->n_inputs) + 1;
+    size_t cap = L->rows_cap == 0 ? first : L->rows_cap * 2;   /* <= 2 INT_MAX: no overflow */
+    if (cap > INT_MAX)
+        cap = INT_MAX;
     size_t cells, xbytes, ybytes;
     if (nnc_mul_overflows(cap, (size_t)L->n_inputs, &cells) ||
         nnc_mul_overflows(cells, sizeof *L->x, &xbytes) ||
@@ -761,7 +805,8 @@ static nnc_status read_rows(loader *L)
     }
     free(fields);
     if (st == NNC_OK && L->rows == 0)
-        st = nnc_fail(NNC_EFORMAT, "%s:%ld: no data rows after the header", r->path, first_line);
+        st = nnc_fail(NNC_EFORMAT, "%s:%ld: no data rows after the header", r->path,
+                      first_line);
     return st;
 }
 
@@ -817,7 +862,7 @@ static nnc_status find_classes(const loader *L, int numeric, int max, class_set 
     int rows = L->rows;
     class_key *keys = nnc_alloc((size_t)rows, sizeof *keys, 0);
     cs->of_row = nnc_alloc((size_t)rows, sizeof *cs->of_row, 0);
-    cs->labels = nnc_alloc((size_t)max, sizeof *cs->labels, 1);
+    cs->labels = nnc_alloc((size_t)(max < rows ? max : rows), sizeof *cs->labels, 1);
     nnc_status st = keys && cs->of_row && cs->labels ? NNC_OK : NNC_ENOMEM;
     for (int i = 0; st == NNC_OK && i < rows; i++)
         keys[i] = (class_key){L->y[i].value, L->y[i].text, i};
@@ -867,7 +912,8 @@ static nnc_status map_classes(const loader *L, class_set *cs)
             k = find_name(L->classes_by_name, o->n_classes, label);
         }
         if (k < 0)
-            return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s': unknown class '%s'; the classes are %s",
+            return nnc_fail(NNC_EFORMAT,
+                            "%s:%ld:%d: column '%s': unknown class '%s'; the classes are %s",
                             CELL_AT(L, t->line, L->target), show(t->text).s,
                             list_names(o->classes, o->n_classes).s);
         cs->of_row[i] = k;
@@ -891,7 +937,8 @@ static nnc_status own_classes(const loader *L, int numeric, class_set *cs)
     int too_many;
     nnc_status st = find_classes(L, numeric, MAX_CLASSES, cs, &too_many);
     if (st == NNC_OK && too_many)
-        return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s': more than %d classes in the target",
+        return nnc_fail(NNC_EFORMAT,
+                        "%s:%ld:%d: column '%s': more than %d classes in the target",
                         HEADER_AT(L, L->target), MAX_CLASSES);
     return st == NNC_OK ? check_classes(L, cs) : st;
 }
@@ -939,6 +986,19 @@ static nnc_status fill_regression(const loader *L, float *y)
     return NNC_OK;
 }
 
+/* Names the data set's target after its column (it stays "y" without one). */
+static nnc_status name_target(const loader *L, nnc_dataset *data)
+{
+    if (L->target < 0)
+        return NNC_OK;
+    char *name = nnc_strdup(L->names[L->target]);
+    if (name == NULL)
+        return NNC_ENOMEM;
+    free(data->target_name);
+    data->target_name = name;
+    return NNC_OK;
+}
+
 /* Builds the data set from the rows read: inputs, names, then targets. */
 static nnc_status build(const loader *L, nnc_dataset **out)
 {
@@ -955,6 +1015,8 @@ static nnc_status build(const loader *L, nnc_dataset **out)
         memcpy(data->x, L->x, (size_t)L->rows * (size_t)L->n_inputs * sizeof *data->x);
         st = nnc_dataset_set_input_names(data, L->input_names);
     }
+    if (st == NNC_OK)
+        st = name_target(L, data);
     if (st == NNC_OK && task == NNC_TASK_CLASSIFICATION)
         st = nnc_dataset_set_classes(data, cs.of_row, cs.n, (const char *const *)cs.labels);
     else if (st == NNC_OK && L->target >= 0)
@@ -980,6 +1042,10 @@ nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options
     loader L = {.opt = options != NULL ? options : &defaults, .target = -1};
     L.r.path = path;
     L.r.line = 1;
+    /* strtod follows LC_NUMERIC: a program that set a German locale for its
+     * messages would otherwise find "1.5" unreadable. For this thread only. */
+    locale_t c_numbers = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    locale_t previous = c_numbers != (locale_t)0 ? uselocale(c_numbers) : (locale_t)0;
     nnc_status st = check_options(&L);
     if (st == NNC_OK)
         st = read_file(path, &L.r.text, &L.r.size);
@@ -994,5 +1060,9 @@ nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options
     if (st == NNC_OK)
         st = build(&L, out);
     loader_free(&L);
+    if (c_numbers != (locale_t)0) {
+        uselocale(previous);
+        freelocale(c_numbers);
+    }
     return st;
 }

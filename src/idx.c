@@ -11,9 +11,10 @@
  *
  * Files are read through zlib's gzread, which reads gzip and uncompressed
  * files alike, so the .gz files as distributed load without unpacking. A
- * header is input from outside: every size in it is checked, and capped,
- * before anything is allocated, and the data must be exactly as long as the
- * header says (a short or damaged gzip stream is caught by zlib's own checks).
+ * header is input from outside: every size in it is checked and capped,
+ * buffers grow only as data actually arrives, and the data must be exactly
+ * as long as the header says (a short or damaged gzip stream is caught by
+ * zlib's own checks).
  */
 #include "internal.h"
 
@@ -33,12 +34,13 @@
 #define MAX_IMAGE_BYTES ((uint64_t)1 << 24)
 /* gzread takes an unsigned count and returns an int: read in pieces. */
 #define CHUNK_BYTES (1u << 20)
+/* A data buffer starts this large and doubles while bytes keep coming. */
+#define FIRST_BYTES ((uint64_t)1 << 20)
 
 /* The shape a header announces: count items of item_bytes bytes each. */
 typedef struct idx_shape {
     uint64_t count;
     uint64_t item_bytes;
-    int ndim;
 } idx_shape;
 
 /* What an IDX type code stands for, for messages. */
@@ -107,16 +109,52 @@ static nnc_status read_bytes(gzFile f, const char *path, unsigned char *buf, uin
     return stream_error(f, path);
 }
 
+static nnc_status truncated(const char *path, uint64_t expected, const char *what,
+                            uint64_t found)
+{
+    return nnc_fail(NNC_EFORMAT, "%s: truncated: expected %llu bytes of %s, found %llu", path,
+                    (unsigned long long)expected, what, (unsigned long long)found);
+}
+
 /* Reads exactly n bytes of what (for the message); fewer is a truncated file. */
 static nnc_status read_exactly(gzFile f, const char *path, unsigned char *buf, uint64_t n,
                                const char *what)
 {
     uint64_t got;
     nnc_status st = read_bytes(f, path, buf, n, &got);
-    if (st == NNC_OK && got < n)
-        st = nnc_fail(NNC_EFORMAT, "%s: truncated: expected %llu bytes of %s, found %llu",
-                      path, (unsigned long long)n, what, (unsigned long long)got);
-    return st;
+    return st == NNC_OK && got < n ? truncated(path, n, what, got) : st;
+}
+
+/* Reads the n bytes of what (for messages) that a header promises into a
+ * new buffer *out. The buffer grows as the bytes arrive instead of being
+ * sized by the header, so a corrupt header that claims 2 GB in a file of a
+ * hundred bytes costs nothing before it is found out. */
+static nnc_status read_all(gzFile f, const char *path, uint64_t n, const char *what,
+                           unsigned char **out)
+{
+    unsigned char *buf = NULL;
+    uint64_t cap = 0, have = 0, got = 0;
+    nnc_status st = NNC_OK;
+    while (st == NNC_OK && have == cap && have < n) {
+        uint64_t bigger = cap == 0 ? FIRST_BYTES : cap * 2;
+        cap = bigger < n ? bigger : n;
+        unsigned char *grown = realloc(buf, (size_t)cap);
+        if (grown == NULL) {
+            st = nnc_fail(NNC_ENOMEM, "%s: out of memory reading %s", path, what);
+            break;
+        }
+        buf = grown;
+        st = read_bytes(f, path, buf + have, cap - have, &got);
+        have += got;
+    }
+    if (st == NNC_OK && have < n)
+        st = truncated(path, n, what, have);
+    if (st != NNC_OK) {
+        free(buf);
+        return st;
+    }
+    *out = buf;
+    return NNC_OK;
 }
 
 /* After the data the file must end; anything more means the header is wrong
@@ -157,12 +195,12 @@ static nnc_status check_sizes(const char *path, const char *kind, const uint32_t
         if (total <= MAX_DATA_BYTES)
             total *= dims[d];   /* below 2^31 * 2^32: no overflow */
     }
-    shape->ndim = ndim;
     shape->count = dims[0];
     shape->item_bytes = total <= MAX_DATA_BYTES ? total / dims[0] : 0;
     if (total > MAX_DATA_BYTES || shape->item_bytes > MAX_IMAGE_BYTES)
-        return nnc_fail(NNC_EFORMAT, "%s: %s sizes %s%s are too large (at most %llu bytes, "
-                        "%llu per item)", path, kind, text, cut ? " ..." : "", (unsigned long long)MAX_DATA_BYTES,
+        return nnc_fail(NNC_EFORMAT,
+                        "%s: %s sizes %s%s are too large (at most %llu bytes, %llu per item)",
+                        path, kind, text, cut ? " ..." : "", (unsigned long long)MAX_DATA_BYTES,
                         (unsigned long long)MAX_IMAGE_BYTES);
     return NNC_OK;
 }
@@ -193,26 +231,21 @@ static nnc_status read_shape(gzFile f, const char *path, int min_ndim, int max_n
     return st == NNC_OK ? check_sizes(path, kind, dims, ndim, shape) : st;
 }
 
-/* Reads count labels into class indices; *n_classes is the largest + 1, and
- * at least 2 so that a file of one label still makes a classification. */
-static nnc_status read_labels(gzFile f, const char *path, int count, int **classes,
-                              int *n_classes)
+/* The class of each label byte; *n_classes is the largest + 1, and at
+ * least 2 so that a file of one label still makes a classification. */
+static nnc_status classes_of(const unsigned char *labels, int count, int **classes,
+                             int *n_classes)
 {
-    unsigned char *bytes = nnc_alloc((size_t)count, 1, 0);
     *classes = nnc_alloc((size_t)count, sizeof **classes, 0);
-    nnc_status st = bytes != NULL && *classes != NULL ? NNC_OK : NNC_ENOMEM;
-    if (st == NNC_OK)
-        st = read_exactly(f, path, bytes, (uint64_t)count, "labels");
-    if (st == NNC_OK)
-        st = expect_end(f, path);
+    if (*classes == NULL)
+        return NNC_ENOMEM;
     *n_classes = 2;
-    for (int i = 0; st == NNC_OK && i < count; i++) {
-        (*classes)[i] = bytes[i];
-        if (bytes[i] >= *n_classes)
-            *n_classes = bytes[i] + 1;
+    for (int i = 0; i < count; i++) {
+        (*classes)[i] = labels[i];
+        if (labels[i] >= *n_classes)
+            *n_classes = labels[i] + 1;
     }
-    free(bytes);
-    return st;
+    return NNC_OK;
 }
 
 /* Both headers, checked against each other before any data is read. */
@@ -230,26 +263,49 @@ static nnc_status read_shapes(gzFile images, const char *images_path, gzFile lab
     return st;
 }
 
-/* Reads the labels, then the pixels straight into the data set's bytes. */
+/* IDX files have no column names; the targets are called what they are. */
+static nnc_status name_target(nnc_dataset *data, const char *name)
+{
+    char *copy = nnc_strdup(name);
+    if (copy == NULL)
+        return NNC_ENOMEM;
+    free(data->target_name);
+    data->target_name = copy;
+    return NNC_OK;
+}
+
+/* Reads the labels and the pixels, each checked to end where its header
+ * says, and only then builds the data set. */
 static nnc_status read_data(gzFile images, const char *images_path, gzFile labels,
                             const char *labels_path, const idx_shape *shape,
                             nnc_dataset **out)
 {
-    int rows = (int)shape->count, n_classes, *classes = NULL;
+    int rows = (int)shape->count, n_classes = 0, *classes = NULL;
+    uint64_t n_pixels = shape->count * shape->item_bytes;
+    unsigned char *label_bytes = NULL, *pixels = NULL;
     nnc_dataset *data = NULL;
-    nnc_status st = read_labels(labels, labels_path, rows, &classes, &n_classes);
+    nnc_status st = read_all(labels, labels_path, shape->count, "labels", &label_bytes);
+    if (st == NNC_OK)
+        st = expect_end(labels, labels_path);
+    if (st == NNC_OK)
+        st = read_all(images, images_path, n_pixels, "pixels", &pixels);
+    if (st == NNC_OK)
+        st = expect_end(images, images_path);
+    if (st == NNC_OK)
+        st = classes_of(label_bytes, rows, &classes, &n_classes);
     if (st == NNC_OK) {
         data = nnc_dataset_alloc(rows, (int)shape->item_bytes,
                                  nnc_targets_for_classes(n_classes), 1);
         st = data != NULL ? NNC_OK : NNC_ENOMEM;
     }
-    if (st == NNC_OK)
-        st = read_exactly(images, images_path, data->bytes, shape->count * shape->item_bytes,
-                          "pixels");
-    if (st == NNC_OK)
-        st = expect_end(images, images_path);
-    if (st == NNC_OK)
+    if (st == NNC_OK) {
+        memcpy(data->bytes, pixels, (size_t)n_pixels);
         st = nnc_dataset_set_classes(data, classes, n_classes, NULL);
+    }
+    if (st == NNC_OK)
+        st = name_target(data, "label");
+    free(label_bytes);
+    free(pixels);
     free(classes);
     if (st != NNC_OK) {
         nnc_dataset_free(data);
