@@ -179,7 +179,12 @@ int command_predict(int argc, char **argv)
     nnc_dataset *data = NULL;
     int rc = model_columns_options(model, &cols, &csv);
     if (rc == 0) {
-        csv.target_optional = 1;
+        /* The target column, if the file has one, is skipped unread: its
+         * labels need not be ones the model knows. */
+        csv.no_target = 1;
+        csv.task = NNC_TASK_AUTO;
+        csv.classes = NULL;
+        csv.n_classes = 0;
         if (nnc_dataset_load_csv(o.data, &csv, &data) != NNC_OK)
             rc = fail_with_library_error();
     }

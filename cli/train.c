@@ -31,6 +31,8 @@ typedef struct train_options {
     const char *target;
     char **drop;
     int n_drop;
+    char **class_names;         /* --class-names: new names for the classes */
+    int n_class_names;
     int task;                   /* nnc_task */
     int hidden[MAX_HIDDEN];
     int n_hidden;
@@ -75,6 +77,8 @@ static void usage(FILE *to)
         "  --target NAME          target column (default: the last column)\n"
         "  --drop A,B             columns to leave out\n"
         "  --task T               auto | classification | regression (default auto)\n"
+        "  --class-names A,B,...  names for the classes in index order (e.g. for IDX\n"
+        "                         data, whose classes are only numbered)\n"
         "  --scale S              none | standard | minmax (default: standard for CSV,\n"
         "                         none for images, which are scaled to [0, 1])\n"
         "  --validation F         fraction held out for validation (default 0.2; 0: none)\n"
@@ -133,7 +137,7 @@ enum { OPT_DATA = 256, OPT_IMAGES, OPT_LABELS, OPT_TEST_IMAGES, OPT_TEST_LABELS,
        OPT_DROP, OPT_TASK, OPT_SCALE, OPT_VALIDATION, OPT_TEST, OPT_LAYERS, OPT_ACTIVATION,
        OPT_OPTIMIZER, OPT_LR, OPT_MOMENTUM, OPT_DECAY, OPT_BATCH, OPT_EPOCHS, OPT_PATIENCE,
        OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_GAMMA, OPT_MIN_LR, OPT_SEED, OPT_OUT, OPT_LOG,
-       OPT_PLOT_DIR, OPT_PROGRESS, OPT_QUIET, OPT_JSON };
+       OPT_PLOT_DIR, OPT_PROGRESS, OPT_QUIET, OPT_JSON, OPT_CLASS_NAMES };
 
 static const struct option long_options[] = {
     { "data", required_argument, NULL, OPT_DATA },
@@ -144,6 +148,7 @@ static const struct option long_options[] = {
     { "target", required_argument, NULL, OPT_TARGET },
     { "drop", required_argument, NULL, OPT_DROP },
     { "task", required_argument, NULL, OPT_TASK },
+    { "class-names", required_argument, NULL, OPT_CLASS_NAMES },
     { "scale", required_argument, NULL, OPT_SCALE },
     { "validation", required_argument, NULL, OPT_VALIDATION },
     { "test", required_argument, NULL, OPT_TEST },
@@ -205,6 +210,10 @@ static int apply_option(int c, const char *arg, train_options *o)
         free_names(o->drop);
         return (o->drop = split_names("--drop", arg, &o->n_drop)) ? 0 : -1;
     case OPT_TASK: return set_choice("--task", arg, task_names, &o->task);
+    case OPT_CLASS_NAMES:
+        free_names(o->class_names);
+        return (o->class_names = split_names("--class-names", arg, &o->n_class_names)) ? 0
+                                                                                        : -1;
     case OPT_SCALE: return set_choice("--scale", arg, scaling_names, &o->scaling);
     case OPT_VALIDATION: return parse_double("--validation", arg, 0, 0.9, &o->val_fraction);
     case OPT_TEST: return parse_double("--test", arg, 0, 0.9, &o->test_fraction);
@@ -331,9 +340,19 @@ static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
     nnc_dataset *data = data_source_load(&o->src, &csv);
     if (data == NULL)
         return 1;
+    if (o->class_names && nnc_dataset_set_class_labels(data, (const char *const *)o->class_names,
+                                                       o->n_class_names) != NNC_OK) {
+        nnc_dataset_free(data);
+        return fail_with_library_error();
+    }
     if (o->test_src.images) {
         r->test = data_source_load(&o->test_src, NULL);
-        if (r->test == NULL) {
+        if (r->test == NULL || (o->class_names &&
+                                nnc_dataset_set_class_labels(r->test,
+                                                             (const char *const *)o->class_names,
+                                                             o->n_class_names) != NNC_OK)) {
+            if (r->test)
+                fail_with_library_error();
             nnc_dataset_free(data);
             return 1;
         }
@@ -561,6 +580,7 @@ int command_train(int argc, char **argv)
     int parsed = parse_options(argc, argv, &o);
     if (parsed != 0) {
         free_names(o.drop);
+        free_names(o.class_names);
         return parsed > 0 ? 0 : 2;
     }
     nnc_rng rng;
@@ -587,5 +607,6 @@ int command_train(int argc, char **argv)
         print_confusion(stdout, r.model, r.confusion);
     run_free(&r);
     free_names(o.drop);
+    free_names(o.class_names);
     return rc;
 }

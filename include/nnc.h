@@ -304,6 +304,11 @@ int nnc_dataset_classes(const nnc_dataset *data);    /* 0 for regression */
 /* The name of class k, or NULL when out of range or for regression. */
 const char *nnc_dataset_class_label(const nnc_dataset *data, int k);
 
+/* Renames the classes of a classification set: labels[0..n) replace the
+ * current names in order (n must equal the class count, names must differ).
+ * Useful for IDX data, whose classes are only numbered. */
+nnc_status nnc_dataset_set_class_labels(nnc_dataset *data, const char *const *labels, int n);
+
 /* The name of input column j (from a CSV header; "x0", "x1", ... otherwise). */
 const char *nnc_dataset_input_name(const nnc_dataset *data, int j);
 

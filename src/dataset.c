@@ -177,6 +177,28 @@ nnc_dataset *nnc_dataset_from_classes(const float *x, const int *classes, int ro
     return data;
 }
 
+nnc_status nnc_dataset_set_class_labels(nnc_dataset *data, const char *const *labels, int n)
+{
+    if (data == NULL || labels == NULL)
+        return nnc_fail(NNC_EINVAL, "class labels: NULL argument");
+    if (data->task != NNC_TASK_CLASSIFICATION || n != data->n_classes)
+        return nnc_fail(NNC_EINVAL, "class labels: %d names given, the data has %d classes", n,
+                        data->n_classes);
+    for (int i = 0; i < n; i++) {
+        if (labels[i] == NULL || labels[i][0] == '\0')
+            return nnc_fail(NNC_EINVAL, "class labels: name %d is empty", i + 1);
+        for (int j = 0; j < i; j++)
+            if (strcmp(labels[i], labels[j]) == 0)
+                return nnc_fail(NNC_EINVAL, "class labels: '%s' is given twice", labels[i]);
+    }
+    char **copy = nnc_copy_strings(labels, n);
+    if (copy == NULL)
+        return NNC_ENOMEM;
+    nnc_free_strings(data->class_labels, data->n_classes);
+    data->class_labels = copy;
+    return NNC_OK;
+}
+
 int nnc_dataset_rows(const nnc_dataset *data) { return data ? data->rows : 0; }
 int nnc_dataset_inputs(const nnc_dataset *data) { return data ? data->n_inputs : 0; }
 int nnc_dataset_targets(const nnc_dataset *data) { return data ? data->n_targets : 0; }

@@ -122,6 +122,8 @@ static int has_temporary(void)
     return found;
 }
 
+static void expect_refusal(const char *out, const char *const *fragments, const char *fmt, ...);
+
 /* ------------------------------------------------------------ happy paths */
 
 static void train_iris(void)
@@ -218,6 +220,21 @@ static void test_regression_and_tutorial_regions(void **state)
                              "--plot-dir '%s'",
                              NNC_TEST_DATA, in_dir("tut.nnc"), in_dir("tut")), 0);
     assert_true(exists(in_dir("tut/regions.png")));
+
+    /* Classes renamed at training time come back by name from predict. */
+    assert_int_equal(run_nnc("train --data %s/../../examples/data/tutorial.csv --target target "
+                             "--class-names no,yes --validation 0 --test 0 --epochs 5 --quiet "
+                             "--out '%s'", NNC_TEST_DATA, in_dir("named.nnc")), 0);
+    assert_int_equal(run_nnc("predict --model '%s' --data %s/../../examples/data/tutorial.csv",
+                             in_dir("named.nnc"), NNC_TEST_DATA), 0);
+    out = slurp(in_dir("stdout"), NULL);
+    assert_true(strncmp(out, "prediction,p_no,p_yes\n", 22) == 0);
+    assert_int_equal(count_lines(out), 9);
+    free(out);
+    const char *const wrong[] = { "3 names", NULL };
+    expect_refusal(in_dir("bad.nnc"), wrong, "train --data %s/../../examples/data/tutorial.csv "
+                   "--target target --class-names a,b,c --quiet --out '%s'", NNC_TEST_DATA,
+                   in_dir("bad.nnc"));
 }
 
 /* ------------------------------------------------------------ bad inputs */
