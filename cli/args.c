@@ -4,6 +4,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 
+#include <getopt.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -164,5 +166,26 @@ int parse_choice(const char *option, const char *text, const char *const *choice
     for (int i = 0; choices[i] != NULL; i++)
         fprintf(stderr, "%s %s", i ? "," : "", choices[i]);
     fprintf(stderr, "; got '%s'\n", text);
+    return -1;
+}
+
+void begin_options(void)
+{
+    optind = 1;
+    opterr = 0;
+}
+
+int bad_option(const char *command, char **argv)
+{
+    fprintf(stderr, "nnc %s: unknown option or missing value in '%s' (try nnc %s --help)\n",
+            command, argv[optind - 1], command);
+    return -1;
+}
+
+int no_extra_arguments(const char *command, int argc, char **argv)
+{
+    if (optind >= argc)
+        return 0;
+    fprintf(stderr, "nnc %s: unexpected argument '%s'\n", command, argv[optind]);
     return -1;
 }

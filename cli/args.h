@@ -36,6 +36,16 @@ void free_names(char **names);
  * lists them. */
 int parse_choice(const char *option, const char *text, const char *const *choices);
 
+/* Prepares getopt_long for a subcommand's arguments: from the start, and
+ * without getopt's own messages (ours name the command). */
+void begin_options(void);
+
+/* For getopt's '?': says which argument of `nnc COMMAND` is wrong; -1. */
+int bad_option(const char *command, char **argv);
+
+/* Refuses arguments left after the options; 0 if there are none, else -1. */
+int no_extra_arguments(const char *command, int argc, char **argv);
+
 /* Creates directory path if it does not exist; 0 or -1 (after a message). */
 int ensure_directory(const char *path);
 

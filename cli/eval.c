@@ -49,8 +49,7 @@ static int parse_options(int argc, char **argv, eval_options *o)
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
-    optind = 1;
-    opterr = 0;
+    begin_options();
     int c;
     while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (c) {
@@ -61,15 +60,11 @@ static int parse_options(int argc, char **argv, eval_options *o)
         case 'p': o->plot = optarg; break;
         case 'h': usage(stdout); return 1;
         default:
-            fprintf(stderr, "nnc eval: unknown option or missing value in '%s' "
-                            "(try nnc eval --help)\n", argv[optind - 1]);
-            return -1;
+            return bad_option("eval", argv);
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "nnc eval: unexpected argument '%s'\n", argv[optind]);
+    if (no_extra_arguments("eval", argc, argv) != 0)
         return -1;
-    }
     if (o->model == NULL) {
         fprintf(stderr, "nnc eval: --model is required (try nnc eval --help)\n");
         return -1;

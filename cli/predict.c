@@ -50,8 +50,7 @@ static int parse_options(int argc, char **argv, predict_options *o)
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
-    optind = 1;
-    opterr = 0;
+    begin_options();
     int c;
     while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (c) {
@@ -60,15 +59,11 @@ static int parse_options(int argc, char **argv, predict_options *o)
         case 'o': o->out = optarg; break;
         case 'h': usage(stdout); return 1;
         default:
-            fprintf(stderr, "nnc predict: unknown option or missing value in '%s' "
-                            "(try nnc predict --help)\n", argv[optind - 1]);
-            return -1;
+            return bad_option("predict", argv);
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "nnc predict: unexpected argument '%s'\n", argv[optind]);
+    if (no_extra_arguments("predict", argc, argv) != 0)
         return -1;
-    }
     if (o->model == NULL || o->data == NULL) {
         fprintf(stderr, "nnc predict: --model and --data are required (try nnc predict --help)\n");
         return -1;

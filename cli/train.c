@@ -246,26 +246,20 @@ static int apply_option(int c, const char *arg, train_options *o)
 static int parse_options(int argc, char **argv, train_options *o)
 {
     defaults(o);
-    optind = 1;
-    opterr = 0;
+    begin_options();
     int c;
     while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
             return 1;
         }
-        if (c == '?') {
-            fprintf(stderr, "nnc train: unknown option or missing value in '%s' "
-                            "(try nnc train --help)\n", argv[optind - 1]);
-            return -1;
-        }
+        if (c == '?')
+            return bad_option("train", argv);
         if (apply_option(c, optarg, o) != 0)
             return -1;
     }
-    if (optind < argc) {
-        fprintf(stderr, "nnc train: unexpected argument '%s'\n", argv[optind]);
+    if (no_extra_arguments("train", argc, argv) != 0)
         return -1;
-    }
     if (data_source_check(&o->src, "train") != 0)
         return -1;
     if ((o->test_src.images || o->test_src.labels) &&

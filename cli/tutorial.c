@@ -63,8 +63,7 @@ static int parse_options(int argc, char **argv, options *o)
     };
     *o = (options){ 3, 10000, 0.1, "." };
     int c;
-    optind = 1;
-    opterr = 0;   /* we say what is wrong ourselves, naming the program */
+    begin_options();
     while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         int bad = 0;
         switch (c) {
@@ -73,19 +72,13 @@ static int parse_options(int argc, char **argv, options *o)
         case 'l': bad = parse_positive("--learning-rate", optarg, &o->learning_rate); break;
         case 'o': o->out_dir = optarg; break;
         case 'h': usage(stdout); return 1;
-        default:
-            fprintf(stderr, "nnc tutorial: unknown option or missing value in '%s' "
-                            "(try nnc tutorial --help)\n", argv[optind - 1]);
-            bad = -1;
-            break;
+        default: bad = bad_option("tutorial", argv); break;
         }
         if (bad)
             return -1;
     }
-    if (optind < argc) {
-        fprintf(stderr, "nnc tutorial: unexpected argument '%s'\n", argv[optind]);
+    if (no_extra_arguments("tutorial", argc, argv) != 0)
         return -1;
-    }
     return 0;
 }
 

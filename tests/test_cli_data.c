@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "cli_support.h"
 #include "nnc.h"
 
 #include <dirent.h>
@@ -24,102 +25,9 @@
 #include <sys/wait.h>
 #include <zlib.h>
 
-static char dir[256];
-
-static int make_dir(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "%s", "/tmp/nnc-cli-data-XXXXXX");
-    return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int remove_dir(void **state)
-{
-    (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-/* "DIR/name" in a static buffer (one of a few, so several can be alive). */
-static const char *in_dir(const char *name)
-{
-    static char bufs[8][512];
-    static int next;
-    char *b = bufs[next++ % 8];
-    snprintf(b, sizeof bufs[0], "%s/%s", dir, name);
-    return b;
-}
-
-/* Runs `nnc ARGS` (a printf format) capturing stdout and stderr in the folder. */
-static int run_nnc(const char *fmt, ...)
-{
-    char args[4096], cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "'%s' %s > '%s/stdout' 2> '%s/stderr'", NNC_BINARY, args, dir,
-             dir);
-    int status = system(cmd);
-    assert_true(status != -1 && WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
-static char *slurp(const char *path, long *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("%s was not written", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    if (size)
-        *size = n;
-    return buf;
-}
-
-static void write_file(const char *path, const void *bytes, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(bytes, 1, n, f), n);
-    fclose(f);
-}
-
 static void write_text(const char *name, const char *text)
 {
     write_file(in_dir(name), text, strlen(text));
-}
-
-static int exists(const char *path)
-{
-    struct stat info;
-    return stat(path, &info) == 0;
-}
-
-static int count_lines(const char *text)
-{
-    int n = 0;
-    for (; *text; text++)
-        n += *text == '\n';
-    return n;
-}
-
-static int has_temporary(void)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int found = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        found |= strstr(e->d_name, ".tmp-") != NULL;
-    closedir(d);
-    return found;
 }
 
 static void expect_refusal(const char *out, const char *const *fragments, const char *fmt, ...);
@@ -260,7 +168,7 @@ static void expect_refusal(const char *out, const char *const *fragments, const 
     free(err);
     if (out != NULL && exists(out))
         fail_msg("'nnc %s' left %s behind", args, out);
-    assert_false(has_temporary());
+    assert_false(has_temporary(NULL));
 }
 
 #define WANT(...) ((const char *const[]){ __VA_ARGS__, NULL })
