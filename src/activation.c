@@ -94,8 +94,13 @@ nnc_status nnc_activation_forward(nnc_activation act, const float *z, float *out
                                   int rows, int cols)
 {
     nnc_status st = check_shape("activation forward", act, z, out, rows, cols);
-    if (st != NNC_OK)
-        return st;
+    if (st == NNC_OK)
+        nnc_activate(act, z, out, rows, cols);
+    return st;
+}
+
+void nnc_activate(nnc_activation act, const float *z, float *out, int rows, int cols)
+{
     size_t n = (size_t)rows * (size_t)cols;
     switch (act) {
     case NNC_IDENTITY:
@@ -119,7 +124,6 @@ nnc_status nnc_activation_forward(nnc_activation act, const float *z, float *out
             softmax_row(z + (size_t)r * cols, out + (size_t)r * cols, cols);
         break;
     }
-    return NNC_OK;
 }
 
 nnc_status nnc_activation_backward(nnc_activation act, const float *z,
@@ -131,6 +135,13 @@ nnc_status nnc_activation_backward(nnc_activation act, const float *z,
         return st;
     if (dz == NULL || (act == NNC_RELU && z == NULL))
         return nnc_fail(NNC_EINVAL, "activation backward: NULL buffer");
+    nnc_activate_backward(act, z, out, dout, dz, rows, cols);
+    return NNC_OK;
+}
+
+void nnc_activate_backward(nnc_activation act, const float *z, const float *out,
+                           const float *dout, float *dz, int rows, int cols)
+{
     size_t n = (size_t)rows * (size_t)cols;
     switch (act) {
     case NNC_IDENTITY:
@@ -163,5 +174,4 @@ nnc_status nnc_activation_backward(nnc_activation act, const float *z,
         }
         break;
     }
-    return NNC_OK;
 }

@@ -8,10 +8,17 @@
  *             db (U)     += sum over rows of dz         dlayer1_dbias = 1
  *             dx (B x I)  = dz (B x U) W (U x I)        the chain to the layer below
  * The transposes are folded into the CBLAS calls; nothing is copied.
+ *
+ * Three sizes, three ways, because a BLAS call costs a fixed overhead that
+ * dominates small work: tiny layers (the tutorial's 2 -> 1) use plain loops,
+ * a single row uses matrix-vector calls (sgemv, sger), and batches use sgemm.
  */
 #include "internal.h"
 
 #include <cblas.h>
+
+/* At or below this many multiply-adds a layer is computed with plain loops. */
+#define TINY_WORK 4096
 
 double nnc_dot(const float *a, const float *b, int n)
 {
@@ -23,34 +30,93 @@ double nnc_dot(const float *a, const float *b, int n)
     return sum;
 }
 
+static int is_tiny(int rows, int in, int units)
+{
+    return (long)rows * in * units <= TINY_WORK;
+}
+
+static void forward_loops(const float *w, const float *b, const float *x, int rows, int in,
+                          int units, float *z)
+{
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (size_t)r * in;
+        float *zr = z + (size_t)r * units;
+        for (int u = 0; u < units; u++) {
+            const float *wu = w + (size_t)u * in;
+            float sum = b[u];
+            for (int i = 0; i < in; i++)
+                sum += wu[i] * xr[i];
+            zr[u] = sum;
+        }
+    }
+}
+
 void nnc_dense_forward(const nnc_layer *layer, const float *w, const float *b,
                        const float *x, int rows, float *z, float *out)
 {
     const int in = layer->inputs, units = layer->units;
-    /* Start every row of z from the bias, then accumulate x W^T onto it. */
-    for (int r = 0; r < rows; r++) {
-        float *zr = z + (size_t)r * units;
-        for (int u = 0; u < units; u++)
-            zr[u] = b[u];
+    if (is_tiny(rows, in, units)) {
+        forward_loops(w, b, x, rows, in, units, z);
+    } else {
+        /* Start every row of z from the bias, then accumulate x W^T onto it. */
+        for (int r = 0; r < rows; r++) {
+            float *zr = z + (size_t)r * units;
+            for (int u = 0; u < units; u++)
+                zr[u] = b[u];
+        }
+        if (rows == 1)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, units, in, 1.0f, w, in, x, 1, 1.0f, z, 1);
+        else
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, units, in, 1.0f, x, in,
+                        w, in, 1.0f, z, units);
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, units, in, 1.0f, x, in, w, in,
-                1.0f, z, units);
-    /* Arguments were validated by the network; this cannot fail. */
-    (void)nnc_activation_forward(layer->act, z, out, rows, units);
+    nnc_activate(layer->act, z, out, rows, units);
+}
+
+static void backward_loops(const float *w, const float *x, const float *dz, int rows, int in,
+                           int units, float *dw, float *dx)
+{
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (size_t)r * in, *dzr = dz + (size_t)r * units;
+        for (int u = 0; u < units; u++) {
+            float *dwu = dw + (size_t)u * in;
+            for (int i = 0; i < in; i++)
+                dwu[i] += dzr[u] * xr[i];
+        }
+    }
+    if (dx == NULL)
+        return;
+    for (int r = 0; r < rows; r++) {
+        const float *dzr = dz + (size_t)r * units;
+        float *dxr = dx + (size_t)r * in;
+        for (int i = 0; i < in; i++)
+            dxr[i] = 0.0f;
+        for (int u = 0; u < units; u++)
+            for (int i = 0; i < in; i++)
+                dxr[i] += dzr[u] * w[(size_t)u * in + i];
+    }
 }
 
 void nnc_dense_backward(const nnc_layer *layer, const float *w, const float *x,
                         const float *dz, int rows, float *dw, float *db, float *dx)
 {
     const int in = layer->inputs, units = layer->units;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, units, in, rows, 1.0f, dz, units, x, in,
-                1.0f, dw, in);
     for (int r = 0; r < rows; r++) {
         const float *dzr = dz + (size_t)r * units;
         for (int u = 0; u < units; u++)
             db[u] += dzr[u];
     }
-    if (dx != NULL)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, in, units, 1.0f, dz, units, w,
-                    in, 0.0f, dx, in);
+    if (is_tiny(rows, in, units)) {
+        backward_loops(w, x, dz, rows, in, units, dw, dx);
+    } else if (rows == 1) {
+        cblas_sger(CblasRowMajor, units, in, 1.0f, dz, 1, x, 1, dw, in);
+        if (dx != NULL)
+            cblas_sgemv(CblasRowMajor, CblasTrans, units, in, 1.0f, w, in, dz, 1, 0.0f, dx, 1);
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, units, in, rows, 1.0f, dz, units,
+                    x, in, 1.0f, dw, in);
+        if (dx != NULL)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, in, units, 1.0f, dz,
+                        units, w, in, 0.0f, dx, in);
+    }
 }

@@ -45,6 +45,14 @@ void nnc_dense_forward(const nnc_layer *layer, const float *w, const float *b,
 void nnc_dense_backward(const nnc_layer *layer, const float *w, const float *x,
                         const float *dz, int rows, float *dw, float *db, float *dx);
 
+/* The unchecked cores of nnc_activation_forward/backward and
+ * nnc_loss_backward, for the network's inner loop, whose shapes are known good. */
+void nnc_activate(nnc_activation act, const float *z, float *out, int rows, int cols);
+void nnc_activate_backward(nnc_activation act, const float *z, const float *out,
+                           const float *dout, float *dz, int rows, int cols);
+void nnc_loss_gradient(nnc_loss loss, const float *pred, const float *target, int rows,
+                       int cols, float *dpred);
+
 /* Internal access used by training: the loss gradient with respect to the
  * output layer's pre-activation z, fused for the pairs where that is both
  * simpler and more exact (softmax + cross-entropy, sigmoid + binary CE). */

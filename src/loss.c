@@ -109,8 +109,14 @@ nnc_status nnc_loss_backward(nnc_loss loss, const float *pred, const float *targ
                              int rows, int cols, float *dpred)
 {
     nnc_status st = check_args("loss backward", loss, pred, target, dpred, rows, cols);
-    if (st != NNC_OK)
-        return st;
+    if (st == NNC_OK)
+        nnc_loss_gradient(loss, pred, target, rows, cols, dpred);
+    return st;
+}
+
+void nnc_loss_gradient(nnc_loss loss, const float *pred, const float *target, int rows,
+                       int cols, float *dpred)
+{
     size_t n = (size_t)rows * (size_t)cols;
     switch (loss) {
     case NNC_LOSS_SQUARED_ERROR:
@@ -131,7 +137,6 @@ nnc_status nnc_loss_backward(nnc_loss loss, const float *pred, const float *targ
             dpred[i] = (float)(-target[i] / clamp_prob(pred[i]) / (double)rows);
         break;
     }
-    return NNC_OK;
 }
 
 int nnc_loss_fuses_with(nnc_loss loss, nnc_activation act)

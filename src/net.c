@@ -350,8 +350,8 @@ static void top_gradient(nnc_net *net, const float *y, int rows, float *dz)
         nnc_loss_fused_backward(net->loss, out, y, rows, top->units, dz);
         return;
     }
-    (void)nnc_loss_backward(net->loss, out, y, rows, top->units, dz);
-    (void)nnc_activation_backward(top->act, z, out, dz, dz, rows, top->units);
+    nnc_loss_gradient(net->loss, out, y, rows, top->units, dz);
+    nnc_activate_backward(top->act, z, out, dz, dz, rows, top->units);
 }
 
 nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int rows,
@@ -390,8 +390,8 @@ nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int r
                            dx_here);
         if (l > 0) {
             const nnc_layer *prev = &net->layers[l - 1];
-            (void)nnc_activation_backward(prev->act, net->z[l - 1], net->out[l - 1], below,
-                                          below, rows, prev->units);
+            nnc_activate_backward(prev->act, net->z[l - 1], net->out[l - 1], below, below, rows,
+                                  prev->units);
             float *t = dz;
             dz = below;
             below = t;

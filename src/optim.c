@@ -207,6 +207,10 @@ nnc_status nnc_optimizer_step(nnc_optimizer *opt, nnc_net *net)
         a = adam_begin_step(opt);
     float *p = nnc_net_params(net);
     const float *g = nnc_net_grads(net);
+    if (opt->weight_decay == 0.0f) {   /* one pass over the whole block */
+        update(opt, &a, p, g, 0, n, 0.0f);
+        return NNC_OK;
+    }
     /* Layer by layer: weights with decay, then the biases without. */
     for (int l = 0; l < nnc_net_layer_count(net); l++) {
         size_t w_from = (size_t)(nnc_net_weights(net, l) - p);
