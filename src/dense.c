@@ -120,3 +120,30 @@ void nnc_dense_backward(const nnc_layer *layer, const float *w, const float *x,
                         units, w, in, 0.0f, dx, in);
     }
 }
+
+void nnc_dense_sgd_single(const nnc_layer *layer, float *restrict w, float *restrict b,
+                          const float *restrict x, const float *restrict dz, float learning_rate,
+                          float *restrict dx)
+{
+    const int in = layer->inputs, units = layer->units;
+    if (dx != NULL)
+        for (int i = 0; i < in; i++)
+            dx[i] = 0.0f;
+    for (int u = 0; u < units; u++) {
+        /* A unit with no gradient (a silent ReLU) changes nothing: skip its row. */
+        if (dz[u] == 0.0f)
+            continue;
+        float step = learning_rate * dz[u], d = dz[u];
+        float *restrict wu = w + (size_t)u * in;
+        b[u] -= step;
+        if (dx != NULL) {
+            for (int i = 0; i < in; i++) {
+                dx[i] += wu[i] * d;   /* the old weight carries the chain down */
+                wu[i] -= step * x[i];
+            }
+        } else {
+            for (int i = 0; i < in; i++)
+                wu[i] -= step * x[i];
+        }
+    }
+}

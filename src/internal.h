@@ -45,6 +45,24 @@ void nnc_dense_forward(const nnc_layer *layer, const float *w, const float *b,
 void nnc_dense_backward(const nnc_layer *layer, const float *w, const float *x,
                         const float *dz, int rows, float *dw, float *db, float *dx);
 
+/* Backward pass and plain SGD update of a dense layer for one instance, in
+ * one sweep over W: dx (if not NULL) = W^T dz with the old weights, then
+ * W -= lr dz x^T and b -= lr dz. Nothing goes through the gradient block, so
+ * W is read and written once per step instead of four times. */
+void nnc_dense_sgd_single(const nnc_layer *layer, float *restrict w, float *restrict b,
+                          const float *restrict x, const float *restrict dz, float learning_rate,
+                          float *restrict dx);
+
+/* One plain-SGD step on one instance with the update fused into the backward
+ * pass (see nnc_dense_sgd_single); the gradient block is left untouched. */
+nnc_status nnc_net_sgd_single(nnc_net *net, const float *x, const float *y, float learning_rate,
+                              double *loss);
+
+/* The learning rate when opt is plain SGD without weight decay (the case the
+ * fused single-instance step serves), else 0. Records the network's size as
+ * nnc_optimizer_step would, refusing another network's. */
+float nnc_optimizer_plain_rate(nnc_optimizer *opt, const nnc_net *net);
+
 /* The unchecked cores of nnc_activation_forward/backward and
  * nnc_loss_backward, for the network's inner loop, whose shapes are known good. */
 void nnc_activate(nnc_activation act, const float *z, float *out, int rows, int cols);

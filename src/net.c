@@ -354,8 +354,10 @@ static void top_gradient(nnc_net *net, const float *y, int rows, float *dz)
     nnc_activate_backward(top->act, z, out, dz, dz, rows, top->units);
 }
 
-nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int rows,
-                             double *loss, float *dx)
+/* What both backward passes start with: checks, the forward pass, and the
+ * loss (when asked for), refusing a non-finite one. */
+static nnc_status forward_for_backward(nnc_net *net, const float *x, const float *y, int rows,
+                                       double *loss)
 {
     nnc_status st = check_batch("gradients", net, x, y, rows);
     if (st != NNC_OK)
@@ -377,6 +379,15 @@ nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int r
                             "learning rate",
                             *loss);
     }
+    return NNC_OK;
+}
+
+nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int rows,
+                             double *loss, float *dx)
+{
+    nnc_status st = forward_for_backward(net, x, y, rows, loss);
+    if (st != NNC_OK)
+        return st;
 
     memset(net->grads, 0, net->n_params * sizeof *net->grads);
     float *dz = net->delta[0], *below = net->delta[1];
@@ -391,6 +402,32 @@ nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int r
         if (l > 0) {
             const nnc_layer *prev = &net->layers[l - 1];
             nnc_activate_backward(prev->act, net->z[l - 1], net->out[l - 1], below, below, rows,
+                                  prev->units);
+            float *t = dz;
+            dz = below;
+            below = t;
+        }
+    }
+    return NNC_OK;
+}
+
+nnc_status nnc_net_sgd_single(nnc_net *net, const float *x, const float *y, float learning_rate,
+                              double *loss)
+{
+    nnc_status st = forward_for_backward(net, x, y, 1, loss);
+    if (st != NNC_OK)
+        return st;
+    float *dz = net->delta[0], *below = net->delta[1];
+    top_gradient(net, y, 1, dz);
+    for (int l = net->n_layers - 1; l >= 0; l--) {
+        const nnc_layer *layer = &net->layers[l];
+        const float *in = l > 0 ? net->out[l - 1] : x;
+        nnc_dense_sgd_single(layer, net->params + layer->weight_offset,
+                             net->params + layer->bias_offset, in, dz, learning_rate,
+                             l > 0 ? below : NULL);
+        if (l > 0) {
+            const nnc_layer *prev = &net->layers[l - 1];
+            nnc_activate_backward(prev->act, net->z[l - 1], net->out[l - 1], below, below, 1,
                                   prev->units);
             float *t = dz;
             dz = below;

@@ -232,3 +232,10 @@ nnc_status nnc_optimizer_schedule_rate(nnc_optimizer *opt, double learning_rate)
     opt->learning_rate = (float)learning_rate;
     return NNC_OK;
 }
+
+float nnc_optimizer_plain_rate(nnc_optimizer *opt, const nnc_net *net)
+{
+    if (opt->kind != OPT_SGD || opt->weight_decay != 0.0f)
+        return 0.0f;
+    return size_moments(opt, nnc_net_param_count(net)) == NNC_OK ? opt->learning_rate : 0.0f;
+}

@@ -198,6 +198,47 @@ static void test_clone_is_deep(void **state)
     nnc_net_free(copy);
 }
 
+/* One instance with plain SGD takes a fused path (the update folded into the
+ * backward pass); it must land where gradients-then-step lands. Momentum 0
+ * is the same rule through the general path. */
+static void test_fused_single_step_matches_general_path(void **state)
+{
+    (void)state;
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 21);
+    nnc_net *fused = nnc_net_new(6);
+    assert_int_equal(nnc_net_add_dense(fused, 9, NNC_RELU), NNC_OK);
+    assert_int_equal(nnc_net_add_dense(fused, 7, NNC_TANH), NNC_OK);
+    assert_int_equal(nnc_net_add_dense(fused, 4, NNC_SOFTMAX), NNC_OK);
+    assert_int_equal(nnc_net_set_loss(fused, NNC_LOSS_SOFTMAX_CROSS_ENTROPY), NNC_OK);
+    assert_int_equal(nnc_net_init(fused, NNC_INIT_HE, &rng), NNC_OK);
+    nnc_net *general = nnc_net_clone(fused), *start = nnc_net_clone(fused);
+    nnc_optimizer *sgd = nnc_sgd_new(0.05f), *plain = nnc_momentum_new(0.05f, 0.0f);
+    float x[6], y[4] = { 0, 0, 1, 0 };
+    for (int step = 0; step < 20; step++) {
+        for (int i = 0; i < 6; i++)
+            x[i] = (float)nnc_rng_normal(&rng);
+        double loss_fused, loss_general;
+        assert_int_equal(nnc_train_step(fused, sgd, x, y, 1, &loss_fused), NNC_OK);
+        assert_int_equal(nnc_train_step(general, plain, x, y, 1, &loss_general), NNC_OK);
+        assert_float_equal(loss_fused, loss_general, 1e-5);
+    }
+    const float *a = nnc_net_params(fused), *b = nnc_net_params(general);
+    for (size_t i = 0; i < nnc_net_param_count(fused); i++)
+        if (fabsf(a[i] - b[i]) > 1e-5f * (1.0f + fabsf(b[i])))
+            fail_msg("parameter %zu: fused %.9g, general %.9g", i, a[i], b[i]);
+    /* Both paths really moved the weights, so the comparison means something. */
+    double moved = 0.0;
+    for (size_t i = 0; i < nnc_net_param_count(fused); i++)
+        moved += fabs((double)a[i] - nnc_net_params(start)[i]);
+    assert_true(moved > 0.1);
+    nnc_net_free(start);
+    nnc_optimizer_free(sgd);
+    nnc_optimizer_free(plain);
+    nnc_net_free(fused);
+    nnc_net_free(general);
+}
+
 /* The generator: reproducible, in range, and plausibly distributed. */
 static void test_rng(void **state)
 {
@@ -246,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_minibatch_regression),
         cmocka_unit_test(test_fit_callback_can_stop),
         cmocka_unit_test(test_clone_is_deep),
+        cmocka_unit_test(test_fused_single_step_matches_general_path),
         cmocka_unit_test(test_rng),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
