@@ -39,3 +39,19 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(OUT)
+
+# The benchmark: nnc against NumPy, PyTorch and FANN on the same work
+# (bench/run.py). bench/setup installs the alternatives before the build, so
+# that the build finds FANN. `bench-tiny` is the CI's: it only proves that the
+# programs build and run, skipping any alternative that is not installed.
+.PHONY: bench bench-tiny
+bench:
+	sh bench/setup
+	$(MAKE) --no-print-directory build
+	/usr/bin/python3 bench/run.py --nnc $(BUILD)/bench/nnc_bench --fann $(BUILD)/bench/fann_bench
+	@echo
+	@echo "The report is in bench/results.md (raw records: bench/results.jsonl)."
+
+bench-tiny: build
+	/usr/bin/python3 bench/run.py --tiny --out $(BUILD)/bench-tiny.md \
+	  --nnc $(BUILD)/bench/nnc_bench --fann $(BUILD)/bench/fann_bench

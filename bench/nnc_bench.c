@@ -1,0 +1,284 @@
+/*
+ * nnc_bench.c - nnc's side of the benchmark (bench/run.py drives it).
+ *
+ * One case per run, chosen on the command line, one JSON line per measured
+ * figure on stdout (the protocol every bench program speaks):
+ *   tutorial  the tutorial's training: ns per iteration
+ *   train     one pass over Fashion-MNIST samples, 784-128-10, ReLU, softmax
+ *             cross-entropy, plain SGD: samples/s and the GFLOP/s achieved
+ *   sgemm     cblas_sgemm alone on the same shapes: GFLOP/s (the ceiling)
+ *   infer     single-sample predictions: microseconds each
+ *   accuracy  one epoch, then accuracy on the 10,000 test images
+ * Only the work is timed, never the loading.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "nnc.h"
+
+#include <cblas.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FASHION "/usr/share/datasets/fashion-mnist/"
+#define HIDDEN 128
+#define CLASSES 10
+#define LEARNING_RATE 0.01f
+
+typedef struct config {
+    const char *name;
+    int threads;
+    int batch;
+    int samples;
+} config;
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static void emit(const config *c, const char *metric, double value, const char *unit)
+{
+    printf("{\"impl\":\"nnc\",\"case\":\"%s\",\"batch\":%d,\"threads\":%d,\"metric\":\"%s\","
+           "\"value\":%.6g,\"unit\":\"%s\",\"note\":\"OpenBLAS %s, core %s\"}\n",
+           c->name, c->batch, c->threads, metric, value, unit, openblas_get_config(),
+           openblas_get_corename());
+    fflush(stdout);
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "nnc_bench: %s: %s\n", what, nnc_last_error());
+    exit(1);
+}
+
+/* ------------------------------------------------------------ tutorial */
+
+static void bench_tutorial(const config *c)
+{
+    static const float x[8][2] = { { 3, 1.5f }, { 2, 1 }, { 4, 1.5f }, { 3, 4 },
+                                   { 3.5f, 0.5f }, { 2, 0.5f }, { 5.5f, 1 }, { 1, 1 } };
+    static const float y[8] = { 0, 1, 0, 1, 0, 1, 1, 0 };
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 3);
+    nnc_net *net = nnc_net_new(2);
+    nnc_optimizer *sgd = nnc_sgd_new(0.1f);
+    nnc_dataset *data = nnc_dataset_from_arrays(&x[0][0], y, 8, 2, 1);
+    if (!net || !sgd || !data || nnc_net_add_dense(net, 1, NNC_SIGMOID) != NNC_OK ||
+        nnc_net_init(net, NNC_INIT_STANDARD_NORMAL, &rng) != NNC_OK)
+        die("tutorial");
+    double sum = 0.0, error;
+    double start = now();
+    for (int i = 0; i < c->samples; i++) {
+        int k = (int)nnc_rng_below(&rng, 8);
+        nnc_train_step(net, sgd, x[k], &y[k], 1, NULL);
+        if (i % 100 == 0) {
+            nnc_evaluate(net, data, &error);
+            sum += error;
+        }
+    }
+    double seconds = now() - start;
+    if (sum < 0)   /* keeps the errors "used" */
+        printf("impossible\n");
+    emit(c, "ns_per_iter", seconds / c->samples * 1e9, "ns");
+    nnc_dataset_free(data);
+    nnc_optimizer_free(sgd);
+    nnc_net_free(net);
+}
+
+/* ------------------------------------------------------------ Fashion-MNIST */
+
+static nnc_dataset *load(const char *images, const char *labels, int limit)
+{
+    nnc_dataset *all;
+    if (nnc_dataset_load_idx(images, labels, &all) != NNC_OK)
+        die("loading Fashion-MNIST (apt-get install dataset-fashion-mnist)");
+    int n = nnc_dataset_rows(all);
+    if (limit <= 0 || limit >= n)
+        return all;
+    size_t *first = malloc((size_t)limit * sizeof *first);
+    for (int i = 0; i < limit; i++)
+        first[i] = (size_t)i;
+    nnc_dataset *part = nnc_dataset_subset(all, first, limit);
+    free(first);
+    nnc_dataset_free(all);
+    if (part == NULL)
+        die("subset");
+    return part;
+}
+
+static nnc_net *fashion_net(uint64_t seed)
+{
+    nnc_rng rng;
+    nnc_rng_seed(&rng, seed);
+    nnc_net *net = nnc_net_new(784);
+    if (net == NULL || nnc_net_add_dense(net, HIDDEN, NNC_RELU) != NNC_OK ||
+        nnc_net_add_dense(net, CLASSES, NNC_SOFTMAX) != NNC_OK ||
+        nnc_net_set_loss(net, NNC_LOSS_SOFTMAX_CROSS_ENTROPY) != NNC_OK ||
+        nnc_net_init(net, NNC_INIT_HE, &rng) != NNC_OK)
+        die("network");
+    return net;
+}
+
+/* One shuffled pass in batches, as nnc_fit's inner loop, without its
+ * per-epoch evaluation; returns the seconds it took. */
+static double one_epoch(nnc_net *net, const nnc_dataset *data, int batch)
+{
+    int rows = nnc_dataset_rows(data);
+    size_t *order = malloc((size_t)rows * sizeof *order);
+    float *bx = malloc((size_t)batch * 784 * sizeof *bx);
+    float *by = malloc((size_t)batch * CLASSES * sizeof *by);
+    nnc_optimizer *sgd = nnc_sgd_new(LEARNING_RATE);
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 7);
+    if (!order || !bx || !by || !sgd)
+        die("memory");
+    nnc_rng_permutation(&rng, order, (size_t)rows);
+    double start = now();
+    for (int s = 0; s < rows; s += batch) {
+        int n = rows - s < batch ? rows - s : batch;
+        if (nnc_dataset_gather(data, order + s, n, bx, by) != NNC_OK ||
+            nnc_train_step(net, sgd, bx, by, n, NULL) != NNC_OK)
+            die("training");
+    }
+    double seconds = now() - start;
+    free(order);
+    free(bx);
+    free(by);
+    nnc_optimizer_free(sgd);
+    return seconds;
+}
+
+static void bench_train(const config *c)
+{
+    nnc_dataset *data = load(FASHION "train-images-idx3-ubyte.gz",
+                             FASHION "train-labels-idx1-ubyte.gz", c->samples);
+    nnc_net *net = fashion_net(1);
+    double seconds = one_epoch(net, data, c->batch);
+    double samples = nnc_dataset_rows(data);
+    emit(c, "samples_per_s", samples / seconds, "samples/s");
+    /* The convention: training costs about 4 x parameters FLOPs per sample. */
+    emit(c, "gflops", 4.0 * (double)nnc_net_param_count(net) * samples / seconds * 1e-9,
+         "GFLOP/s");
+    nnc_net_free(net);
+    nnc_dataset_free(data);
+}
+
+/* The five products of a training step at batch B, timed back to back. */
+static void bench_sgemm(const config *c)
+{
+    const int b = c->batch, in = 784, h = HIDDEN, k = CLASSES;
+    size_t most = (size_t)b * in + (size_t)h * in + (size_t)b * h + (size_t)k * h + (size_t)b * k;
+    float *m = calloc(most * 2, sizeof *m);
+    if (m == NULL)
+        die("memory");
+    float *x = m, *w1 = x + (size_t)b * in, *a1 = w1 + (size_t)h * in, *w2 = a1 + (size_t)b * h,
+          *a2 = w2 + (size_t)k * h, *g = a2 + (size_t)b * k;
+    for (size_t i = 0; i < most; i++)
+        m[i] = (float)(i % 7) * 0.01f;
+    double flops_per_step = 2.0 * b * ((double)in * h * 2 + (double)h * k * 3);
+    int steps = 0;
+    double start = now(), seconds;
+    do {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, h, in, 1, x, in, w1, in, 0, a1, h);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, k, h, 1, a1, h, w2, h, 0, a2, k);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, h, b, 1, a2, k, a1, h, 1, g, h);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, h, k, 1, a2, k, w2, h, 0, a1, h);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, h, in, b, 1, a1, h, x, in, 1, w1, in);
+        steps++;
+        seconds = now() - start;
+    } while (seconds < 0.5);
+    emit(c, "gflops", flops_per_step * steps / seconds * 1e-9, "GFLOP/s");
+    free(m);
+}
+
+static void bench_infer(const config *c)
+{
+    nnc_dataset *test = load(FASHION "t10k-images-idx3-ubyte.gz",
+                             FASHION "t10k-labels-idx1-ubyte.gz", 0);
+    nnc_net *net = fashion_net(1);
+    int n = c->samples < nnc_dataset_rows(test) ? c->samples : nnc_dataset_rows(test);
+    float *x = malloc((size_t)n * 784 * sizeof *x), out[CLASSES];
+    size_t *all = malloc((size_t)n * sizeof *all);
+    if (!x || !all)
+        die("memory");
+    for (int i = 0; i < n; i++)
+        all[i] = (size_t)i;
+    nnc_dataset_gather(test, all, n, x, NULL);
+    nnc_predict(net, x, 1, out);   /* sizes the scratch space */
+    double start = now();
+    for (int i = 0; i < n; i++)
+        nnc_predict(net, x + (size_t)i * 784, 1, out);
+    emit(c, "us_per_pred", (now() - start) / n * 1e6, "us");
+    free(x);
+    free(all);
+    nnc_net_free(net);
+    nnc_dataset_free(test);
+}
+
+static void bench_accuracy(const config *c)
+{
+    nnc_dataset *train = load(FASHION "train-images-idx3-ubyte.gz",
+                              FASHION "train-labels-idx1-ubyte.gz", c->samples);
+    nnc_dataset *test = load(FASHION "t10k-images-idx3-ubyte.gz",
+                             FASHION "t10k-labels-idx1-ubyte.gz", 0);
+    nnc_net *net = fashion_net(1);
+    one_epoch(net, train, c->batch);
+    nnc_metrics m;
+    if (nnc_evaluate_metrics(net, test, 1.0, &m, NULL) != NNC_OK)
+        die("evaluate");
+    emit(c, "test_accuracy", m.accuracy, "fraction");
+    nnc_net_free(net);
+    nnc_dataset_free(train);
+    nnc_dataset_free(test);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: nnc_bench --case tutorial|train|sgemm|infer|accuracy "
+                    "[--threads N] [--batch B] [--samples N]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    config c = { NULL, 1, 32, 0 };
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--case") == 0)
+            c.name = argv[i + 1];
+        else if (strcmp(argv[i], "--threads") == 0)
+            c.threads = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--batch") == 0)
+            c.batch = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--samples") == 0)
+            c.samples = atoi(argv[i + 1]);
+        else
+            usage();
+    }
+    if (c.name == NULL || c.threads < 1 || c.batch < 1 || c.samples < 0 || argc % 2 == 0)
+        usage();
+    openblas_set_num_threads(c.threads);
+    if (strcmp(c.name, "tutorial") == 0) {
+        if (c.samples == 0)
+            c.samples = 10000;
+        c.batch = 1;
+        bench_tutorial(&c);
+    } else if (strcmp(c.name, "train") == 0) {
+        bench_train(&c);
+    } else if (strcmp(c.name, "sgemm") == 0) {
+        bench_sgemm(&c);
+    } else if (strcmp(c.name, "infer") == 0) {
+        c.batch = 1;
+        if (c.samples == 0)
+            c.samples = 10000;
+        bench_infer(&c);
+    } else if (strcmp(c.name, "accuracy") == 0) {
+        bench_accuracy(&c);
+    } else {
+        usage();
+    }
+    return 0;
+}

@@ -1,0 +1,723 @@
+#!/usr/bin/python3
+"""Runs nnc and the alternatives on the same work and writes a markdown report.
+
+    /usr/bin/python3 bench/run.py [--reps R] [--tiny] [--out FILE]
+                                  [--nnc PATH] [--fann PATH] [--cases LIST]
+
+The programs (each prints one JSON object per line, see below):
+  nnc    build/bench/nnc_bench        tutorial, train, infer, sgemm, accuracy
+  numpy  bench/numpy_tutorial.py      tutorial
+  torch  bench/torch_bench.py         train, infer, accuracy
+  fann   build/bench/fann_bench       train (batch 1), infer
+
+Each repetition runs every (case, configuration, implementation) once; within
+a configuration the implementations take turns going first from one
+repetition to the next, so no program always meets a cold or a warm machine.
+The report gives, per configuration, each implementation's median and
+[min, max] over the repetitions, and the ratio of medians written so that > 1
+always means nnc is faster. `--tiny` is the CI configuration: a few hundred
+samples, one repetition, one thread, batches 1 and 32; programs that are not
+there are skipped with a note (in the full run a missing program is an error).
+A benchmark is never a test: nothing here judges the numbers.
+
+The JSON protocol: {"impl": ..., "case": ..., "batch": B, "threads": N,
+"metric": NAME, "value": NUMBER, "unit": UNIT, ...extra keys}.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+PYTHON = "/usr/bin/python3"
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH_DIR)
+TIMEOUT_S = 900
+
+# 784-128-10: weights and biases. A training step costs about 4 FLOPs per
+# parameter and sample (forward 2, weight gradients 2; no input gradient for
+# the first layer), the issue's rule of thumb, used where nnc reports none.
+PARAMS = 784 * 128 + 128 + 128 * 10 + 10
+TRAIN_FLOPS_PER_SAMPLE = 4 * PARAMS
+
+# metric -> (unit, True when larger is better)
+METRICS = {
+    "ns_per_iter": ("ns/iteration", False),
+    "samples_per_s": ("samples/s", True),
+    "us_per_pred": ("µs/prediction", False),
+    "gflops": ("GFLOP/s", True),
+    "test_accuracy": ("test accuracy", True),
+}
+CASE_METRIC = {"tutorial": "ns_per_iter", "train": "samples_per_s",
+               "infer": "us_per_pred", "sgemm": "gflops", "accuracy": "test_accuracy"}
+OTHERS = ["numpy", "torch", "fann"]
+THREAD_VARS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS",
+               "GOTO_NUM_THREADS", "MKL_NUM_THREADS", "GOMP_SPINCOUNT")
+
+
+class BenchError(Exception):
+    pass
+
+
+def note(msg):
+    print("run.py: " + msg, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ runs
+
+class Run:
+    """One program invocation: an implementation (with a variant label when
+    the same implementation runs under several environments) on one config."""
+
+    def __init__(self, impl, label, argv, env):
+        self.impl, self.label, self.argv, self.env = impl, label, argv, env
+
+    def display(self):
+        env = " ".join("%s=%s" % kv for kv in sorted(self.env.items()))
+        argv = [os.path.relpath(a, ROOT) if os.path.isabs(a) and a.startswith(ROOT + os.sep)
+                else a for a in self.argv]
+        return (env + " " if env else "") + " ".join(shlex.quote(a) for a in argv)
+
+
+class Job:
+    """A (case, batch, threads, samples) configuration and the runs on it."""
+
+    def __init__(self, case, batch, threads, samples, once=False):
+        self.case, self.batch, self.threads, self.samples = case, batch, threads, samples
+        self.once = once
+        self.runs = []
+        self.values = {}   # label -> metric -> [values]
+        self.records = []  # every JSON record, for the raw file
+
+    def key(self):
+        return (self.case, self.batch, self.threads)
+
+    def title(self):
+        return "%s b%d t%d" % (self.case, self.batch, self.threads)
+
+
+def clean_env(extra):
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
+    env.update(extra)
+    return env
+
+
+def execute(job, run):
+    """Runs one program, checks its JSON lines, returns them."""
+    try:
+        p = subprocess.run(run.argv, cwd=ROOT, env=clean_env(run.env), capture_output=True,
+                           text=True, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise BenchError("%s: no answer after %d s" % (run.display(), TIMEOUT_S))
+    except OSError as e:
+        raise BenchError("%s: %s" % (run.display(), e))
+    if p.returncode != 0:
+        raise BenchError("%s: exit status %d\n%s" % (run.display(), p.returncode,
+                                                     p.stderr.strip()[-2000:]))
+    records = []
+    for line in p.stdout.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            raise BenchError("%s: not a JSON line: %r" % (run.display(), line[:200]))
+        if not isinstance(rec, dict) or "metric" not in rec or "value" not in rec:
+            raise BenchError("%s: a JSON line without metric and value: %r"
+                             % (run.display(), line[:200]))
+        if rec.get("impl") != run.impl or rec.get("case") != job.case:
+            raise BenchError("%s: says impl %r case %r, expected %r %r" % (
+                run.display(), rec.get("impl"), rec.get("case"), run.impl, job.case))
+        v = rec["value"]
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+            raise BenchError("%s: metric %s has value %r" % (run.display(), rec["metric"], v))
+        records.append(rec)
+    want = CASE_METRIC[job.case]
+    if not any(r["metric"] == want for r in records):
+        raise BenchError("%s: no %r line in its output" % (run.display(), want))
+    return records
+
+
+def record(job, run, records, rep):
+    for rec in records:
+        job.values.setdefault(run.label, {}).setdefault(rec["metric"], []).append(rec["value"])
+        job.records.append(dict(rec, label=run.label, rep=rep, command=run.display()))
+
+
+def run_job(job, rep, order):
+    for run in order:
+        t0 = time.monotonic()
+        records = execute(job, run)
+        record(job, run, records, rep)
+        main = [r for r in records if r["metric"] == CASE_METRIC[job.case]][0]
+        note("[rep %s] %-22s %-16s %s %s (%.1f s)" % (
+            rep, job.title(), run.label, fmt(main["value"]),
+            METRICS.get(main["metric"], ("",))[0], time.monotonic() - t0))
+
+
+# ------------------------------------------------------------------ the plan
+
+class Programs:
+    def __init__(self, args):
+        self.nnc = os.path.abspath(args.nnc)
+        self.fann = os.path.abspath(args.fann)
+        self.numpy_py = os.path.join(BENCH_DIR, "numpy_tutorial.py")
+        self.torch_py = os.path.join(BENCH_DIR, "torch_bench.py")
+        self.missing = {}  # impl -> why
+
+    def check(self):
+        def executable(path):
+            return os.path.isfile(path) and os.access(path, os.X_OK)
+
+        if not executable(self.nnc):
+            self.missing["nnc"] = "%s not built (make build)" % self.nnc
+        if not executable(self.fann):
+            self.missing["fann"] = "%s not built (needs libfann-dev: sh bench/setup, make build)" \
+                % self.fann
+        for impl, module, script in (("numpy", "numpy", self.numpy_py),
+                                     ("torch", "torch", self.torch_py)):
+            if not os.path.isfile(script):
+                self.missing[impl] = "%s is missing" % script
+            elif not executable(PYTHON):
+                self.missing[impl] = "%s is missing" % PYTHON
+            elif subprocess.run([PYTHON, "-c", "import " + module], capture_output=True,
+                                env=clean_env({})).returncode != 0:
+                self.missing[impl] = "%s cannot import %s (sh bench/setup)" % (PYTHON, module)
+
+    def has(self, impl):
+        return impl not in self.missing
+
+
+def thread_env(threads):
+    return {"OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads)}
+
+
+def torch_variants(threads):
+    """(label, env) for PyTorch at `threads`. On a small machine PyTorch's
+    OpenMP threads spin after each parallel region while OpenBLAS's own threads
+    (Debian's torch calls OpenBLAS for its products) want the same cores, so at
+    more than one thread it runs under three settings and the best one counts."""
+    if threads == 1:
+        return [("torch", thread_env(1))]
+    n = str(threads)
+    return [("torch", {"OMP_NUM_THREADS": n}),
+            ("torch:passive", {"OMP_NUM_THREADS": n, "OMP_WAIT_POLICY": "PASSIVE"}),
+            ("torch:blas1", {"OMP_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": "1"})]
+
+
+def common_args(job):
+    args = ["--case", job.case, "--threads", str(job.threads), "--batch", str(job.batch)]
+    if job.samples is not None:
+        args += ["--samples", str(job.samples)]
+    return args
+
+
+def add_runs(job, progs, impls):
+    for impl in impls:
+        if not progs.has(impl):
+            continue
+        a = common_args(job)
+        if impl == "nnc":
+            job.runs.append(Run("nnc", "nnc", [progs.nnc] + a, thread_env(job.threads)))
+        elif impl == "fann":
+            job.runs.append(Run("fann", "fann", [progs.fann] + a, thread_env(job.threads)))
+        elif impl == "numpy":
+            job.runs.append(Run("numpy", "numpy", [PYTHON, progs.numpy_py] + a,
+                                thread_env(job.threads)))
+        elif impl == "torch":
+            for label, env in torch_variants(job.threads):
+                job.runs.append(Run("torch", label, [PYTHON, progs.torch_py] + a, env))
+
+
+def make_plan(tiny, progs):
+    jobs = []
+
+    def job(case, batch, threads, samples, impls, once=False):
+        j = Job(case, batch, threads, samples, once)
+        add_runs(j, progs, impls)
+        if j.runs:
+            jobs.append(j)
+
+    if tiny:
+        n = 200
+        job("tutorial", 1, 1, n, ["nnc", "numpy"])
+        job("train", 1, 1, n, ["nnc", "torch", "fann"])
+        job("train", 32, 1, n, ["nnc", "torch"])
+        job("infer", 1, 1, n, ["nnc", "torch", "fann"])
+        job("sgemm", 32, 1, None, ["nnc"])
+        job("accuracy", 32, 1, n, ["nnc", "torch"], once=True)
+        return jobs
+
+    job("tutorial", 1, 1, 10000, ["nnc", "numpy"])
+    for threads in (1, 2):
+        job("train", 1, threads, 10000, ["nnc", "torch"] + (["fann"] if threads == 1 else []))
+        for batch in (32, 256):
+            job("train", batch, threads, 60000, ["nnc", "torch"])
+    job("infer", 1, 1, 10000, ["nnc", "torch", "fann"])
+    for threads in (1, 2):
+        for batch in (32, 256):
+            job("sgemm", batch, threads, None, ["nnc"])
+    job("accuracy", 32, 1, None, ["nnc", "torch"], once=True)
+    return jobs
+
+
+# ------------------------------------------------------------------ the machine
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def cpu_info():
+    text = read("/proc/cpuinfo") or ""
+    model, flags, logical = None, set(), 0
+    for line in text.splitlines():
+        k, _, v = line.partition(":")
+        k, v = k.strip(), v.strip()
+        if k == "processor":
+            logical += 1
+        elif k == "model name" and model is None:
+            model = v
+        elif k == "flags" and not flags:
+            flags = set(v.split())
+    isa = [f for f in ("sse4_2", "avx", "avx2", "fma", "avx512f") if f in flags]
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        usable = os.cpu_count()
+    quota = (read("/sys/fs/cgroup/cpu.max") or "").strip()
+    return {"model": model or platform.processor() or "unknown", "logical": logical or os.cpu_count(),
+            "usable": usable, "isa": isa, "cgroup_cpu_max": quota or None}
+
+
+PROBE = r"""
+import json, os, ctypes
+out = {}
+try:
+    import numpy
+    out["numpy"] = numpy.__version__
+except Exception as e:
+    out["numpy"] = "unavailable (%s)" % e
+try:
+    import torch
+    out["torch"] = torch.__version__
+    out["torch_default_threads"] = torch.get_num_threads()
+    out["torch_interop_threads"] = torch.get_num_interop_threads()
+    info = torch.__config__.parallel_info()
+    out["torch_parallel"] = [l.strip() for l in info.splitlines()
+                             if "backend" in l or "OpenMP" in l and "a.k.a" in l]
+    import re
+    m = re.search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
+    out["torch_blas"] = m.group(1) if m else None
+except Exception as e:
+    out["torch"] = "unavailable (%s)" % e
+try:
+    lib = ctypes.CDLL("libopenblas.so.0")
+    lib.openblas_get_config.restype = ctypes.c_char_p
+    lib.openblas_get_corename.restype = ctypes.c_char_p
+    out["openblas"] = "%s; core %s; %d threads by default" % (
+        lib.openblas_get_config().decode(), lib.openblas_get_corename().decode(),
+        lib.openblas_get_num_threads())
+except Exception as e:
+    out["openblas"] = None
+print(json.dumps(out))
+"""
+
+
+def software_info():
+    info = {}
+    try:
+        p = subprocess.run([PYTHON, "-c", PROBE], capture_output=True, text=True, timeout=120,
+                           env=clean_env({}))
+        if p.returncode == 0:
+            info = json.loads(p.stdout.strip().splitlines()[-1])
+    except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
+        pass
+    for pkg in ("libfann-dev", "libopenblas0-pthread", "python3-torch"):
+        try:
+            p = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg],
+                               capture_output=True, text=True)
+            info["deb:" + pkg] = p.stdout.strip() if p.returncode == 0 and p.stdout.strip() else None
+        except OSError:
+            info["deb:" + pkg] = None
+    return info
+
+
+def openblas_from_nnc(jobs):
+    """What nnc_bench says about OpenBLAS (openblas_get_config), if anything."""
+    for job in jobs:
+        for rec in job.records:
+            if rec.get("impl") != "nnc":
+                continue
+            for k in ("openblas", "openblas_config", "blas"):
+                if isinstance(rec.get(k), str):
+                    return rec[k]
+            n = rec.get("note")
+            if isinstance(n, str) and "openblas" in n.lower():
+                return n
+    return None
+
+
+# ------------------------------------------------------------------ the report
+
+def fmt(v):
+    if v is None:
+        return "—"
+    a = abs(v)
+    if a >= 1000:
+        return "{:,.0f}".format(v)
+    if a >= 100:
+        return "%.0f" % v
+    if a >= 10:
+        return "%.1f" % v
+    if a >= 1:
+        return "%.2f" % v
+    return "%.3g" % v
+
+
+def summary(values):
+    """median, min, max of a list (None for an empty one)."""
+    if not values:
+        return None
+    return statistics.median(values), min(values), max(values)
+
+
+def cell(s, pct=False):
+    if s is None:
+        return "—"
+    if pct:
+        return "%.2f %%" % (100 * s[0]) if s[1] == s[2] else "%.2f %% [%.2f, %.2f]" % tuple(
+            100 * x for x in s)
+    if s[1] == s[2]:
+        return fmt(s[0])
+    return "%s [%s, %s]" % (fmt(s[0]), fmt(s[1]), fmt(s[2]))
+
+
+def ratio(metric, nnc, other):
+    """> 1 means nnc is faster: nnc / other for rates, other / nnc for times."""
+    if nnc is None or other is None or nnc[0] == 0 or other[0] == 0:
+        return None
+    return nnc[0] / other[0] if METRICS[metric][1] else other[0] / nnc[0]
+
+
+def torch_candidates(job, jobs, metric):
+    """label -> summary of every PyTorch setting that counts for this job: at
+    N > 1 threads its N-thread settings and, from the 1-thread job of the same
+    case and batch, "one thread everywhere" (label "torch:1thread")."""
+    out = {}
+    for label, per in job.values.items():
+        if label.startswith("torch"):
+            s = summary(per.get(metric, []))
+            if s is not None:
+                out[label] = s
+    if job.threads > 1:
+        one = next((j for j in jobs if j.case == job.case and j.batch == job.batch
+                    and j.threads == 1), None)
+        s = summary(one.values.get("torch", {}).get(metric, [])) if one else None
+        if s is not None:
+            out["torch:1thread"] = s
+    return out
+
+
+def best_torch(job, metric, jobs=()):
+    """(label, summary) of the best PyTorch setting on this job, or (None, None)."""
+    best = (None, None)
+    higher = METRICS[metric][1]
+    for label, s in torch_candidates(job, jobs, metric).items():
+        if best[1] is None or (s[0] > best[1][0] if higher else s[0] < best[1][0]):
+            best = (label, s)
+    return best
+
+
+TORCH_SETTING = {
+    "torch": "OMP_NUM_THREADS=N (OpenMP's default wait: spinning)",
+    "torch:passive": "OMP_NUM_THREADS=N OMP_WAIT_POLICY=PASSIVE",
+    "torch:blas1": "OMP_NUM_THREADS=N OPENBLAS_NUM_THREADS=1",
+    "torch:1thread": "one thread everywhere (the 1-thread run)",
+}
+
+
+def torch_setting(label, threads):
+    if label is None:
+        return "—"
+    if threads == 1:
+        return "OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1"
+    return TORCH_SETTING[label].replace("=N", "=%d" % threads)
+
+
+def report(args, jobs, progs, cpu, sw, reps, started, elapsed):
+    L = []
+    w = L.append
+    mode = "tiny (CI: a configuration that only proves the programs run)" if args.tiny else "full"
+    w("# nnc benchmark")
+    w("")
+    w("Generated by `bench/run.py` (`make bench`) on %s, %s run, %d repetition%s, "
+      "%.0f s in all." % (started.strftime("%Y-%m-%d %H:%M %Z").strip(), mode, reps,
+                          "" if reps == 1 else "s", elapsed))
+    w("")
+    w("## Machine and settings")
+    w("")
+    w("| | |")
+    w("|---|---|")
+    w("| CPU | %s (%s) |" % (cpu["model"], ", ".join(cpu["isa"]) or "no ISA flags read"))
+    w("| cores | %d logical, %d usable by this process%s |" % (
+        cpu["logical"], cpu["usable"],
+        "; cgroup cpu.max %s" % cpu["cgroup_cpu_max"] if cpu["cgroup_cpu_max"] else ""))
+    w("| OS | %s %s, %s |" % (platform.system(), platform.release(), platform.machine()))
+    ob_nnc = openblas_from_nnc(jobs)
+    w("| OpenBLAS | %s |" % (ob_nnc and "nnc_bench: %s" % ob_nnc or sw.get("openblas")
+                             or "unknown"))
+    w("| OpenBLAS package | %s |" % (sw.get("deb:libopenblas0-pthread") or "unknown"))
+    w("| thread settings | each program gets OMP_NUM_THREADS=N and OPENBLAS_NUM_THREADS=N "
+      "for N threads (nnc_bench also calls openblas_set_num_threads(N)); PyTorch gets "
+      "torch.set_num_threads(N) and, for N > 1, runs under three settings (below); "
+      "the best of those and of its 1-thread run counts |")
+    w("| PyTorch | %s (Debian %s); %s; default %s intra-op / %s inter-op threads; BLAS %s |" % (
+        sw.get("torch", "unknown"), sw.get("deb:python3-torch") or "?",
+        "; ".join(sw.get("torch_parallel") or []) or "?",
+        sw.get("torch_default_threads", "?"), sw.get("torch_interop_threads", "?"),
+        (sw.get("torch_blas") or "?") + " (Debian's build calls libblas = OpenBLAS)"))
+    w("| NumPy | %s |" % sw.get("numpy", "unknown"))
+    w("| FANN | %s (libfann-dev, floatfann) |" % (sw.get("deb:libfann-dev") or "unknown"))
+    w("| Python | %s |" % PYTHON)
+    w("")
+    if progs.missing:
+        w("Skipped: " + "; ".join("**%s** — %s" % kv for kv in sorted(progs.missing.items())))
+        w("")
+
+    # ---- the main table
+    w("## Results")
+    w("")
+    w("Median over the repetitions, [min, max] beside it. **The ratio columns are "
+      "nnc against the other on medians, written so that > 1 always means nnc is "
+      "faster**: nnc / other for rates (samples/s), other / nnc for times "
+      "(ns per iteration, µs per prediction). PyTorch's column is its best setting "
+      "on the machine, named in the last column: at 2 threads the best of its three "
+      "2-thread settings and of one thread everywhere (its 1-thread run).")
+    w("")
+    w("| case | batch | threads | samples | unit | nnc | numpy | torch | fann | "
+      "× numpy | × torch | × fann | torch setting |")
+    w("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for job in jobs:
+        if job.case not in ("tutorial", "train", "infer"):
+            continue
+        metric = CASE_METRIC[job.case]
+        nnc = summary(job.values.get("nnc", {}).get(metric, []))
+        others = {
+            "numpy": summary(job.values.get("numpy", {}).get(metric, [])),
+            "fann": summary(job.values.get("fann", {}).get(metric, [])),
+        }
+        tlabel, others["torch"] = best_torch(job, metric, jobs)
+        row = [job.case, str(job.batch), str(job.threads),
+               fmt(job.samples) if job.samples else "default", METRICS[metric][0], cell(nnc)]
+        row += [cell(others[o]) for o in OTHERS]
+        for o in OTHERS:
+            r = ratio(metric, nnc, others[o])
+            row.append("—" if r is None else "%.2f" % r)
+        row.append(torch_setting(tlabel, job.threads))
+        w("| " + " | ".join(row) + " |")
+    w("")
+    if not args.tiny:
+        w("Training at batch 1 runs over the first 10,000 training images (PyTorch "
+          "needs over a second for them, FANN about one) to keep the whole run within "
+          "ten minutes; batches 32 and 256 over all 60,000. `infer` is 10,000 "
+          "single-image predictions; `tutorial` is "
+          "the tutorial's 10,000 iterations, cumulative errors included.")
+        w("")
+
+    # ---- PyTorch's thread settings
+    multi = [j for j in jobs if j.case == "train" and j.threads > 1
+             and sum(1 for lbl in j.values if lbl.startswith("torch")) > 1]
+    if multi:
+        w("### PyTorch's thread settings")
+        w("")
+        w("Debian's PyTorch runs its own kernels on OpenMP threads and its matrix "
+          "products in OpenBLAS, whose threads are separate: with both at N threads on "
+          "N cores, OpenMP's spin-waiting threads and OpenBLAS's compete. Each setting, "
+          "samples/s, median [min, max]:")
+        w("")
+        labels = ["torch", "torch:passive", "torch:blas1"]
+        w("| batch | threads | " + " | ".join(
+            TORCH_SETTING[lbl].replace("=N", "=2") for lbl in labels) + " | best | 1 thread |")
+        w("|---:|---:|" + "---:|" * len(labels) + "---|---:|")
+        for job in multi:
+            metric = CASE_METRIC[job.case]
+            best, _ = best_torch(job, metric, jobs)
+            one = next((j for j in jobs if j.case == job.case and j.batch == job.batch
+                        and j.threads == 1), None)
+            one_s = summary(one.values.get("torch", {}).get(metric, [])) if one else None
+            w("| %d | %d | %s | %s | %s |" % (
+                job.batch, job.threads,
+                " | ".join(cell(summary(job.values.get(lbl, {}).get(metric, [])))
+                           for lbl in labels),
+                torch_setting(best, job.threads), cell(one_s)))
+        w("")
+
+    # ---- efficiency against sgemm
+    eff = []
+    for job in jobs:
+        if job.case != "train" or job.batch == 1:
+            continue
+        sg = next((j for j in jobs if j.case == "sgemm" and j.batch == job.batch
+                   and j.threads == job.threads), None)
+        nv = job.values.get("nnc", {})
+        achieved = summary(nv.get("gflops", []))
+        source = "nnc_bench"
+        if achieved is None and nv.get("samples_per_s"):
+            achieved = summary([v * TRAIN_FLOPS_PER_SAMPLE / 1e9 for v in nv["samples_per_s"]])
+            source = "4 × params × samples/s"
+        tlabel, ts = best_torch(job, "samples_per_s", jobs)
+        torch_g = None if ts is None else tuple(x * TRAIN_FLOPS_PER_SAMPLE / 1e9 for x in ts)
+        peak = summary(sg.values.get("nnc", {}).get("gflops", [])) if sg else None
+        if achieved is None and peak is None:
+            continue
+        e = None if achieved is None or peak is None or peak[0] == 0 else achieved[0] / peak[0]
+        eff.append("| %d | %d | %s | %s | %s | %s | %s |" % (
+            job.batch, job.threads, cell(achieved), source, cell(peak),
+            "—" if e is None else "%.0f %%" % (100 * e), cell(torch_g)))
+    if eff:
+        w("### Efficiency: nnc's training against cblas_sgemm")
+        w("")
+        w("Achieved GFLOP/s of nnc's training loop (as nnc_bench reports it; a training "
+          "step costs about 4 FLOPs per parameter and sample, 4 × %s) against OpenBLAS "
+          "cblas_sgemm on the training's own shapes at the same batch and threads, "
+          "measured in the same run. PyTorch's figure is its samples/s times the same "
+          "FLOP count." % fmt(PARAMS))
+        w("")
+        w("| batch | threads | nnc train GFLOP/s | from | sgemm GFLOP/s | efficiency "
+          "(median / median) | torch GFLOP/s (best setting) |")
+        w("|---:|---:|---:|---|---:|---:|---:|")
+        L.extend(eff)
+        w("")
+
+    # ---- accuracy
+    acc = [j for j in jobs if j.case == "accuracy"]
+    for job in acc:
+        nnc = summary(job.values.get("nnc", {}).get("test_accuracy", []))
+        tl, ts = best_torch(job, "test_accuracy")
+        w("### Accuracy after one epoch")
+        w("")
+        w("One epoch over %s training images at batch %d, plain SGD at learning rate "
+          "0.01, softmax cross-entropy, 784-128-10 with ReLU; accuracy on the 10,000 "
+          "test images; run once." % (fmt(job.samples) if job.samples else "all 60,000",
+                                      job.batch))
+        w("")
+        w("| nnc | torch | nnc − torch |")
+        w("|---:|---:|---:|")
+        diff = "—" if nnc is None or ts is None else "%+.2f points%s" % (
+            100 * (nnc[0] - ts[0]),
+            "" if args.tiny else (" (within ±1)" if abs(nnc[0] - ts[0]) <= 0.01
+                                  else " (**outside ±1**)"))
+        w("| %s | %s | %s |" % (cell(nnc, pct=True), cell(ts, pct=True), diff))
+        w("")
+
+    # ---- commands
+    w("## Commands")
+    w("")
+    w("From the repository root; the environment shown is the whole of the thread "
+      "settings each program saw (others of that kind are removed). Order within a "
+      "configuration rotates from one repetition to the next.")
+    w("")
+    w("```sh")
+    seen = set()
+    for job in jobs:
+        for run in job.runs:
+            d = run.display()
+            if d not in seen:
+                seen.add(d)
+                w(d)
+    w("```")
+    w("")
+    return "\n".join(L)
+
+
+# ------------------------------------------------------------------ main
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--reps", type=int, default=None,
+                   help="repetitions (default 5; 1 with --tiny)")
+    p.add_argument("--tiny", action="store_true",
+                   help="the CI configuration: few samples, 1 repetition, 1 thread, "
+                        "missing programs skipped")
+    p.add_argument("--out", default=os.path.join(BENCH_DIR, "results.md"),
+                   help="the markdown report (default bench/results.md); the raw JSON "
+                        "records go beside it with the suffix .jsonl")
+    p.add_argument("--nnc", default=os.path.join(ROOT, "build", "bench", "nnc_bench"))
+    p.add_argument("--fann", default=os.path.join(ROOT, "build", "bench", "fann_bench"))
+    p.add_argument("--cases", default=None,
+                   help="comma-separated subset of tutorial,train,infer,sgemm,accuracy")
+    args = p.parse_args(argv)
+    reps = args.reps if args.reps is not None else (1 if args.tiny else 5)
+    if reps < 1:
+        p.error("--reps must be at least 1")
+
+    progs = Programs(args)
+    progs.check()
+    for impl, why in sorted(progs.missing.items()):
+        if args.tiny:
+            note("skipping %s: %s" % (impl, why))
+        else:
+            note("missing %s: %s" % (impl, why))
+    if progs.missing and not args.tiny:
+        note("the full run needs every implementation (sh bench/setup; make build)")
+        return 1
+
+    jobs = make_plan(args.tiny, progs)
+    if args.cases:
+        want = set(args.cases.split(","))
+        unknown = want - set(CASE_METRIC)
+        if unknown:
+            p.error("unknown case(s): %s" % ", ".join(sorted(unknown)))
+        jobs = [j for j in jobs if j.case in want]
+    if not jobs:
+        note("nothing to run")
+        return 1
+
+    started = datetime.datetime.now().astimezone()
+    t0 = time.monotonic()
+    cpu = cpu_info()
+    sw = software_info()
+    note("%s, %d usable cores; %d repetition(s) of %d configuration(s)" % (
+        cpu["model"], cpu["usable"], reps, sum(1 for j in jobs if not j.once)))
+    try:
+        for rep in range(reps):
+            for job in jobs:
+                if job.once:
+                    continue
+                k = rep % len(job.runs)
+                run_job(job, rep + 1, job.runs[k:] + job.runs[:k])
+        for job in jobs:
+            if job.once:
+                run_job(job, "once", job.runs)
+    except BenchError as e:
+        note("failed: %s" % e)
+        return 1
+
+    text = report(args, jobs, progs, cpu, sw, reps, started, time.monotonic() - t0)
+    out = os.path.abspath(args.out)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    raw = os.path.splitext(out)[0] + ".jsonl"
+    for path, content in ((out, text), (raw, "".join(
+            json.dumps(r) + "\n" for j in jobs for r in j.records))):
+        tmp = path + ".tmp-%d" % os.getpid()
+        with open(tmp, "w") as f:
+            f.write(content)
+        os.replace(tmp, path)
+    print(text)
+    note("report: %s (raw records: %s)" % (os.path.relpath(out), os.path.relpath(raw)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
