@@ -439,8 +439,8 @@ void nnc_output_classes(const float *out, int rows, int outputs, int *classes);
 
 /* One step of gradient descent on one batch: gradients, then an update.
  * *loss (if not NULL) gets the batch's loss before the update. Afterwards the
- * gradient block is unspecified: for one instance and plain SGD the update is
- * folded into the backward pass and no gradient is stored. */
+ * gradient block is unspecified: with plain SGD the update is folded into
+ * the backward pass and no gradient is stored. */
 nnc_status nnc_train_step(nnc_net *net, nnc_optimizer *opt, const float *x,
                           const float *y, int rows, double *loss);
 

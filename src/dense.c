@@ -212,3 +212,43 @@ void nnc_dense_sgd_single(const nnc_layer *layer, float *restrict w, float *rest
         }
     }
 }
+
+void nnc_dense_sgd(const nnc_layer *layer, float *w, float *b, const float *x, const float *dz,
+                   int rows, float learning_rate, float *dx)
+{
+    const int in = layer->inputs, units = layer->units;
+    if (rows == 1) {
+        nnc_dense_sgd_single(layer, w, b, x, dz, learning_rate, dx);
+        return;
+    }
+    /* dx from the old weights first; then W -= lr dz^T x straight into W,
+     * with the step folded into sgemm's alpha and beta = 1. */
+    if (is_tiny(rows, in, units)) {
+        for (int r = 0; r < rows; r++) {
+            const float *dzr = dz + (size_t)r * units;
+            float *dxr = dx ? dx + (size_t)r * in : NULL;
+            for (int i = 0; dxr && i < in; i++)
+                dxr[i] = 0.0f;
+            for (int u = 0; dxr && u < units; u++)
+                for (int i = 0; i < in; i++)
+                    dxr[i] += dzr[u] * w[(size_t)u * in + i];
+        }
+        for (int r = 0; r < rows; r++) {
+            const float *xr = x + (size_t)r * in, *dzr = dz + (size_t)r * units;
+            for (int u = 0; u < units; u++)
+                for (int i = 0; i < in; i++)
+                    w[(size_t)u * in + i] -= learning_rate * dzr[u] * xr[i];
+        }
+    } else {
+        if (dx != NULL)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, in, units, 1.0f, dz,
+                        units, w, in, 0.0f, dx, in);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, units, in, rows, -learning_rate,
+                    dz, units, x, in, 1.0f, w, in);
+    }
+    for (int r = 0; r < rows; r++) {
+        const float *dzr = dz + (size_t)r * units;
+        for (int u = 0; u < units; u++)
+            b[u] -= learning_rate * dzr[u];
+    }
+}

@@ -53,13 +53,18 @@ void nnc_dense_sgd_single(const nnc_layer *layer, float *restrict w, float *rest
                           const float *restrict x, const float *restrict dz, float learning_rate,
                           float *restrict dx);
 
-/* One plain-SGD step on one instance with the update fused into the backward
- * pass (see nnc_dense_sgd_single); the gradient block is left untouched. */
-nnc_status nnc_net_sgd_single(nnc_net *net, const float *x, const float *y, float learning_rate,
-                              double *loss);
+/* The same for a batch of rows: dx (if not NULL) from the old weights, then
+ * W -= lr dz^T x computed by sgemm straight into W, and b -= lr colsum(dz). */
+void nnc_dense_sgd(const nnc_layer *layer, float *w, float *b, const float *x, const float *dz,
+                   int rows, float learning_rate, float *dx);
+
+/* One plain-SGD step on a batch with the update fused into the backward pass
+ * (see nnc_dense_sgd); the gradient block is left untouched. */
+nnc_status nnc_net_sgd_step(nnc_net *net, const float *x, const float *y, int rows,
+                            float learning_rate, double *loss);
 
 /* The learning rate when opt is plain SGD without weight decay (the case the
- * fused single-instance step serves), else 0. Records the network's size as
+ * fused step serves), else 0. Records the network's size as
  * nnc_optimizer_step would, refusing another network's. */
 float nnc_optimizer_plain_rate(nnc_optimizer *opt, const nnc_net *net);
 

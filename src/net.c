@@ -411,23 +411,22 @@ nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int r
     return NNC_OK;
 }
 
-nnc_status nnc_net_sgd_single(nnc_net *net, const float *x, const float *y, float learning_rate,
-                              double *loss)
+nnc_status nnc_net_sgd_step(nnc_net *net, const float *x, const float *y, int rows,
+                            float learning_rate, double *loss)
 {
-    nnc_status st = forward_for_backward(net, x, y, 1, loss);
+    nnc_status st = forward_for_backward(net, x, y, rows, loss);
     if (st != NNC_OK)
         return st;
     float *dz = net->delta[0], *below = net->delta[1];
-    top_gradient(net, y, 1, dz);
+    top_gradient(net, y, rows, dz);
     for (int l = net->n_layers - 1; l >= 0; l--) {
         const nnc_layer *layer = &net->layers[l];
         const float *in = l > 0 ? net->out[l - 1] : x;
-        nnc_dense_sgd_single(layer, net->params + layer->weight_offset,
-                             net->params + layer->bias_offset, in, dz, learning_rate,
-                             l > 0 ? below : NULL);
+        nnc_dense_sgd(layer, net->params + layer->weight_offset, net->params + layer->bias_offset,
+                      in, dz, rows, learning_rate, l > 0 ? below : NULL);
         if (l > 0) {
             const nnc_layer *prev = &net->layers[l - 1];
-            nnc_activate_backward(prev->act, net->z[l - 1], net->out[l - 1], below, below, 1,
+            nnc_activate_backward(prev->act, net->z[l - 1], net->out[l - 1], below, below, rows,
                                   prev->units);
             float *t = dz;
             dz = below;

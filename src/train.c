@@ -18,11 +18,12 @@ nnc_status nnc_train_step(nnc_net *net, nnc_optimizer *opt, const float *x,
 {
     if (opt == NULL || net == NULL)
         return nnc_fail(NNC_EINVAL, "train step: NULL argument");
-    /* The tutorial's case, one instance and plain SGD, has a fused path that
-     * sweeps each weight matrix once instead of four times. */
-    float rate = rows == 1 ? nnc_optimizer_plain_rate(opt, net) : 0.0f;
+    /* Plain SGD has a fused path: the update goes straight into the weights
+     * during the backward pass, with no gradient block to clear, fill and
+     * read back, so each weight matrix is swept once or twice, not four times. */
+    float rate = nnc_optimizer_plain_rate(opt, net);
     if (rate > 0.0f)
-        return nnc_net_sgd_single(net, x, y, rate, loss);
+        return nnc_net_sgd_step(net, x, y, rows, rate, loss);
     nnc_status st = nnc_net_gradients(net, x, y, rows, loss, NULL);
     if (st != NNC_OK)
         return st;

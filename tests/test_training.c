@@ -198,9 +198,9 @@ static void test_clone_is_deep(void **state)
     nnc_net_free(copy);
 }
 
-/* One instance with plain SGD takes a fused path (the update folded into the
- * backward pass); it must land where gradients-then-step lands. Momentum 0
- * is the same rule through the general path. */
+/* Plain SGD takes a fused path (the update folded into the backward pass);
+ * it must land where gradients-then-step lands. Momentum 0 is the same rule
+ * through the general path. */
 static void test_fused_single_step_matches_general_path(void **state)
 {
     (void)state;
@@ -214,13 +214,22 @@ static void test_fused_single_step_matches_general_path(void **state)
     assert_int_equal(nnc_net_init(fused, NNC_INIT_HE, &rng), NNC_OK);
     nnc_net *general = nnc_net_clone(fused), *start = nnc_net_clone(fused);
     nnc_optimizer *sgd = nnc_sgd_new(0.05f), *plain = nnc_momentum_new(0.05f, 0.0f);
-    float x[6], y[4] = { 0, 0, 1, 0 };
-    for (int step = 0; step < 20; step++) {
-        for (int i = 0; i < 6; i++)
+    /* Single instances and batches of 5 take different fused kernels; a
+     * batch of 100 takes the sgemm one. */
+    enum { MOST = 100 };
+    static float x[MOST * 6], y[MOST * 4];
+    for (int step = 0; step < 30; step++) {
+        int rows = step % 3 == 0 ? 1 : (step % 3 == 1 ? 5 : MOST);
+        for (int i = 0; i < rows * 6; i++)
             x[i] = (float)nnc_rng_normal(&rng);
+        for (int r = 0; r < rows; r++) {
+            int c = (int)nnc_rng_below(&rng, 4);
+            for (int k = 0; k < 4; k++)
+                y[r * 4 + k] = k == c;
+        }
         double loss_fused, loss_general;
-        assert_int_equal(nnc_train_step(fused, sgd, x, y, 1, &loss_fused), NNC_OK);
-        assert_int_equal(nnc_train_step(general, plain, x, y, 1, &loss_general), NNC_OK);
+        assert_int_equal(nnc_train_step(fused, sgd, x, y, rows, &loss_fused), NNC_OK);
+        assert_int_equal(nnc_train_step(general, plain, x, y, rows, &loss_general), NNC_OK);
         assert_float_equal(loss_fused, loss_general, 1e-5);
     }
     const float *a = nnc_net_params(fused), *b = nnc_net_params(general);
