@@ -382,23 +382,24 @@ static nnc_status forward_for_backward(nnc_net *net, const float *x, const float
     return NNC_OK;
 }
 
-nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int rows,
-                             double *loss, float *dx)
+/* The chain rule from the top layer down. With rate 0 each layer adds its
+ * local derivatives to the gradient block (and the input gradient goes to dx,
+ * if not NULL); with a rate > 0 each layer instead applies the plain SGD step
+ * to its weights at once (nnc_dense_sgd), after passing the chain down. */
+static void backward(nnc_net *net, const float *x, const float *y, int rows, float rate,
+                     float *dx)
 {
-    nnc_status st = forward_for_backward(net, x, y, rows, loss);
-    if (st != NNC_OK)
-        return st;
-
-    memset(net->grads, 0, net->n_params * sizeof *net->grads);
     float *dz = net->delta[0], *below = net->delta[1];
     top_gradient(net, y, rows, dz);
     for (int l = net->n_layers - 1; l >= 0; l--) {
         const nnc_layer *layer = &net->layers[l];
         const float *in = l > 0 ? net->out[l - 1] : x;
-        float *dx_here = l > 0 ? below : dx;
-        nnc_dense_backward(layer, net->params + layer->weight_offset, in, dz, rows,
-                           net->grads + layer->weight_offset, net->grads + layer->bias_offset,
-                           dx_here);
+        float *w = net->params + layer->weight_offset, *down = l > 0 ? below : dx;
+        if (rate > 0.0f)
+            nnc_dense_sgd(layer, w, net->params + layer->bias_offset, in, dz, rows, rate, down);
+        else
+            nnc_dense_backward(layer, w, in, dz, rows, net->grads + layer->weight_offset,
+                               net->grads + layer->bias_offset, down);
         if (l > 0) {
             const nnc_layer *prev = &net->layers[l - 1];
             nnc_activate_backward(prev->act, net->z[l - 1], net->out[l - 1], below, below, rows,
@@ -408,6 +409,16 @@ nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int r
             below = t;
         }
     }
+}
+
+nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int rows,
+                             double *loss, float *dx)
+{
+    nnc_status st = forward_for_backward(net, x, y, rows, loss);
+    if (st != NNC_OK)
+        return st;
+    memset(net->grads, 0, net->n_params * sizeof *net->grads);
+    backward(net, x, y, rows, 0.0f, dx);
     return NNC_OK;
 }
 
@@ -415,23 +426,7 @@ nnc_status nnc_net_sgd_step(nnc_net *net, const float *x, const float *y, int ro
                             float learning_rate, double *loss)
 {
     nnc_status st = forward_for_backward(net, x, y, rows, loss);
-    if (st != NNC_OK)
-        return st;
-    float *dz = net->delta[0], *below = net->delta[1];
-    top_gradient(net, y, rows, dz);
-    for (int l = net->n_layers - 1; l >= 0; l--) {
-        const nnc_layer *layer = &net->layers[l];
-        const float *in = l > 0 ? net->out[l - 1] : x;
-        nnc_dense_sgd(layer, net->params + layer->weight_offset, net->params + layer->bias_offset,
-                      in, dz, rows, learning_rate, l > 0 ? below : NULL);
-        if (l > 0) {
-            const nnc_layer *prev = &net->layers[l - 1];
-            nnc_activate_backward(prev->act, net->z[l - 1], net->out[l - 1], below, below, rows,
-                                  prev->units);
-            float *t = dz;
-            dz = below;
-            below = t;
-        }
-    }
-    return NNC_OK;
+    if (st == NNC_OK)
+        backward(net, x, y, rows, learning_rate, NULL);
+    return st;
 }
