@@ -248,6 +248,37 @@ static void test_fused_single_step_matches_general_path(void **state)
     nnc_net_free(general);
 }
 
+/* A single row takes nnc's own matrix-vector kernel, which skips blocks of
+ * zero inputs (as in an image's margins); a batch takes sgemm. Both must give
+ * the same predictions. */
+static void test_single_row_kernel_matches_batch(void **state)
+{
+    (void)state;
+    enum { IN = 100, ROWS = 64 };   /* 100: twelve blocks of 8 and a tail of 4 */
+    static float x[ROWS * IN], batch[ROWS * 10], single[10];
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 8);
+    for (int i = 0; i < ROWS * IN; i++) {
+        int column = i % IN;
+        /* Zero margins and a zero block in the middle, like an image. */
+        int zero = column < 16 || (column >= 40 && column < 48) || column >= 90;
+        x[i] = zero ? 0.0f : (float)nnc_rng_uniform(&rng);
+    }
+    nnc_net *net = nnc_net_new(IN);
+    assert_int_equal(nnc_net_add_dense(net, 37, NNC_RELU), NNC_OK);
+    assert_int_equal(nnc_net_add_dense(net, 10, NNC_SOFTMAX), NNC_OK);
+    assert_int_equal(nnc_net_init(net, NNC_INIT_HE, &rng), NNC_OK);
+    assert_int_equal(nnc_predict(net, x, ROWS, batch), NNC_OK);
+    for (int r = 0; r < ROWS; r++) {
+        assert_int_equal(nnc_predict(net, x + r * IN, 1, single), NNC_OK);
+        for (int k = 0; k < 10; k++)
+            if (fabsf(single[k] - batch[r * 10 + k]) > 1e-6f)
+                fail_msg("row %d output %d: single %.9g, batch %.9g", r, k, single[k],
+                         batch[r * 10 + k]);
+    }
+    nnc_net_free(net);
+}
+
 /* The generator: reproducible, in range, and plausibly distributed. */
 static void test_rng(void **state)
 {
@@ -297,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_fit_callback_can_stop),
         cmocka_unit_test(test_clone_is_deep),
         cmocka_unit_test(test_fused_single_step_matches_general_path),
+        cmocka_unit_test(test_single_row_kernel_matches_batch),
         cmocka_unit_test(test_rng),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
