@@ -77,11 +77,12 @@ void nnc_loss_gradient(nnc_loss loss, const float *pred, const float *target, in
                        int cols, float *dpred);
 
 /* Internal access used by training: the loss gradient with respect to the
- * output layer's pre-activation z, fused for the pairs where that is both
- * simpler and more exact (softmax + cross-entropy, sigmoid + binary CE). */
+ * output layer's pre-activation z in one pass, for the pairs where that is
+ * simpler, more exact or just quicker (softmax + cross-entropy, sigmoid +
+ * binary CE, squared error or MSE + sigmoid, tanh or identity). */
 int nnc_loss_fuses_with(nnc_loss loss, nnc_activation act);
-void nnc_loss_fused_backward(nnc_loss loss, const float *pred, const float *target,
-                             int rows, int cols, float *dz);
+void nnc_loss_fused_backward(nnc_loss loss, nnc_activation act, const float *pred,
+                             const float *target, int rows, int cols, float *dz);
 
 /* Creates a new, empty file with a unique name beside path (same directory,
  * so a later rename over path is atomic). The caller frees *tmp and closes *fd. */

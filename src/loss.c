@@ -143,12 +143,31 @@ void nnc_loss_gradient(nnc_loss loss, const float *pred, const float *target, in
 
 int nnc_loss_fuses_with(nnc_loss loss, nnc_activation act)
 {
+    int squared = loss == NNC_LOSS_SQUARED_ERROR || loss == NNC_LOSS_MSE;
     return (loss == NNC_LOSS_SOFTMAX_CROSS_ENTROPY && act == NNC_SOFTMAX) ||
-           (loss == NNC_LOSS_BINARY_CROSS_ENTROPY && act == NNC_SIGMOID);
+           (loss == NNC_LOSS_BINARY_CROSS_ENTROPY && act == NNC_SIGMOID) ||
+           (squared && (act == NNC_SIGMOID || act == NNC_TANH || act == NNC_IDENTITY));
 }
 
-void nnc_loss_fused_backward(nnc_loss loss, const float *pred, const float *target,
-                             int rows, int cols, float *dz)
+/* The squared error chained through an activation whose derivative is a
+ * function of its output: the tutorial's derror_dprediction times
+ * dprediction_dlayer1, in one pass. */
+static void squared_through(nnc_loss loss, nnc_activation act, const float *pred,
+                            const float *target, size_t n, float *dz)
+{
+    float scale = (float)(loss == NNC_LOSS_MSE ? 2.0 / (double)n : 2.0);
+    for (size_t i = 0; i < n; i++) {
+        float p = pred[i], local = 1.0f;
+        if (act == NNC_SIGMOID)
+            local = p * (1.0f - p);
+        else if (act == NNC_TANH)
+            local = 1.0f - p * p;
+        dz[i] = scale * (p - target[i]) * local;
+    }
+}
+
+void nnc_loss_fused_backward(nnc_loss loss, nnc_activation act, const float *pred,
+                             const float *target, int rows, int cols, float *dz)
 {
     /* Chained through softmax (or sigmoid), the cross-entropy's derivative with
      * respect to z collapses to a difference of p and t over the count the loss
@@ -156,6 +175,10 @@ void nnc_loss_fused_backward(nnc_loss loss, const float *pred, const float *targ
      * again, losing precision where p is near 0 or 1. For softmax the exact form
      * is p * sum(t) - t per row, which is p - t for one-hot or probability rows. */
     size_t n = (size_t)rows * (size_t)cols;
+    if (loss == NNC_LOSS_SQUARED_ERROR || loss == NNC_LOSS_MSE) {
+        squared_through(loss, act, pred, target, n, dz);
+        return;
+    }
     if (loss == NNC_LOSS_BINARY_CROSS_ENTROPY) {
         float scale = (float)(1.0 / (double)n);
         for (size_t i = 0; i < n; i++)

@@ -347,7 +347,7 @@ static void top_gradient(nnc_net *net, const float *y, int rows, float *dz)
     const float *out = net->out[net->n_layers - 1];
     const float *z = net->z[net->n_layers - 1];
     if (nnc_loss_fuses_with(net->loss, top->act)) {
-        nnc_loss_fused_backward(net->loss, out, y, rows, top->units, dz);
+        nnc_loss_fused_backward(net->loss, top->act, out, y, rows, top->units, dz);
         return;
     }
     nnc_loss_gradient(net->loss, out, y, rows, top->units, dz);
