@@ -41,6 +41,7 @@ typedef struct train_options {
     double learning_rate;       /* 0: the optimizer's default */
     double momentum;
     double weight_decay;
+    double clip_norm;
     int batch_size;
     int epochs;
     double val_fraction;
@@ -95,6 +96,8 @@ static void usage(FILE *to)
         "  --learning-rate R      (default 0.01)\n"
         "  --momentum M           for --optimizer momentum (default 0.9)\n"
         "  --weight-decay D       L2 weight decay (default 0)\n"
+        "  --clip-norm C          scale each gradient down to norm C when it is larger\n"
+        "                         (default 0: no clipping)\n"
         "  --batch-size N         (default 32)\n"
         "  --epochs N             (default 100)\n"
         "  --patience N           stop after N epochs without a better validation loss and\n"
@@ -137,7 +140,7 @@ enum { OPT_DATA = 256, OPT_IMAGES, OPT_LABELS, OPT_TEST_IMAGES, OPT_TEST_LABELS,
        OPT_DROP, OPT_TASK, OPT_SCALE, OPT_VALIDATION, OPT_TEST, OPT_LAYERS, OPT_ACTIVATION,
        OPT_OPTIMIZER, OPT_LR, OPT_MOMENTUM, OPT_DECAY, OPT_BATCH, OPT_EPOCHS, OPT_PATIENCE,
        OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_GAMMA, OPT_MIN_LR, OPT_SEED, OPT_OUT, OPT_LOG,
-       OPT_PLOT_DIR, OPT_PROGRESS, OPT_QUIET, OPT_JSON, OPT_CLASS_NAMES };
+       OPT_PLOT_DIR, OPT_PROGRESS, OPT_QUIET, OPT_JSON, OPT_CLASS_NAMES, OPT_CLIP };
 
 static const struct option long_options[] = {
     { "data", required_argument, NULL, OPT_DATA },
@@ -158,6 +161,7 @@ static const struct option long_options[] = {
     { "learning-rate", required_argument, NULL, OPT_LR },
     { "momentum", required_argument, NULL, OPT_MOMENTUM },
     { "weight-decay", required_argument, NULL, OPT_DECAY },
+    { "clip-norm", required_argument, NULL, OPT_CLIP },
     { "batch-size", required_argument, NULL, OPT_BATCH },
     { "epochs", required_argument, NULL, OPT_EPOCHS },
     { "patience", required_argument, NULL, OPT_PATIENCE },
@@ -224,6 +228,7 @@ static int apply_option(int c, const char *arg, train_options *o)
     case OPT_LR: return parse_double("--learning-rate", arg, 1e-12, 1e3, &o->learning_rate);
     case OPT_MOMENTUM: return parse_double("--momentum", arg, 0, 0.999999, &o->momentum);
     case OPT_DECAY: return parse_double("--weight-decay", arg, 0, 1e3, &o->weight_decay);
+    case OPT_CLIP: return parse_double("--clip-norm", arg, 0, 1e9, &o->clip_norm);
     case OPT_BATCH: return parse_int("--batch-size", arg, 1, 1 << 24, &o->batch_size);
     case OPT_EPOCHS: return parse_int("--epochs", arg, 1, 1000000, &o->epochs);
     case OPT_PATIENCE: return parse_int("--patience", arg, 0, 1000000, &o->patience);
@@ -421,7 +426,8 @@ static int make_optimizer(const train_options *o, run *r)
         r->opt = nnc_momentum_new((float)lr, (float)o->momentum);
     else
         r->opt = nnc_adam_new((float)lr, 0.9f, 0.999f, 1e-8f);
-    if (r->opt == NULL || nnc_optimizer_set_weight_decay(r->opt, (float)o->weight_decay) != NNC_OK)
+    if (r->opt == NULL || nnc_optimizer_set_weight_decay(r->opt, (float)o->weight_decay) != NNC_OK ||
+        nnc_optimizer_set_clip_norm(r->opt, (float)o->clip_norm) != NNC_OK)
         return fail_with_library_error();
     return 0;
 }
@@ -483,6 +489,7 @@ static int describe(const train_options *o, run *r)
     st = st ? st : meta(m, "optimizer", "%s", nnc_optimizer_name(r->opt));
     st = st ? st : meta(m, "learning_rate", "%g", nnc_optimizer_learning_rate(r->opt));
     st = st ? st : meta(m, "weight_decay", "%g", o->weight_decay);
+    st = st ? st : meta(m, "clip_norm", "%g", o->clip_norm);
     st = st ? st : meta(m, "schedule", "%s", schedule_names[o->schedule]);
     st = st ? st : meta(m, "batch_size", "%d", o->batch_size);
     st = st ? st : meta(m, "epochs", "%d", o->epochs);

@@ -256,6 +256,12 @@ void nnc_optimizer_free(nnc_optimizer *opt);
  * biases) before the update. 0 (the default) turns it off; decay must be >= 0. */
 nnc_status nnc_optimizer_set_weight_decay(nnc_optimizer *opt, float decay);
 
+/* Gradient-norm clipping: before each update, when the gradient's Euclidean
+ * norm (over all parameters) exceeds max_norm, the gradient is scaled down to
+ * max_norm. A guard against the occasional huge step that makes training
+ * diverge. 0 (the default) turns it off; max_norm must be >= 0. */
+nnc_status nnc_optimizer_set_clip_norm(nnc_optimizer *opt, float max_norm);
+
 /* Applies one update to the network's parameters from its gradient block.
  * The same optimizer must keep updating the same network (its moments are
  * sized for it); NNC_EINVAL if the parameter count changed. */

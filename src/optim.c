@@ -23,6 +23,7 @@ struct nnc_optimizer {
     optimizer_kind kind;
     float learning_rate;
     float weight_decay;
+    float clip_norm;             /* 0: no clipping */
     float momentum;              /* momentum's mu */
     float beta1, beta2, epsilon; /* Adam's */
     long steps;                  /* Adam's t, for the bias correction */
@@ -126,6 +127,30 @@ nnc_status nnc_optimizer_set_weight_decay(nnc_optimizer *opt, float decay)
     return NNC_OK;
 }
 
+nnc_status nnc_optimizer_set_clip_norm(nnc_optimizer *opt, float max_norm)
+{
+    if (opt == NULL)
+        return nnc_fail(NNC_EINVAL, "optimizer: NULL argument");
+    if (!(max_norm >= 0.0f) || !isfinite(max_norm))
+        return nnc_fail(NNC_EINVAL, "clip norm must be finite and >= 0, got %g",
+                        (double)max_norm);
+    opt->clip_norm = max_norm;
+    return NNC_OK;
+}
+
+/* The factor the gradient is multiplied by so its norm stays within
+ * clip_norm (1 when clipping is off or not needed). */
+static float clip_factor(const nnc_optimizer *opt, const float *g, size_t n)
+{
+    if (opt->clip_norm <= 0.0f)
+        return 1.0f;
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++)
+        sum += (double)g[i] * g[i];
+    double norm = sqrt(sum);
+    return norm > opt->clip_norm ? (float)(opt->clip_norm / norm) : 1.0f;
+}
+
 /* Sizes the moment buffers on the first step; refuses a different network
  * size later, since moments of one network mean nothing for another. */
 static nnc_status size_moments(nnc_optimizer *opt, size_t n)
@@ -169,14 +194,14 @@ static adam_step_size adam_begin_step(nnc_optimizer *opt)
 }
 
 /* The rule over parameters [from, from + n), whose effective gradient is
- * g + decay * p. */
+ * clip * g + decay * p. */
 static void update(nnc_optimizer *opt, const adam_step_size *a, float *p, const float *g,
-                   size_t from, size_t n, float decay)
+                   size_t from, size_t n, float decay, float clip)
 {
     float lr = opt->learning_rate, mu = opt->momentum, b1 = opt->beta1, b2 = opt->beta2;
     float *m = opt->m, *v = opt->v;
     for (size_t i = from; i < from + n; i++) {
-        float grad = g[i] + decay * p[i];
+        float grad = clip * g[i] + decay * p[i];
         switch (opt->kind) {
         case OPT_SGD:
             p[i] -= lr * grad;
@@ -207,8 +232,9 @@ nnc_status nnc_optimizer_step(nnc_optimizer *opt, nnc_net *net)
         a = adam_begin_step(opt);
     float *p = nnc_net_params(net);
     const float *g = nnc_net_grads(net);
+    float clip = clip_factor(opt, g, n);
     if (opt->weight_decay == 0.0f) {   /* one pass over the whole block */
-        update(opt, &a, p, g, 0, n, 0.0f);
+        update(opt, &a, p, g, 0, n, 0.0f, clip);
         return NNC_OK;
     }
     /* Layer by layer: weights with decay, then the biases without. */
@@ -216,8 +242,8 @@ nnc_status nnc_optimizer_step(nnc_optimizer *opt, nnc_net *net)
         size_t w_from = (size_t)(nnc_net_weights(net, l) - p);
         size_t b_from = (size_t)(nnc_net_bias(net, l) - p);
         size_t units = (size_t)nnc_net_layer_units(net, l);
-        update(opt, &a, p, g, w_from, b_from - w_from, opt->weight_decay);
-        update(opt, &a, p, g, b_from, units, 0.0f);
+        update(opt, &a, p, g, w_from, b_from - w_from, opt->weight_decay, clip);
+        update(opt, &a, p, g, b_from, units, 0.0f, clip);
     }
     return NNC_OK;
 }
@@ -235,7 +261,8 @@ nnc_status nnc_optimizer_schedule_rate(nnc_optimizer *opt, double learning_rate)
 
 float nnc_optimizer_plain_rate(nnc_optimizer *opt, const nnc_net *net)
 {
-    if (opt->kind != OPT_SGD || opt->weight_decay != 0.0f)
+    /* Decay and clipping need the whole gradient first: the general path. */
+    if (opt->kind != OPT_SGD || opt->weight_decay != 0.0f || opt->clip_norm > 0.0f)
         return 0.0f;
     return size_moments(opt, nnc_net_param_count(net)) == NNC_OK ? opt->learning_rate : 0.0f;
 }

@@ -315,6 +315,19 @@ static void test_damaged_model_files(void **state)
                    in_dir("flip.nnc"), NNC_TEST_DATA);
 }
 
+/* Training that diverges stops with the epoch and batch and a hint, and does
+ * not write a model; clipping the gradient keeps the same run finite. */
+static void test_divergence(void **state)
+{
+    (void)state;
+    const char *args = "train --data %s/house_prices.csv --target MEDV --optimizer sgd "
+                       "--learning-rate 50 --epochs 5 --quiet --out '%s' %s";
+    expect_refusal(in_dir("m.nnc"), WANT("diverged in epoch 1, batch", "smaller learning rate"),
+                   args, NNC_TEST_DATA, in_dir("m.nnc"), "");
+    assert_int_equal(run_nnc(args, NNC_TEST_DATA, in_dir("m.nnc"), "--clip-norm 0.01"), 0);
+    assert_true(exists(in_dir("m.nnc")));
+}
+
 static void test_prediction_data_that_does_not_fit(void **state)
 {
     (void)state;
@@ -346,6 +359,7 @@ int main(void)
         T(test_malformed_idx),
         T(test_damaged_model_files),
         T(test_prediction_data_that_does_not_fit),
+        T(test_divergence),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

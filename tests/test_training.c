@@ -279,6 +279,31 @@ static void test_single_row_kernel_matches_batch(void **state)
     nnc_net_free(net);
 }
 
+/* Clipping scales a gradient whose norm is over the limit down to the limit,
+ * and leaves a smaller one alone. */
+static void test_gradient_norm_clipping(void **state)
+{
+    (void)state;
+    nnc_net *net = nnc_net_new(1);
+    assert_int_equal(nnc_net_add_dense(net, 1, NNC_IDENTITY), NNC_OK);   /* w and b */
+    nnc_optimizer *sgd = nnc_sgd_new(1.0f);
+    assert_int_equal(nnc_optimizer_set_clip_norm(sgd, 1.0f), NNC_OK);
+    float *p = nnc_net_params(net), *g = nnc_net_grads(net);
+    g[0] = 3.0f;   /* norm 5: scaled by 1/5 */
+    g[1] = 4.0f;
+    assert_int_equal(nnc_optimizer_step(sgd, net), NNC_OK);
+    assert_float_equal(p[0], -0.6f, 1e-6);
+    assert_float_equal(p[1], -0.8f, 1e-6);
+    g[0] = 0.3f;   /* norm 0.5: unchanged */
+    g[1] = 0.4f;
+    assert_int_equal(nnc_optimizer_step(sgd, net), NNC_OK);
+    assert_float_equal(p[0], -0.9f, 1e-6);
+    assert_float_equal(p[1], -1.2f, 1e-6);
+    assert_int_equal(nnc_optimizer_set_clip_norm(sgd, -1.0f), NNC_EINVAL);
+    nnc_optimizer_free(sgd);
+    nnc_net_free(net);
+}
+
 /* The generator: reproducible, in range, and plausibly distributed. */
 static void test_rng(void **state)
 {
@@ -329,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_clone_is_deep),
         cmocka_unit_test(test_fused_single_step_matches_general_path),
         cmocka_unit_test(test_single_row_kernel_matches_batch),
+        cmocka_unit_test(test_gradient_norm_clipping),
         cmocka_unit_test(test_rng),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
