@@ -54,6 +54,9 @@ typedef struct train_options {
     double min_learning_rate;
     int scaling;                /* nnc_scaling, or -1 for the default */
     const char *out;
+    const char *checkpoint;
+    int checkpoint_every;
+    const char *resume;
     const char *log;
     const char *plot_dir;
     int progress;               /* progress_mode */
@@ -106,6 +109,11 @@ static void usage(FILE *to)
         "  --step-epochs N, --gamma G      step schedule: lr *= G every N epochs (10, 0.5)\n"
         "  --min-learning-rate R  cosine schedule's floor (default 0)\n"
         "  --seed N               seed for splits, shuffling and weights (default 1)\n"
+        "  --checkpoint FILE      save the whole training state here (atomically)...\n"
+        "  --checkpoint-every N   ...every N epochs (default 1)\n"
+        "  --resume FILE          carry on from a checkpoint: with the same data and\n"
+        "                         options the final model is bit-identical to a run\n"
+        "                         that was never interrupted\n"
         "output:\n"
         "  --out FILE             the model file (default model.nnc)\n"
         "  --log FILE             per-epoch metrics as CSV\n"
@@ -134,13 +142,15 @@ static void defaults(train_options *o)
     o->gamma = 0.5;
     o->scaling = -1;
     o->out = "model.nnc";
+    o->checkpoint_every = 1;
 }
 
 enum { OPT_DATA = 256, OPT_IMAGES, OPT_LABELS, OPT_TEST_IMAGES, OPT_TEST_LABELS, OPT_TARGET,
        OPT_DROP, OPT_TASK, OPT_SCALE, OPT_VALIDATION, OPT_TEST, OPT_LAYERS, OPT_ACTIVATION,
        OPT_OPTIMIZER, OPT_LR, OPT_MOMENTUM, OPT_DECAY, OPT_BATCH, OPT_EPOCHS, OPT_PATIENCE,
        OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_GAMMA, OPT_MIN_LR, OPT_SEED, OPT_OUT, OPT_LOG,
-       OPT_PLOT_DIR, OPT_PROGRESS, OPT_QUIET, OPT_JSON, OPT_CLASS_NAMES, OPT_CLIP };
+       OPT_PLOT_DIR, OPT_PROGRESS, OPT_QUIET, OPT_JSON, OPT_CLASS_NAMES, OPT_CLIP,
+       OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME };
 
 static const struct option long_options[] = {
     { "data", required_argument, NULL, OPT_DATA },
@@ -171,6 +181,9 @@ static const struct option long_options[] = {
     { "min-learning-rate", required_argument, NULL, OPT_MIN_LR },
     { "seed", required_argument, NULL, OPT_SEED },
     { "out", required_argument, NULL, OPT_OUT },
+    { "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
+    { "checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY },
+    { "resume", required_argument, NULL, OPT_RESUME },
     { "log", required_argument, NULL, OPT_LOG },
     { "plot-dir", required_argument, NULL, OPT_PLOT_DIR },
     { "progress", required_argument, NULL, OPT_PROGRESS },
@@ -238,6 +251,10 @@ static int apply_option(int c, const char *arg, train_options *o)
     case OPT_MIN_LR: return parse_double("--min-learning-rate", arg, 0, 1e3, &o->min_learning_rate);
     case OPT_SEED: return parse_u64("--seed", arg, &o->seed);
     case OPT_OUT: o->out = arg; return 0;
+    case OPT_CHECKPOINT: o->checkpoint = arg; return 0;
+    case OPT_CHECKPOINT_EVERY:
+        return parse_int("--checkpoint-every", arg, 1, 1000000, &o->checkpoint_every);
+    case OPT_RESUME: o->resume = arg; return 0;
     case OPT_LOG: o->log = arg; return 0;
     case OPT_PLOT_DIR: o->plot_dir = arg; return 0;
     case OPT_PROGRESS: return set_choice("--progress", arg, progress_names, &o->progress);
@@ -448,6 +465,9 @@ static int fit(const train_options *o, nnc_rng *rng, run *r)
     f.validation = r->val;
     f.patience = r->val ? o->patience : 0;
     f.target_scale = nnc_normalizer_target_scale(r->norm);
+    f.checkpoint = o->checkpoint;
+    f.checkpoint_every = o->checkpoint_every;
+    f.resume = o->resume;
     f.on_epoch = history_on_epoch;
     f.on_batch = history_on_batch;
     f.user = &r->history;

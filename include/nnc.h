@@ -487,6 +487,13 @@ typedef struct nnc_fit_options {
                                without a lower validation loss, restoring the
                                best weights; 0: train all epochs */
     double target_scale;    /* see nnc_evaluate_metrics; 0 means 1 */
+    const char *checkpoint; /* if not NULL: after every checkpoint_every epochs,
+                               the whole training state is saved here
+                               (atomically), for resume */
+    int checkpoint_every;   /* >= 1 when checkpoint is set */
+    const char *resume;     /* if not NULL: carry on from this checkpoint; the
+                               run then ends bit-identical to one never stopped
+                               (same data, options, network and optimizer) */
     nnc_epoch_callback on_epoch;   /* may be NULL */
     nnc_batch_callback on_batch;   /* may be NULL */
     void *user;             /* handed to both callbacks */

@@ -180,6 +180,43 @@ nnc_status nnc_optimizer_schedule_rate(nnc_optimizer *opt, double learning_rate)
 nnc_status nnc_evaluate_scaled(nnc_net *net, const nnc_dataset *data, const float *scales,
                                nnc_metrics *metrics, int *confusion);
 
+/* ------------------------------------------------------------ checkpoints */
+
+/* An optimizer's state as a checkpoint keeps it. m and v point into the
+ * optimizer (NULL where its rule has none); n is 0 before the first step. */
+typedef struct nnc_optimizer_state {
+    int kind;
+    long steps;
+    size_t n;
+    float *m;
+    float *v;
+} nnc_optimizer_state;
+
+void nnc_optimizer_get_state(const nnc_optimizer *opt, nnc_optimizer_state *state);
+
+/* Puts a saved state back: same rule, same size, moments copied. */
+nnc_status nnc_optimizer_restore(nnc_optimizer *opt, const nnc_optimizer_state *state);
+
+/* Where a fit stands after an epoch: enough to carry on bit for bit. */
+typedef struct nnc_fit_progress {
+    int epoch;          /* epochs completed */
+    int best_epoch;
+    int since_best;
+    double best_loss;
+    float *best;        /* the best epoch's parameters (the network's size) */
+} nnc_fit_progress;
+
+/* Saves the network's parameters, the optimizer's state, the generator and
+ * the progress to path, atomically (a crash leaves the previous file). */
+nnc_status nnc_checkpoint_save(const char *path, nnc_net *net, const nnc_optimizer *opt,
+                               const nnc_rng *rng, const nnc_fit_progress *progress);
+
+/* Restores all of that from path into net (same architecture), opt (same
+ * rule), rng and progress (whose best buffer must have the network's size).
+ * Checks the checksum and every size before using anything. */
+nnc_status nnc_checkpoint_load(const char *path, nnc_net *net, nnc_optimizer *opt, nnc_rng *rng,
+                               nnc_fit_progress *progress);
+
 /* Checks that a batch call has sane arguments; records and returns a status. */
 nnc_status nnc_check_rows(const char *what, int rows);
 

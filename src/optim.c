@@ -19,6 +19,8 @@
 
 typedef enum optimizer_kind { OPT_SGD, OPT_MOMENTUM, OPT_ADAM } optimizer_kind;
 
+static const char *const kind_names[] = { "sgd", "momentum", "adam" };
+
 struct nnc_optimizer {
     optimizer_kind kind;
     float learning_rate;
@@ -97,8 +99,7 @@ void nnc_optimizer_free(nnc_optimizer *opt)
 
 const char *nnc_optimizer_name(const nnc_optimizer *opt)
 {
-    static const char *const names[] = { "sgd", "momentum", "adam" };
-    return opt ? names[opt->kind] : NULL;
+    return opt ? kind_names[opt->kind] : NULL;
 }
 
 float nnc_optimizer_learning_rate(const nnc_optimizer *opt)
@@ -265,4 +266,35 @@ float nnc_optimizer_plain_rate(nnc_optimizer *opt, const nnc_net *net)
     if (opt->kind != OPT_SGD || opt->weight_decay != 0.0f || opt->clip_norm > 0.0f)
         return 0.0f;
     return size_moments(opt, nnc_net_param_count(net)) == NNC_OK ? opt->learning_rate : 0.0f;
+}
+
+void nnc_optimizer_get_state(const nnc_optimizer *opt, nnc_optimizer_state *state)
+{
+    state->kind = (int)opt->kind;
+    state->steps = opt->steps;
+    state->n = opt->n;
+    state->m = opt->m;
+    state->v = opt->v;
+}
+
+nnc_status nnc_optimizer_restore(nnc_optimizer *opt, const nnc_optimizer_state *state)
+{
+    if (state->kind != (int)opt->kind)
+        return nnc_fail(NNC_EINVAL, "the checkpoint was made with the %s optimizer, this run "
+                                    "uses %s",
+                        state->kind >= 0 && state->kind <= OPT_ADAM ? kind_names[state->kind]
+                                                                    : "an unknown",
+                        nnc_optimizer_name(opt));
+    if (opt->n != 0 && opt->n != state->n)
+        return nnc_fail(NNC_EINVAL, "optimizer: sized for %zu parameters, the checkpoint has %zu",
+                        opt->n, state->n);
+    nnc_status st = size_moments(opt, state->n);
+    if (st != NNC_OK)
+        return st;
+    if (opt->m != NULL && state->m != NULL)
+        memcpy(opt->m, state->m, state->n * sizeof(float));
+    if (opt->v != NULL && state->v != NULL)
+        memcpy(opt->v, state->v, state->n * sizeof(float));
+    opt->steps = state->steps;
+    return NNC_OK;
 }

@@ -72,6 +72,9 @@ static nnc_status check_options(const nnc_fit_options *o)
         return nnc_fail(NNC_EINVAL, "fit: unknown schedule %d", (int)o->schedule);
     if (o->patience < 0)
         return nnc_fail(NNC_EINVAL, "fit: patience must be >= 0, got %d", o->patience);
+    if (o->checkpoint != NULL && o->checkpoint_every < 1)
+        return nnc_fail(NNC_EINVAL, "fit: checkpoint_every must be >= 1, got %d",
+                        o->checkpoint_every);
     return NNC_OK;
 }
 
@@ -181,12 +184,17 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
         return st;
 
     size_t n_params = nnc_net_param_count(net);
-    double base_rate = nnc_optimizer_learning_rate(opt), best_loss = INFINITY;
+    double base_rate = nnc_optimizer_learning_rate(opt);
+    nnc_fit_progress at = { 0, 0, 0, INFINITY, w.best };
+    if (o->resume != NULL)
+        st = nnc_checkpoint_load(o->resume, net, opt, rng, &at);
     nnc_epoch_report r;
     memset(&r, 0, sizeof r);
-    int epoch = 0, since_best = 0, stopped_early = 0;
-    while (st == NNC_OK && epoch < o->epochs) {
-        epoch++;
+    r.best_epoch = at.best_epoch;
+    int stopped_early = o->patience > 0 && o->validation && at.since_best >= o->patience;
+    int measured = 0;
+    while (st == NNC_OK && !stopped_early && at.epoch < o->epochs) {
+        int epoch = ++at.epoch;
         r.epoch = epoch;
         r.epochs = o->epochs;
         r.learning_rate = scheduled_rate(o, base_rate, epoch);
@@ -199,34 +207,36 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
             st = measure(net, data, o, &r);
         if (st != NNC_OK)
             break;
+        measured = 1;
         /* Without validation data the best epoch is simply the latest. */
         double watched = r.has_val ? r.val.loss : -epoch;
-        if (watched < best_loss) {
-            best_loss = watched;
-            r.best_epoch = epoch;
-            since_best = 0;
+        if (watched < at.best_loss) {
+            at.best_loss = watched;
+            at.best_epoch = r.best_epoch = epoch;
+            at.since_best = 0;
             memcpy(w.best, nnc_net_params(net), n_params * sizeof(float));
         } else {
-            since_best++;
+            at.since_best++;
         }
-        if (o->on_epoch && o->on_epoch(&r, o->user) != 0)
+        stopped_early = r.has_val && o->patience > 0 && at.since_best >= o->patience;
+        if (o->checkpoint && (epoch % o->checkpoint_every == 0 || stopped_early ||
+                              epoch == o->epochs))
+            st = nnc_checkpoint_save(o->checkpoint, net, opt, rng, &at);
+        if (st == NNC_OK && o->on_epoch && o->on_epoch(&r, o->user) != 0)
             break;
-        if (r.has_val && o->patience > 0 && since_best >= o->patience) {
-            stopped_early = 1;
-            break;
-        }
     }
     nnc_status rate_st = nnc_optimizer_schedule_rate(opt, base_rate);
     /* Early stopping's promise: the weights of the best validation epoch. */
-    if (st == NNC_OK && o->patience > 0 && r.best_epoch > 0 && r.best_epoch != epoch) {
+    int restore = o->patience > 0 && at.best_epoch > 0 && at.best_epoch != at.epoch;
+    if (st == NNC_OK && restore)
         memcpy(nnc_net_params(net), w.best, n_params * sizeof(float));
-        st = measure(net, data, o, &r);   /* report the restored weights */
-    }
+    if (st == NNC_OK && (restore || !measured))
+        st = measure(net, data, o, &r);   /* report the weights the fit ends with */
     if (st == NNC_OK)
         st = rate_st;
     if (st == NNC_OK && result != NULL) {
-        result->epochs_run = epoch;
-        result->best_epoch = r.best_epoch;
+        result->epochs_run = at.epoch;
+        result->best_epoch = at.best_epoch;
         result->stopped_early = stopped_early;
         result->train = r.train;
         result->val = r.val;

@@ -22,7 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 static void write_text(const char *name, const char *text)
@@ -328,6 +331,63 @@ static void test_divergence(void **state)
     assert_true(exists(in_dir("m.nnc")));
 }
 
+/* A training killed with SIGKILL at a random moment and resumed from its last
+ * checkpoint ends with the same model file, byte for byte, as one never
+ * stopped. A kill during a checkpoint's write leaves a temporary file beside
+ * the last good checkpoint; that must not disturb the resume either. */
+static void test_checkpoint_survives_sigkill(void **state)
+{
+    (void)state;
+    const char *common = "--target target --layers 256,128 --epochs 40 --patience 0 "
+                         "--learning-rate 0.001 --batch-size 8 --seed 5 --quiet";
+    char data[512];
+    snprintf(data, sizeof data, "%s/digits.csv", NNC_TEST_DATA);
+    assert_int_equal(run_nnc("train --data '%s' %s --out '%s'", data, common, in_dir("full.nnc")),
+                     0);
+
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd, "exec '%s' train --data '%s' %s --checkpoint '%s' --out '%s' "
+                 "> /dev/null 2>&1", NNC_BINARY, data, common, in_dir("ck"), in_dir("part.nnc"));
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    /* A moment between 0.1 and 1 s in, from the clock: a different one each run. */
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long delay_ms = 100 + now.tv_nsec % 900;
+    struct timespec pause = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
+    nanosleep(&pause, NULL);
+    kill(pid, SIGKILL);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    print_message("killed after %ld ms (%s)\n", delay_ms,
+                  WIFSIGNALED(status) ? "mid-run" : "it had finished");
+
+    write_text("ck.tmp-XXXXXX", "half a checkpoint, as a kill mid-write leaves it");
+    if (exists(in_dir("ck")))
+        assert_int_equal(run_nnc("train --data '%s' %s --resume '%s' --out '%s'", data, common,
+                                 in_dir("ck"), in_dir("resumed.nnc")), 0);
+    else   /* killed before the first checkpoint: start again */
+        assert_int_equal(run_nnc("train --data '%s' %s --out '%s'", data, common,
+                                 in_dir("resumed.nnc")), 0);
+    long na, nb;
+    char *a = slurp(in_dir("full.nnc"), &na), *b = slurp(in_dir("resumed.nnc"), &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, (size_t)na);
+    free(a);
+    free(b);
+
+    /* A checkpoint of another network is refused, not misread. */
+    remove(in_dir("ck.tmp-XXXXXX"));
+    if (exists(in_dir("ck")))
+        expect_refusal(in_dir("other.nnc"), WANT("ck", "checkpoint"),
+                       "train --data '%s' --target target --layers 8 --quiet --resume '%s' "
+                       "--out '%s'", data, in_dir("ck"), in_dir("other.nnc"));
+}
+
 static void test_prediction_data_that_does_not_fit(void **state)
 {
     (void)state;
@@ -360,6 +420,7 @@ int main(void)
         T(test_damaged_model_files),
         T(test_prediction_data_that_does_not_fit),
         T(test_divergence),
+        T(test_checkpoint_survives_sigkill),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
  * on it shows the hidden layer's backward pass is right; the tutorial's run
  * must bring its cumulative error down; the same seed must give the same bits.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const float xor_x[4][2] = { { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 } };
 static const float xor_y[4] = { 0, 1, 1, 0 };
@@ -304,6 +306,68 @@ static void test_gradient_norm_clipping(void **state)
     nnc_net_free(net);
 }
 
+/* nnc_fit's checkpoints: resuming gives the uninterrupted run's bits; a
+ * damaged checkpoint, or one of another optimizer, is refused. */
+static void test_fit_checkpoint_and_resume(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/nnc-checkpoint-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    double loss;
+    nnc_net *full = train_xor(4, 40, &loss);   /* the uninterrupted run */
+
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 4);
+    nnc_net *net = nnc_net_new(2);
+    nnc_optimizer *sgd = nnc_sgd_new(0.5f);
+    nnc_dataset *data = nnc_dataset_from_arrays(&xor_x[0][0], xor_y, 4, 2, 1);
+    assert_int_equal(nnc_net_add_dense(net, 4, NNC_TANH), NNC_OK);
+    assert_int_equal(nnc_net_add_dense(net, 1, NNC_SIGMOID), NNC_OK);
+    assert_int_equal(nnc_net_set_loss(net, NNC_LOSS_BINARY_CROSS_ENTROPY), NNC_OK);
+    assert_int_equal(nnc_net_init(net, NNC_INIT_XAVIER, &rng), NNC_OK);
+    nnc_fit_options options = nnc_fit_defaults();
+    options.batch_size = 4;
+    options.epochs = 15;   /* "killed" after 15 of 40 epochs */
+    options.checkpoint = path;
+    options.checkpoint_every = 5;
+    assert_int_equal(nnc_fit(net, sgd, data, &options, &rng, NULL), NNC_OK);
+
+    /* A fresh process would start from scratch: new network, optimizer, rng. */
+    nnc_net *again = nnc_net_clone(net);
+    nnc_optimizer *sgd2 = nnc_sgd_new(0.5f);
+    nnc_rng other;
+    nnc_rng_seed(&other, 999);
+    options.epochs = 40;
+    options.checkpoint = NULL;
+    options.resume = path;
+    assert_int_equal(nnc_fit(again, sgd2, data, &options, &other, NULL), NNC_OK);
+    assert_memory_equal(nnc_net_params(again), nnc_net_params(full),
+                        nnc_net_param_count(full) * sizeof(float));
+
+    nnc_optimizer *adam = nnc_adam_new(0.01f, 0.9f, 0.999f, 1e-8f);
+    nnc_status st = nnc_fit(again, adam, data, &options, &other, NULL);
+    assert_int_equal(st, NNC_EINVAL);
+    assert_non_null(strstr(nnc_last_error(), "sgd"));
+
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, 40, SEEK_SET);
+    fputc(0x5a, f);
+    fclose(f);
+    assert_int_equal(nnc_fit(again, sgd2, data, &options, &other, NULL), NNC_EFORMAT);
+    assert_non_null(strstr(nnc_last_error(), "checksum"));
+    remove(path);
+    nnc_optimizer_free(adam);
+    nnc_optimizer_free(sgd2);
+    nnc_optimizer_free(sgd);
+    nnc_dataset_free(data);
+    nnc_net_free(again);
+    nnc_net_free(net);
+    nnc_net_free(full);
+}
+
 /* The generator: reproducible, in range, and plausibly distributed. */
 static void test_rng(void **state)
 {
@@ -355,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_fused_single_step_matches_general_path),
         cmocka_unit_test(test_single_row_kernel_matches_batch),
         cmocka_unit_test(test_gradient_norm_clipping),
+        cmocka_unit_test(test_fit_checkpoint_and_resume),
         cmocka_unit_test(test_rng),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
