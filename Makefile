@@ -9,7 +9,7 @@ OUT        ?= out
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test sanitize install clean
+.PHONY: all deps build demo test sanitize fuzz install clean
 
 all: build
 
@@ -34,11 +34,16 @@ sanitize: deps
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS)
 
+# Coverage-guided fuzzing of the CSV, IDX and model loaders (clang + libFuzzer
+# + ASan + UBSan), FUZZ_SECONDS per target (60 by default): docs/reliability.md.
+fuzz: deps
+	sh scripts/fuzz
+
 install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(OUT)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(OUT) build-fuzz build-valgrind
 
 # The benchmark: nnc against NumPy, PyTorch and FANN on the same work
 # (bench/run.py). bench/setup installs the alternatives before the build, so

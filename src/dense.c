@@ -64,17 +64,12 @@ static int live_blocks(const float *x, int in, int *start)
  * instructions (two SSE halves, one AVX register, half an AVX-512 one). */
 typedef float vec8 __attribute__((vector_size(32)));
 
-static vec8 load8(const float *p)
-{
-    vec8 v;
-    memcpy(&v, p, sizeof v);   /* unaligned-safe; compiles to one load */
-    return v;
-}
-
-static float sum8(vec8 v)
-{
-    return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
-}
+/* Loads and sums as macros, not functions: a function passing a vector by
+ * value has an ABI that depends on the instruction set (-Wpsabi), and the
+ * portable build must not care. memcpy is unaligned-safe and compiles to one
+ * load. */
+#define LOAD8(dst, p) memcpy(&(dst), (p), sizeof(vec8))
+#define SUM8(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
 
 /* z += W x for one row, four rows of W at a time: four independent chains
  * of vector multiply-adds hide their latency. Our own loop rather than
@@ -92,13 +87,18 @@ static void gemv_rows(const float *restrict w, const float *restrict x, int in, 
         vec8 s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
         for (int b = 0; b < blocks; b++) {
             int i = listed ? start[b] : 8 * b;
-            vec8 xi = load8(x + i);
-            s0 += load8(w0 + i) * xi;
-            s1 += load8(w1 + i) * xi;
-            s2 += load8(w2 + i) * xi;
-            s3 += load8(w3 + i) * xi;
+            vec8 xi, a, b, c, d;
+            LOAD8(xi, x + i);
+            LOAD8(a, w0 + i);
+            LOAD8(b, w1 + i);
+            LOAD8(c, w2 + i);
+            LOAD8(d, w3 + i);
+            s0 += a * xi;
+            s1 += b * xi;
+            s2 += c * xi;
+            s3 += d * xi;
         }
-        float t0 = sum8(s0), t1 = sum8(s1), t2 = sum8(s2), t3 = sum8(s3);
+        float t0 = SUM8(s0), t1 = SUM8(s1), t2 = SUM8(s2), t3 = SUM8(s3);
         for (int i = tail; i < in; i++) {
             t0 += w0[i] * x[i];
             t1 += w1[i] * x[i];

@@ -1,0 +1,68 @@
+/* libFuzzer target for nnc_dataset_load_csv. The first input byte picks the
+ * options (default, target "y", forced classification or regression, no
+ * target, optional target, a dropped column, expected inputs and classes);
+ * the rest is the file. */
+#include "fuzz_common.h"
+#include <nnc.h>
+
+static fuzz_file csv_file;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    fuzz_file_open(&csv_file, "csv");
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    uint8_t mode = data[0];
+    fuzz_file_write(&csv_file, data + 1, size - 1);
+
+    static const char *const drop[] = {"x"};
+    static const char *const inputs[] = {"a", "b"};
+    static const char *const classes[] = {"setosa", "versicolor", "virginica"};
+    nnc_csv_options opt = nnc_csv_defaults();
+    switch (mode % 8) {
+    case 0: break;
+    case 1: opt.target = "y"; break;
+    case 2: opt.task = NNC_TASK_CLASSIFICATION; break;
+    case 3: opt.task = NNC_TASK_REGRESSION; break;
+    case 4: opt.no_target = 1; break;
+    case 5: opt.target = "y"; opt.target_optional = 1; break;
+    case 6: opt.drop = drop; opt.n_drop = 1; opt.target = "y"; break;
+    case 7:
+        opt.inputs = inputs; opt.n_inputs = 2;
+        opt.classes = classes; opt.n_classes = 3;
+        opt.target = "y"; opt.target_optional = 1;
+        break;
+    }
+
+    nnc_dataset *ds = NULL;
+    nnc_status st = nnc_dataset_load_csv(csv_file.path, &opt, &ds);
+    if (st == NNC_OK) {
+        /* Touch what the loader built so out-of-bounds state shows up. */
+        int rows = nnc_dataset_rows(ds), in = nnc_dataset_inputs(ds);
+        int targets = nnc_dataset_targets(ds);
+        if (rows > 0 && in > 0 && targets > 0) {
+            float *x = malloc(sizeof *x * (size_t)in);
+            float *y = malloc(sizeof *y * (size_t)targets);
+            size_t idx = (size_t)rows - 1;
+            if (x && y)
+                (void)nnc_dataset_gather(ds, &idx, 1, x, y);
+            free(x);
+            free(y);
+        }
+        for (int j = 0; j < in; j++)
+            (void)nnc_dataset_input_name(ds, j);
+        for (int k = 0; k < nnc_dataset_classes(ds); k++)
+            (void)nnc_dataset_class_label(ds, k);
+        (void)nnc_dataset_target_name(ds);
+        (void)nnc_dataset_class_of(ds, 0);
+    }
+    nnc_dataset_free(ds);
+    return 0;
+}
