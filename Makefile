@@ -5,11 +5,12 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+VG_BUILD   ?= build-valgrind
 OUT        ?= out
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo test sanitize fuzz install clean
+.PHONY: all deps build demo test sanitize memcheck fuzz install clean
 
 all: build
 
@@ -34,6 +35,11 @@ sanitize: deps
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS)
 
+# The whole test suite under valgrind memcheck (a portable Debug build in
+# $(VG_BUILD); the nnc program started by test_cli is checked too).
+memcheck: deps
+	BUILD=$(VG_BUILD) JOBS=$(JOBS) sh scripts/memcheck
+
 # Coverage-guided fuzzing of the CSV, IDX and model loaders (clang + libFuzzer
 # + ASan + UBSan), FUZZ_SECONDS per target (60 by default): docs/reliability.md.
 fuzz: deps
@@ -43,7 +49,7 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(OUT) build-fuzz build-valgrind
+	rm -rf $(BUILD) $(ASAN_BUILD) $(VG_BUILD) $(OUT) build-fuzz
 
 # The benchmark: nnc against NumPy, PyTorch and FANN on the same work
 # (bench/run.py). bench/setup installs the alternatives before the build, so
