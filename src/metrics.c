@@ -16,6 +16,8 @@
 
 void nnc_output_classes(const float *out, int rows, int outputs, int *classes)
 {
+    if (out == NULL || classes == NULL || outputs < 1)
+        return;
     for (int i = 0; i < rows; i++) {
         const float *row = out + (size_t)i * outputs;
         if (outputs == 1) {

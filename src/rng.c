@@ -22,8 +22,13 @@ static uint64_t rotl(uint64_t x, int k)
     return (x << k) | (x >> (64 - k));
 }
 
+/* A NULL generator is tolerated everywhere (nothing happens, draws are 0):
+ * these functions have no status to return it through. */
+
 void nnc_rng_seed(nnc_rng *rng, uint64_t seed)
 {
+    if (rng == NULL)
+        return;
     uint64_t x = seed;
     for (int i = 0; i < 4; i++)
         rng->s[i] = splitmix64(&x);
@@ -33,6 +38,8 @@ void nnc_rng_seed(nnc_rng *rng, uint64_t seed)
 
 uint64_t nnc_rng_u64(nnc_rng *rng)
 {
+    if (rng == NULL)
+        return 0;
     uint64_t *s = rng->s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
     uint64_t t = s[1] << 17;
@@ -52,7 +59,7 @@ double nnc_rng_uniform(nnc_rng *rng)
 
 uint64_t nnc_rng_below(nnc_rng *rng, uint64_t n)
 {
-    if (n == 0)
+    if (n == 0 || rng == NULL)
         return 0;
     /* Rejection keeps every value equally likely: draws from the incomplete
      * last block of size 2^64 mod n are thrown away. */
@@ -66,6 +73,8 @@ uint64_t nnc_rng_below(nnc_rng *rng, uint64_t n)
 
 double nnc_rng_normal(nnc_rng *rng)
 {
+    if (rng == NULL)
+        return 0.0;
     if (rng->has_spare) {
         rng->has_spare = 0;
         return rng->spare_normal;
@@ -83,6 +92,8 @@ double nnc_rng_normal(nnc_rng *rng)
 
 void nnc_rng_permutation(nnc_rng *rng, size_t *index, size_t n)
 {
+    if (index == NULL)
+        return;
     for (size_t i = 0; i < n; i++)
         index[i] = i;
     for (size_t i = n; i > 1; i--) {

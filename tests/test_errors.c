@@ -184,6 +184,90 @@ static void test_unwritable_output(void **state)
                    "nonexistent");
 }
 
+/* Every public function given NULL (or a nonsense value) refuses or does
+ * nothing, and never crashes: the ones with a status return an error with a
+ * message, queries return a neutral value. */
+static void test_every_function_survives_null(void **state)
+{
+    (void)state;
+    float f = 0.0f;
+    int k = 0;
+    size_t idx = 0;
+    double d = 0.0;
+    expect_failure(nnc_activation_backward(NNC_TANH, &f, NULL, &f, &f, 1, 1), NNC_EINVAL,
+                   "NULL");
+    expect_failure(nnc_loss_backward(NNC_LOSS_MSE, NULL, &f, 1, 1, &f), NNC_EINVAL, "NULL");
+    expect_failure(nnc_loss_parse(NULL, NULL), NNC_EINVAL, "NULL");
+    expect_failure(nnc_dataset_set_class_labels(NULL, NULL, 2), NNC_EINVAL, "NULL");
+    expect_failure(nnc_dataset_gather(NULL, &idx, 1, &f, &f), NNC_EINVAL, "NULL");
+    expect_failure(nnc_dataset_split(NULL, 0.5, NULL, NULL, NULL), NNC_EINVAL, "NULL");
+    expect_failure(nnc_dataset_load_csv(NULL, NULL, NULL), NNC_EINVAL, "");
+    expect_failure(nnc_dataset_load_idx(NULL, NULL, NULL), NNC_EINVAL, "");
+    expect_failure(nnc_optimizer_set_clip_norm(NULL, 1.0f), NNC_EINVAL, "NULL");
+    expect_failure(nnc_optimizer_set_weight_decay(NULL, 1.0f), NNC_EINVAL, "NULL");
+    expect_failure(nnc_optimizer_set_learning_rate(NULL, 1.0f), NNC_EINVAL, "NULL");
+    expect_failure(nnc_normalizer_apply(NULL, NULL), NNC_EINVAL, "NULL");
+    expect_failure(nnc_normalizer_apply_rows(NULL, &f, 1), NNC_EINVAL, "NULL");
+    expect_failure(nnc_normalizer_restore_targets(NULL, &f, 1), NNC_EINVAL, "NULL");
+    expect_failure(nnc_evaluate_metrics(NULL, NULL, 1.0, NULL, NULL), NNC_EINVAL, "NULL");
+    expect_failure(nnc_model_set_meta(NULL, "k", "v"), NNC_EINVAL, "NULL");
+    expect_failure(nnc_model_predict(NULL, &f, 1, &f), NNC_EINVAL, "NULL");
+    expect_failure(nnc_model_evaluate(NULL, NULL, NULL, NULL), NNC_EINVAL, "NULL");
+    expect_failure(nnc_model_save(NULL, "x.nnc"), NNC_EINVAL, "NULL");
+    expect_failure(nnc_model_load(NULL, NULL), NNC_EINVAL, "");
+    expect_failure(nnc_atomic_commit(NULL), NNC_EINVAL, "NULL");
+    expect_failure(nnc_plot_lines(NULL, NULL, NULL, NULL, 1, 2, "x", "y", "t"), NNC_EINVAL, "");
+    expect_failure(nnc_plot_decision_regions(NULL, NULL, NULL, "t"), NNC_EINVAL, "");
+    expect_failure(nnc_plot_confusion(NULL, NULL, 2, NULL, "t"), NNC_EINVAL, "");
+    expect_failure(nnc_fit(NULL, NULL, NULL, NULL, NULL, NULL), NNC_EINVAL, "NULL");
+    assert_null(nnc_dataset_subset(NULL, &idx, 1));
+    assert_null(nnc_dataset_from_classes(NULL, &k, 1, 1, 2, NULL));
+    assert_null(nnc_normalizer_fit(NULL, NNC_SCALE_STANDARD));
+    assert_null(nnc_model_new(NULL, NULL, NULL));
+    assert_null(nnc_momentum_new(0.1f, 1.0f));
+    assert_null(nnc_adam_new(0.1f, 1.5f, 0.9f, 1e-8f));
+    assert_null(nnc_sgd_new(0.0f / 0.0f));
+    /* Queries on NULL give neutral answers. */
+    assert_int_equal(nnc_dataset_rows(NULL) + nnc_dataset_inputs(NULL) +
+                         nnc_dataset_targets(NULL) + nnc_dataset_classes(NULL), 0);
+    assert_null(nnc_dataset_class_label(NULL, 0));
+    assert_null(nnc_dataset_input_name(NULL, 0));
+    assert_null(nnc_dataset_target_name(NULL));
+    assert_int_equal(nnc_dataset_class_of(NULL, 0), -1);
+    assert_int_equal(nnc_model_inputs(NULL) + nnc_model_classes(NULL) +
+                         nnc_model_meta_count(NULL), 0);
+    assert_null(nnc_model_net(NULL));
+    assert_null(nnc_model_normalizer(NULL));
+    assert_null(nnc_model_input_name(NULL, 0));
+    assert_null(nnc_model_class_label(NULL, 0));
+    assert_null(nnc_model_meta(NULL, "k"));
+    assert_null(nnc_model_meta_key(NULL, 0));
+    assert_null(nnc_model_meta_value(NULL, 0));
+    assert_int_equal(nnc_net_inputs(NULL) + nnc_net_layer_count(NULL), 0);
+    assert_int_equal(nnc_net_param_count(NULL), 0);
+    assert_null(nnc_net_params(NULL));
+    assert_null(nnc_net_grads(NULL));
+    assert_null(nnc_net_bias(NULL, 0));
+    assert_null(nnc_net_weight_grads(NULL, 0));
+    assert_null(nnc_net_bias_grads(NULL, 0));
+    assert_int_equal(nnc_net_layer_units(NULL, 0), -1);
+    assert_null(nnc_optimizer_name(NULL));
+    assert_true(nnc_optimizer_learning_rate(NULL) == 0.0f);
+    assert_int_equal(nnc_normalizer_kind(NULL), NNC_SCALE_NONE);
+    assert_true(nnc_normalizer_target_scale(NULL) == 1.0);
+    assert_null(nnc_atomic_stream(NULL));
+    assert_true(nnc_dot(NULL, NULL, 3) == 0.0);
+    assert_string_equal(nnc_status_name((nnc_status)77), "unknown status");
+    nnc_output_classes(NULL, 1, 1, NULL);
+    nnc_rng_seed(NULL, 1);
+    d = nnc_rng_uniform(NULL) + nnc_rng_normal(NULL) + (double)nnc_rng_below(NULL, 5) +
+        (double)nnc_rng_u64(NULL);
+    assert_true(d == 0.0);
+    nnc_rng_permutation(NULL, NULL, 4);
+    nnc_normalizer_free(NULL);
+    nnc_model_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_unknown_names_and_values),
         cmocka_unit_test(test_non_finite_loss),
         cmocka_unit_test(test_unwritable_output),
+        cmocka_unit_test(test_every_function_survives_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
