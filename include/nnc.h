@@ -515,7 +515,9 @@ typedef struct nnc_fit_result {
 /* Trains net on data with opt: every epoch visits each instance once, in
  * mini-batches (the last may be smaller), in an order drawn from rng. With
  * validation data and patience, stops early and restores the best weights.
- * result may be NULL. Nothing is allocated inside the loop over batches. */
+ * result may be NULL. Nothing is allocated inside the loop over batches.
+ * If the loss turns NaN or infinite, returns NNC_ENUMERIC naming the epoch and
+ * batch, with the network back at its best (or last) complete epoch. */
 nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
                    const nnc_fit_options *options, nnc_rng *rng, nnc_fit_result *result);
 

@@ -225,6 +225,10 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
         if (st == NNC_OK && o->on_epoch && o->on_epoch(&r, o->user) != 0)
             break;
     }
+    /* A diverged run leaves the network as it was after its best (or, without
+     * validation, its last) complete epoch: the last good model, never NaNs. */
+    if (st == NNC_ENUMERIC && at.best_epoch > 0)
+        memcpy(nnc_net_params(net), w.best, n_params * sizeof(float));
     nnc_status rate_st = nnc_optimizer_schedule_rate(opt, base_rate);
     /* Early stopping's promise: the weights of the best validation epoch. */
     int restore = o->patience > 0 && at.best_epoch > 0 && at.best_epoch != at.epoch;

@@ -368,6 +368,48 @@ static void test_fit_checkpoint_and_resume(void **state)
     nnc_net_free(full);
 }
 
+/* The parameters as the last completed epoch left them. */
+static float last_epoch_params[2];
+static nnc_net *watched_net;
+
+static int remember_params(const nnc_epoch_report *report, void *user)
+{
+    (void)report;
+    (void)user;
+    memcpy(last_epoch_params, nnc_net_params(watched_net), sizeof last_epoch_params);
+    return 0;
+}
+
+/* A run that diverges stops with NNC_ENUMERIC naming epoch and batch, and
+ * leaves the network at its last complete epoch: finite, usable weights. */
+static void test_divergence_keeps_last_good_weights(void **state)
+{
+    (void)state;
+    float x[8], y[8];
+    for (int i = 0; i < 8; i++) {
+        x[i] = (float)i;
+        y[i] = 3.0f * i;
+    }
+    nnc_dataset *data = nnc_dataset_from_arrays(x, y, 8, 1, 1);
+    nnc_net *net = watched_net = nnc_net_new(1);
+    assert_int_equal(nnc_net_add_dense(net, 1, NNC_IDENTITY), NNC_OK);
+    nnc_optimizer *sgd = nnc_sgd_new(0.5f);   /* far too large a step for inputs up to 7 */
+    nnc_fit_options options = nnc_fit_defaults();
+    options.epochs = 1000;
+    options.shuffle = 0;
+    options.batch_size = 1;
+    options.on_epoch = remember_params;
+    assert_int_equal(nnc_fit(net, sgd, data, &options, NULL, NULL), NNC_ENUMERIC);
+    assert_non_null(strstr(nnc_last_error(), "diverged in epoch "));
+    assert_non_null(strstr(nnc_last_error(), "smaller learning rate"));
+    const float *p = nnc_net_params(net);
+    assert_true(isfinite(p[0]) && isfinite(p[1]));
+    assert_memory_equal(p, last_epoch_params, sizeof last_epoch_params);
+    nnc_optimizer_free(sgd);
+    nnc_net_free(net);
+    nnc_dataset_free(data);
+}
+
 /* The generator: reproducible, in range, and plausibly distributed. */
 static void test_rng(void **state)
 {
@@ -420,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_single_row_kernel_matches_batch),
         cmocka_unit_test(test_gradient_norm_clipping),
         cmocka_unit_test(test_fit_checkpoint_and_resume),
+        cmocka_unit_test(test_divergence_keeps_last_good_weights),
         cmocka_unit_test(test_rng),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
