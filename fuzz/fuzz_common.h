@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <nnc.h>
+
 typedef struct fuzz_file {
     char path[64];
     int fd;
@@ -58,6 +60,29 @@ static void fuzz_file_write(fuzz_file *f, const uint8_t *data, size_t size)
             abort();
         done += (size_t)n;
     }
+}
+
+/* Reads back everything a loader built (the last row gathered, every name
+ * and label), so that out-of-bounds state shows up under the sanitizers. */
+static inline void fuzz_touch_dataset(const nnc_dataset *ds)
+{
+    int rows = nnc_dataset_rows(ds), in = nnc_dataset_inputs(ds);
+    int targets = nnc_dataset_targets(ds);
+    if (rows > 0 && in > 0 && targets > 0) {
+        float *x = malloc(sizeof *x * (size_t)in);
+        float *y = malloc(sizeof *y * (size_t)targets);
+        size_t idx = (size_t)rows - 1;
+        if (x && y)
+            (void)nnc_dataset_gather(ds, &idx, 1, x, y);
+        free(x);
+        free(y);
+    }
+    for (int j = 0; j < in; j++)
+        (void)nnc_dataset_input_name(ds, j);
+    for (int k = 0; k < nnc_dataset_classes(ds); k++)
+        (void)nnc_dataset_class_label(ds, k);
+    (void)nnc_dataset_target_name(ds);
+    (void)nnc_dataset_class_of(ds, 0);
 }
 
 #endif

@@ -43,26 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     nnc_dataset *ds = NULL;
     nnc_status st = nnc_dataset_load_csv(csv_file.path, &opt, &ds);
-    if (st == NNC_OK) {
-        /* Touch what the loader built so out-of-bounds state shows up. */
-        int rows = nnc_dataset_rows(ds), in = nnc_dataset_inputs(ds);
-        int targets = nnc_dataset_targets(ds);
-        if (rows > 0 && in > 0 && targets > 0) {
-            float *x = malloc(sizeof *x * (size_t)in);
-            float *y = malloc(sizeof *y * (size_t)targets);
-            size_t idx = (size_t)rows - 1;
-            if (x && y)
-                (void)nnc_dataset_gather(ds, &idx, 1, x, y);
-            free(x);
-            free(y);
-        }
-        for (int j = 0; j < in; j++)
-            (void)nnc_dataset_input_name(ds, j);
-        for (int k = 0; k < nnc_dataset_classes(ds); k++)
-            (void)nnc_dataset_class_label(ds, k);
-        (void)nnc_dataset_target_name(ds);
-        (void)nnc_dataset_class_of(ds, 0);
-    }
+    if (st == NNC_OK)
+        fuzz_touch_dataset(ds);
     nnc_dataset_free(ds);
     return 0;
 }
