@@ -411,8 +411,9 @@ nnc_status nnc_normalizer_apply_rows(const nnc_normalizer *norm, float *x, int r
 /* Maps rows x targets normalised predictions back to target units in place. */
 nnc_status nnc_normalizer_restore_targets(const nnc_normalizer *norm, float *y, int rows);
 
-/* The factor a target difference was multiplied by (1 when not scaled): MSE in
- * target units is MSE / factor^2, MAE is MAE / factor. */
+/* The factor a difference in the first target column was multiplied by (1
+ * when not scaled): MSE in target units is MSE / factor^2, MAE is MAE /
+ * factor. nnc_model_evaluate undoes every column's own factor. */
 double nnc_normalizer_target_scale(const nnc_normalizer *norm);
 
 /* ----------------------------------------------------------------- metrics */

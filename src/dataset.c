@@ -41,8 +41,9 @@ nnc_dataset *nnc_dataset_alloc(int rows, int n_inputs, int n_targets, int use_by
 {
     if (rows < 1 || n_inputs < 1 || n_targets < 1 || n_inputs > MAX_COLUMNS ||
         n_targets > MAX_COLUMNS) {
-        nnc_fail(NNC_EINVAL, "dataset: rows, inputs and targets must be >= 1, got %d, %d, %d",
-                 rows, n_inputs, n_targets);
+        nnc_fail(NNC_EINVAL,
+                 "dataset: rows must be >= 1 and inputs and targets from 1 to %d, got %d, %d, %d",
+                 MAX_COLUMNS, rows, n_inputs, n_targets);
         return NULL;
     }
     nnc_dataset *data = nnc_alloc(1, sizeof *data, 1);

@@ -15,13 +15,11 @@
 #include "cli_support.h"
 #include "nnc.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 static uint32_t big_endian32(const unsigned char *p)
 {
