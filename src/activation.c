@@ -51,14 +51,6 @@ double nnc_sigmoid_derivative(double x)
     return s * (1.0 - s);
 }
 
-static float sigmoidf(float x)
-{
-    if (x >= 0)
-        return 1.0f / (1.0f + expf(-x));
-    float e = expf(x);
-    return e / (1.0f + e);
-}
-
 static void softmax_row(const float *z, float *out, int cols)
 {
     /* Subtracting the row's maximum changes nothing mathematically and keeps
@@ -108,16 +100,10 @@ void nnc_activate(nnc_activation act, const float *z, float *out, int rows, int 
             memcpy(out, z, n * sizeof *out);
         break;
     case NNC_SIGMOID:
-        for (size_t i = 0; i < n; i++)
-            out[i] = sigmoidf(z[i]);
-        break;
     case NNC_TANH:
-        for (size_t i = 0; i < n; i++)
-            out[i] = tanhf(z[i]);
-        break;
     case NNC_RELU:
         for (size_t i = 0; i < n; i++)
-            out[i] = z[i] > 0.0f ? z[i] : 0.0f;
+            out[i] = nnc_activate_one(act, z[i]);
         break;
     case NNC_SOFTMAX:
         for (int r = 0; r < rows; r++)
@@ -149,17 +135,13 @@ void nnc_activate_backward(nnc_activation act, const float *z, const float *out,
             memcpy(dz, dout, n * sizeof *dz);
         break;
     case NNC_SIGMOID:
-        for (size_t i = 0; i < n; i++)
-            dz[i] = dout[i] * out[i] * (1.0f - out[i]);
-        break;
     case NNC_TANH:
         for (size_t i = 0; i < n; i++)
-            dz[i] = dout[i] * (1.0f - out[i] * out[i]);
+            dz[i] = nnc_activation_backward_one(act, 0.0f, out[i], dout[i]);
         break;
     case NNC_RELU:
-        /* The derivative at exactly 0 is taken as 0, as PyTorch does. */
         for (size_t i = 0; i < n; i++)
-            dz[i] = z[i] > 0.0f ? dout[i] : 0.0f;
+            dz[i] = nnc_activation_backward_one(act, z[i], 0.0f, dout[i]);
         break;
     case NNC_SOFTMAX:
         for (int r = 0; r < rows; r++) {

@@ -6,6 +6,7 @@
 
 #include "nnc.h"
 
+#include <math.h>
 #include <stddef.h>
 
 /* Records a failure for nnc_last_error() and returns its status, so a check
@@ -75,6 +76,66 @@ void nnc_activate_backward(nnc_activation act, const float *z, const float *out,
                            const float *dout, float *dz, int rows, int cols);
 void nnc_loss_gradient(nnc_loss loss, const float *pred, const float *target, int rows,
                        int cols, float *dpred);
+
+/* The element-wise activations for one value (every one but softmax), the
+ * forms nnc_activate's loops use, so the per-value paths give the same bits.
+ * Both sigmoid forms (1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) below,
+ * never overflowing) share e^-|x| in one expression: a branch on the sign
+ * of x is mispredicted half the time when the inputs vary. */
+static inline float nnc_activate_one(nnc_activation act, float z)
+{
+    switch (act) {
+    case NNC_SIGMOID: {
+        float e = expf(-fabsf(z));
+        return (z >= 0.0f ? 1.0f : e) / (1.0f + e);
+    }
+    case NNC_TANH:
+        return tanhf(z);
+    case NNC_RELU:
+        return z > 0.0f ? z : 0.0f;
+    default:
+        return z;
+    }
+}
+
+/* d loss / d z for one value of an element-wise activation, from its z, its
+ * output and d loss / d out (written from the output where that is cheaper:
+ * sigmoid' = s (1 - s), tanh' = 1 - t^2). ReLU's derivative at 0 is taken
+ * as 0, as PyTorch does. */
+static inline float nnc_activation_backward_one(nnc_activation act, float z, float out,
+                                                float dout)
+{
+    switch (act) {
+    case NNC_SIGMOID:
+        return dout * out * (1.0f - out);
+    case NNC_TANH:
+        return dout * (1.0f - out * out);
+    case NNC_RELU:
+        return z > 0.0f ? dout : 0.0f;
+    default:
+        return dout;
+    }
+}
+
+/* d loss / d z for one output whose activation fuses with the loss (see
+ * nnc_loss_fuses_with; not softmax): p is the output, t its target, and
+ * scale the loss's factor (2 or 2 / n for squared errors, 1 / n for binary
+ * cross-entropy). The tutorial's derror_dprediction * dprediction_dlayer1. */
+static inline float nnc_fused_delta_one(nnc_loss loss, nnc_activation act, float p, float t,
+                                        float scale)
+{
+    if (loss == NNC_LOSS_BINARY_CROSS_ENTROPY)
+        return (p - t) * scale;
+    float local = 1.0f;
+    if (act == NNC_SIGMOID)
+        local = p * (1.0f - p);
+    else if (act == NNC_TANH)
+        local = 1.0f - p * p;
+    return scale * (p - t) * local;
+}
+
+/* The scale nnc_fused_delta_one needs for n outputs in all (rows x cols). */
+float nnc_fused_delta_scale(nnc_loss loss, size_t n);
 
 /* Internal access used by training: the loss gradient with respect to the
  * output layer's pre-activation z in one pass, for the pairs where that is

@@ -149,21 +149,13 @@ int nnc_loss_fuses_with(nnc_loss loss, nnc_activation act)
            (squared && (act == NNC_SIGMOID || act == NNC_TANH || act == NNC_IDENTITY));
 }
 
-/* The squared error chained through an activation whose derivative is a
- * function of its output: the tutorial's derror_dprediction times
- * dprediction_dlayer1, in one pass. */
-static void squared_through(nnc_loss loss, nnc_activation act, const float *pred,
-                            const float *target, size_t n, float *dz)
+float nnc_fused_delta_scale(nnc_loss loss, size_t n)
 {
-    float scale = (float)(loss == NNC_LOSS_MSE ? 2.0 / (double)n : 2.0);
-    for (size_t i = 0; i < n; i++) {
-        float p = pred[i], local = 1.0f;
-        if (act == NNC_SIGMOID)
-            local = p * (1.0f - p);
-        else if (act == NNC_TANH)
-            local = 1.0f - p * p;
-        dz[i] = scale * (p - target[i]) * local;
-    }
+    if (loss == NNC_LOSS_MSE)
+        return (float)(2.0 / (double)n);
+    if (loss == NNC_LOSS_BINARY_CROSS_ENTROPY)
+        return (float)(1.0 / (double)n);
+    return 2.0f;
 }
 
 void nnc_loss_fused_backward(nnc_loss loss, nnc_activation act, const float *pred,
@@ -175,14 +167,10 @@ void nnc_loss_fused_backward(nnc_loss loss, nnc_activation act, const float *pre
      * again, losing precision where p is near 0 or 1. For softmax the exact form
      * is p * sum(t) - t per row, which is p - t for one-hot or probability rows. */
     size_t n = (size_t)rows * (size_t)cols;
-    if (loss == NNC_LOSS_SQUARED_ERROR || loss == NNC_LOSS_MSE) {
-        squared_through(loss, act, pred, target, n, dz);
-        return;
-    }
-    if (loss == NNC_LOSS_BINARY_CROSS_ENTROPY) {
-        float scale = (float)(1.0 / (double)n);
+    if (act != NNC_SOFTMAX) {
+        float scale = nnc_fused_delta_scale(loss, n);
         for (size_t i = 0; i < n; i++)
-            dz[i] = (pred[i] - target[i]) * scale;
+            dz[i] = nnc_fused_delta_one(loss, act, pred[i], target[i], scale);
         return;
     }
     float scale = (float)(1.0 / (double)rows);

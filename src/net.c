@@ -26,6 +26,7 @@ struct nnc_net {
     int n_layers;
     nnc_layer *layers;
     nnc_loss loss;
+    int small;              /* takes small_sgd_step for one row (see there) */
     size_t n_params;
     float *params;
     float *grads;
@@ -89,6 +90,21 @@ static nnc_status reserve(nnc_net *net, int rows)
     net->delta[1] = p + (size_t)rows * widest(net);
     net->capacity = rows;
     return NNC_OK;
+}
+
+/* At most this many weights per layer for the small single-row step. */
+#define SMALL_LAYER_WEIGHTS 256
+
+/* Whether a one-row step can take small_sgd_step: narrow layers and an
+ * element-wise output that fuses with the loss. Kept in net->small, since
+ * only adding a layer or setting the loss changes it. */
+static int takes_small_step(const nnc_net *net)
+{
+    for (int l = 0; l < net->n_layers; l++)
+        if ((long)net->layers[l].inputs * net->layers[l].units > SMALL_LAYER_WEIGHTS)
+            return 0;
+    nnc_activation top = net->layers[net->n_layers - 1].act;
+    return top != NNC_SOFTMAX && nnc_loss_fuses_with(net->loss, top);
 }
 
 nnc_net *nnc_net_new(int n_inputs)
@@ -191,6 +207,7 @@ nnc_status nnc_net_add_dense(nnc_net *net, int units, nnc_activation act)
     layer->weight_offset = net->n_params;
     layer->bias_offset = net->n_params + weights;
     net->n_params = total;
+    net->small = takes_small_step(net);
     drop_scratch(net);   /* the widths changed; sized again on the next batch */
     return NNC_OK;
 }
@@ -202,6 +219,7 @@ nnc_status nnc_net_set_loss(nnc_net *net, nnc_loss loss)
     if (nnc_loss_name(loss) == NULL)
         return nnc_fail(NNC_EINVAL, "set loss: unknown loss %d", (int)loss);
     net->loss = loss;
+    net->small = takes_small_step(net);
     return NNC_OK;
 }
 
@@ -382,15 +400,14 @@ static nnc_status forward_for_backward(nnc_net *net, const float *x, const float
     return NNC_OK;
 }
 
-/* The chain rule from the top layer down. With rate 0 each layer adds its
+/* The chain rule from the top layer down, starting from the top layer's
+ * d loss / d z in delta[0]. With rate 0 each layer adds its
  * local derivatives to the gradient block (and the input gradient goes to dx,
  * if not NULL); with a rate > 0 each layer instead applies the plain SGD step
  * to its weights at once (nnc_dense_sgd), after passing the chain down. */
-static void backward(nnc_net *net, const float *x, const float *y, int rows, float rate,
-                     float *dx)
+static void chain_down(nnc_net *net, const float *x, int rows, float rate, float *dx)
 {
     float *dz = net->delta[0], *below = net->delta[1];
-    top_gradient(net, y, rows, dz);
     for (int l = net->n_layers - 1; l >= 0; l--) {
         const nnc_layer *layer = &net->layers[l];
         const float *in = l > 0 ? net->out[l - 1] : x;
@@ -411,6 +428,15 @@ static void backward(nnc_net *net, const float *x, const float *y, int rows, flo
     }
 }
 
+/* The whole backward pass: the top layer's gradient into delta[0], then the
+ * chain down from it. */
+static void backward(nnc_net *net, const float *x, const float *y, int rows, float rate,
+                     float *dx)
+{
+    top_gradient(net, y, rows, net->delta[0]);
+    chain_down(net, x, rows, rate, dx);
+}
+
 nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int rows,
                              double *loss, float *dx)
 {
@@ -422,9 +448,135 @@ nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int r
     return NNC_OK;
 }
 
+/* b + w . in over n inputs, summed in order (as the tiny-layer loops do). */
+static float unit_sum(const float *restrict w, const float *restrict in, int n, float b)
+{
+    float sum = b;
+    for (int i = 0; i < n; i++)
+        sum += w[i] * in[i];
+    return sum;
+}
+
+/* z = b + W in and out = act(z), unit by unit, for one row through a narrow
+ * layer. */
+static void small_forward(const nnc_layer *layer, const float *params, const float *in,
+                          float *z, float *out)
+{
+    const float *w = params + layer->weight_offset, *b = params + layer->bias_offset;
+    for (int u = 0; u < layer->units; u++) {
+        z[u] = unit_sum(w + (size_t)u * layer->inputs, in, layer->inputs, b[u]);
+        out[u] = nnc_activate_one(layer->act, z[u]);
+    }
+}
+
+/* Layer l's input: x for the first layer, the output below for the others. */
+static const float *l_in(const nnc_net *net, const float *x, int l)
+{
+    return l > 0 ? net->out[l - 1] : x;
+}
+
+/* One unit's update from its loss gradient d: dx (if not NULL) gets the old
+ * weights' share of the chain, then w -= rate d in and b -= rate d. */
+static void unit_step(float *restrict w, float *restrict b, const float *restrict in, int n,
+                      float d, float rate, float *restrict dx)
+{
+    float step = rate * d;
+    *b -= step;
+    if (dx != NULL) {
+        for (int i = 0; i < n; i++) {
+            dx[i] += w[i] * d;
+            w[i] -= step * in[i];
+        }
+    } else {
+        for (int i = 0; i < n; i++)
+            w[i] -= step * in[i];
+    }
+}
+
+/* The output layer's part of small_sgd_step: each unit's value (unless
+ * forward_done, when it is read from out), its loss gradient, passed down
+ * into dx (if not NULL) with the old weights, then its update. */
+static void small_top_step(nnc_net *net, const float *in, const float *y, float rate,
+                           int forward_done, float *dx)
+{
+    const int top = net->n_layers - 1;
+    const nnc_layer *t = &net->layers[top];
+    float *w = net->params + t->weight_offset, *b = net->params + t->bias_offset;
+    const float scale = nnc_fused_delta_scale(net->loss, (size_t)t->units);
+    if (dx != NULL)
+        memset(dx, 0, (size_t)t->inputs * sizeof *dx);
+    for (int u = 0; u < t->units; u++) {
+        float *wu = w + (size_t)u * t->inputs, p = net->out[top][u];
+        if (!forward_done) {
+            net->z[top][u] = unit_sum(wu, in, t->inputs, b[u]);
+            p = net->out[top][u] = nnc_activate_one(t->act, net->z[top][u]);
+        }
+        float d = nnc_fused_delta_one(net->loss, t->act, p, y[u], scale);
+        unit_step(wu, b + u, in, t->inputs, d, rate, dx);
+    }
+}
+
+/* A hidden layer's part of small_sgd_step, given d loss / d out in dout:
+ * each unit's gradient through its activation, passed down into dx (if not
+ * NULL), then its update. A unit with no gradient (a silent ReLU) is
+ * skipped. */
+static void small_hidden_step(nnc_net *net, int l, const float *in, const float *dout,
+                              float rate, float *dx)
+{
+    const nnc_layer *layer = &net->layers[l];
+    float *w = net->params + layer->weight_offset, *b = net->params + layer->bias_offset;
+    if (dx != NULL)
+        memset(dx, 0, (size_t)layer->inputs * sizeof *dx);
+    for (int u = 0; u < layer->units; u++) {
+        float d = nnc_activation_backward_one(layer->act, net->z[l][u], net->out[l][u], dout[u]);
+        if (d != 0.0f)
+            unit_step(w + (size_t)u * layer->inputs, b + u, in, layer->inputs, d, rate, dx);
+    }
+}
+
+/* The plain SGD step for one row through a small network (the tutorial's
+ * 2 -> 1 is the model case), with the same arithmetic as forward() and
+ * backward() but in one place: each output unit's value, its loss gradient
+ * and its update follow one another without leaving registers. At a few
+ * weights per layer the step is a chain of dependent operations, and every
+ * store and reload, call and dispatch on the way lengthens it. */
+static nnc_status small_sgd_step(nnc_net *net, const float *x, const float *y, float rate,
+                                 double *loss)
+{
+    nnc_status st = check_batch("gradients", net, x, y, 1);
+    if (st == NNC_OK)
+        st = reserve(net, 1);
+    if (st != NNC_OK)
+        return st;
+    /* The loss must be known (and finite) before the update, so asking for
+     * it costs the top layer's values a trip through memory. */
+    const int top = net->n_layers - 1, forward_done = loss != NULL;
+    for (int l = 0; l < top + forward_done; l++)
+        small_forward(&net->layers[l], net->params, l_in(net, x, l), net->z[l], net->out[l]);
+    if (loss != NULL) {
+        (void)nnc_loss_forward(net->loss, net->out[top], y, 1, net->layers[top].units, loss);
+        if (!isfinite(*loss))
+            return nnc_fail(NNC_ENUMERIC,
+                            "the loss is not finite (%g): training diverged; try a smaller "
+                            "learning rate",
+                            *loss);
+    }
+    float *dz = net->delta[0], *below = net->delta[1];
+    small_top_step(net, l_in(net, x, top), y, rate, forward_done, top > 0 ? dz : NULL);
+    for (int l = top - 1; l >= 0; l--) {
+        small_hidden_step(net, l, l_in(net, x, l), dz, rate, l > 0 ? below : NULL);
+        float *swap = dz;
+        dz = below;
+        below = swap;
+    }
+    return NNC_OK;
+}
+
 nnc_status nnc_net_sgd_step(nnc_net *net, const float *x, const float *y, int rows,
                             float learning_rate, double *loss)
 {
+    if (net != NULL && net->small && rows == 1)
+        return small_sgd_step(net, x, y, learning_rate, loss);
     nnc_status st = forward_for_backward(net, x, y, rows, loss);
     if (st == NNC_OK)
         backward(net, x, y, rows, learning_rate, NULL);
