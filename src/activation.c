@@ -99,11 +99,19 @@ void nnc_activate(nnc_activation act, const float *z, float *out, int rows, int 
         if (out != z)
             memcpy(out, z, n * sizeof *out);
         break;
+    /* One loop per activation, each with a constant for the switch inside
+     * nnc_activate_one, so the compiler can vectorise each on its own. */
     case NNC_SIGMOID:
+        for (size_t i = 0; i < n; i++)
+            out[i] = nnc_activate_one(NNC_SIGMOID, z[i]);
+        break;
     case NNC_TANH:
+        for (size_t i = 0; i < n; i++)
+            out[i] = nnc_activate_one(NNC_TANH, z[i]);
+        break;
     case NNC_RELU:
         for (size_t i = 0; i < n; i++)
-            out[i] = nnc_activate_one(act, z[i]);
+            out[i] = nnc_activate_one(NNC_RELU, z[i]);
         break;
     case NNC_SOFTMAX:
         for (int r = 0; r < rows; r++)
@@ -135,13 +143,16 @@ void nnc_activate_backward(nnc_activation act, const float *z, const float *out,
             memcpy(dz, dout, n * sizeof *dz);
         break;
     case NNC_SIGMOID:
+        for (size_t i = 0; i < n; i++)
+            dz[i] = nnc_activation_backward_one(NNC_SIGMOID, 0.0f, out[i], dout[i]);
+        break;
     case NNC_TANH:
         for (size_t i = 0; i < n; i++)
-            dz[i] = nnc_activation_backward_one(act, 0.0f, out[i], dout[i]);
+            dz[i] = nnc_activation_backward_one(NNC_TANH, 0.0f, out[i], dout[i]);
         break;
     case NNC_RELU:
         for (size_t i = 0; i < n; i++)
-            dz[i] = nnc_activation_backward_one(act, z[i], 0.0f, dout[i]);
+            dz[i] = nnc_activation_backward_one(NNC_RELU, z[i], 0.0f, dout[i]);
         break;
     case NNC_SOFTMAX:
         for (int r = 0; r < rows; r++) {

@@ -34,6 +34,23 @@ void *nnc_alloc(size_t count, size_t size, int zero)
     return p;
 }
 
+void *nnc_alloc_aligned(size_t count, size_t size, int zero)
+{
+    size_t bytes;
+    if (nnc_mul_overflows(count, size, &bytes))
+        return NULL;
+    /* aligned_alloc wants a multiple of the alignment. */
+    size_t rounded = bytes == 0 ? NNC_ALIGN : (bytes + NNC_ALIGN - 1) / NNC_ALIGN * NNC_ALIGN;
+    void *p = rounded < bytes ? NULL : aligned_alloc(NNC_ALIGN, rounded);
+    if (p == NULL) {
+        nnc_fail(NNC_ENOMEM, "out of memory allocating %zu bytes", bytes);
+        return NULL;
+    }
+    if (zero)
+        memset(p, 0, rounded);
+    return p;
+}
+
 char *nnc_strdup(const char *s)
 {
     size_t n = strlen(s) + 1;

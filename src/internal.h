@@ -21,6 +21,13 @@ nnc_status nnc_fail(nnc_status status, const char *fmt, ...)
  * product overflows or the allocation fails. calloc semantics when zero is set. */
 void *nnc_alloc(size_t count, size_t size, int zero);
 
+/* nnc_alloc for the blocks the kernels stream through (weights, gradients,
+ * scratch, moments): aligned to NNC_ALIGN bytes, a cache line, so that
+ * vector loads along a weight row do not straddle two lines, which costs a
+ * single prediction about a tenth of its time. Freed with free(). */
+#define NNC_ALIGN 64
+void *nnc_alloc_aligned(size_t count, size_t size, int zero);
+
 /* count * size, or 0 with NNC_ENOMEM recorded if the product overflows. */
 int nnc_mul_overflows(size_t count, size_t size, size_t *product);
 

@@ -69,7 +69,7 @@ static nnc_status reserve(nnc_net *net, int rows)
     for (int l = 0; l < net->n_layers; l++)
         per_row += 2 * (size_t)net->layers[l].units;
     float **views = nnc_alloc(2 * (size_t)net->n_layers + 1, sizeof *views, 0);
-    float *block = nnc_alloc((size_t)rows, per_row * sizeof(float), 0);
+    float *block = nnc_alloc_aligned((size_t)rows, per_row * sizeof(float), 0);
     if (views == NULL || block == NULL) {
         free(views);
         free(block);
@@ -147,8 +147,8 @@ nnc_net *nnc_net_clone(const nnc_net *net)
     copy->scratch = NULL;
     copy->z = copy->out = NULL;
     copy->layers = nnc_alloc((size_t)net->n_layers, sizeof *copy->layers, 0);
-    copy->params = nnc_alloc(net->n_params, sizeof(float), 0);
-    copy->grads = nnc_alloc(net->n_params, sizeof(float), 1);
+    copy->params = nnc_alloc_aligned(net->n_params, sizeof(float), 0);
+    copy->grads = nnc_alloc_aligned(net->n_params, sizeof(float), 1);
     if (copy->layers == NULL || copy->params == NULL || copy->grads == NULL) {
         nnc_net_free(copy);
         return NULL;
@@ -186,8 +186,8 @@ nnc_status nnc_net_add_dense(nnc_net *net, int units, nnc_activation act)
     if (layers == NULL)
         return nnc_fail(NNC_ENOMEM, "add dense: out of memory");
     net->layers = layers;
-    float *params = nnc_alloc(total, sizeof(float), 1);
-    float *grads = nnc_alloc(total, sizeof(float), 1);
+    float *params = nnc_alloc_aligned(total, sizeof(float), 1);
+    float *grads = nnc_alloc_aligned(total, sizeof(float), 1);
     if (params == NULL || grads == NULL) {
         free(params);
         free(grads);

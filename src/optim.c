@@ -166,10 +166,10 @@ static nnc_status size_moments(nnc_optimizer *opt, size_t n)
         opt->n = n;
         return NNC_OK;
     }
-    opt->m = nnc_alloc(n, sizeof(float), 1);
+    opt->m = nnc_alloc_aligned(n, sizeof(float), 1);
     if (opt->m == NULL)
         return NNC_ENOMEM;
-    if (opt->kind == OPT_ADAM && (opt->v = nnc_alloc(n, sizeof(float), 1)) == NULL) {
+    if (opt->kind == OPT_ADAM && (opt->v = nnc_alloc_aligned(n, sizeof(float), 1)) == NULL) {
         free(opt->m);
         opt->m = NULL;
         return NNC_ENOMEM;
