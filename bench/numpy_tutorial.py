@@ -5,9 +5,10 @@ A re-implementation of the tutorial's NeuralNetwork class, step for step: two
 weights and a bias drawn from a standard normal, predict = sigmoid(dot + bias),
 gradients by the chain rule, one random instance per iteration, and every 100
 iterations the squared error summed over all eight instances. The whole
-train() call is timed, cumulative errors included.
+train() call is timed, cumulative errors included; with --runs N, N calls,
+each on a fresh network from the same seed, and the median is reported.
 
-    /usr/bin/python3 bench/numpy_tutorial.py --case tutorial [--samples 10000]
+    /usr/bin/python3 bench/numpy_tutorial.py --case tutorial [--samples 10000] [--runs 1]
 
 prints one JSON line: {"impl": "numpy", "case": "tutorial", ..., "metric":
 "ns_per_iter", ...}. Run it with Debian's /usr/bin/python3 (python3-numpy).
@@ -96,22 +97,31 @@ def main(argv):
     p.add_argument("--samples", type=int, default=10000,
                    help="training iterations (default 10000, the tutorial's)")
     p.add_argument("--seed", type=int, default=3)
+    p.add_argument("--runs", type=int, default=1,
+                   help="timed trainings in this process; the median is reported")
     a = p.parse_args(argv)
     if a.case != "tutorial":
         p.error("only --case tutorial is implemented here")
     if a.samples < 1:
         p.error("--samples must be at least 1")
+    if a.runs < 1:
+        p.error("--runs must be at least 1")
 
-    np.random.seed(a.seed)
-    net = TutorialNetwork(LEARNING_RATE)
-    t0 = time.perf_counter_ns()
-    errors = net.train(INPUTS, TARGETS, a.samples)
-    elapsed = time.perf_counter_ns() - t0
+    # Each run trains a fresh network from the same seed and is timed on its
+    # own; the median is reported (as nnc_bench does).
+    times = []
+    for _ in range(a.runs):
+        np.random.seed(a.seed)
+        net = TutorialNetwork(LEARNING_RATE)
+        t0 = time.perf_counter_ns()
+        errors = net.train(INPUTS, TARGETS, a.samples)
+        times.append(time.perf_counter_ns() - t0)
+    elapsed = sorted(times)[len(times) // 2]
 
     print(json.dumps({
         "impl": "numpy", "case": "tutorial", "batch": 1, "threads": a.threads,
         "metric": "ns_per_iter", "value": elapsed / a.samples, "unit": "ns",
-        "iterations": a.samples, "errors_recorded": len(errors),
+        "iterations": a.samples, "runs": a.runs, "errors_recorded": len(errors),
         "final_cumulative_error": float(errors[-1]),
         "note": "NumPy %s, float64, seed %d" % (np.__version__, a.seed),
     }))

@@ -54,6 +54,8 @@ METRICS = {
     "gflops": ("GFLOP/s", True),
     "test_accuracy": ("test accuracy", True),
 }
+TUTORIAL_RUNS = 9
+
 CASE_METRIC = {"tutorial": "ns_per_iter", "train": "samples_per_s",
                "infer": "us_per_pred", "sgemm": "gflops", "accuracy": "test_accuracy"}
 OTHERS = ["numpy", "torch", "fann"]
@@ -88,9 +90,10 @@ class Run:
 class Job:
     """A (case, batch, threads, samples) configuration and the runs on it."""
 
-    def __init__(self, case, batch, threads, samples, once=False):
+    def __init__(self, case, batch, threads, samples, once=False, inner_runs=None):
         self.case, self.batch, self.threads, self.samples = case, batch, threads, samples
         self.once = once
+        self.inner_runs = inner_runs   # --runs: timings within one process
         self.runs = []
         self.values = {}   # label -> metric -> [values]
         self.records = []  # every JSON record, for the raw file
@@ -216,6 +219,8 @@ def common_args(job):
     args = ["--case", job.case, "--threads", str(job.threads), "--batch", str(job.batch)]
     if job.samples is not None:
         args += ["--samples", str(job.samples)]
+    if job.inner_runs is not None:
+        args += ["--runs", str(job.inner_runs)]
     return args
 
 
@@ -239,8 +244,8 @@ def add_runs(job, progs, impls):
 def make_plan(tiny, progs):
     jobs = []
 
-    def job(case, batch, threads, samples, impls, once=False):
-        j = Job(case, batch, threads, samples, once)
+    def job(case, batch, threads, samples, impls, once=False, inner_runs=None):
+        j = Job(case, batch, threads, samples, once, inner_runs)
         add_runs(j, progs, impls)
         if j.runs:
             jobs.append(j)
@@ -255,7 +260,10 @@ def make_plan(tiny, progs):
         job("accuracy", 32, 1, n, ["nnc", "torch"], once=True)
         return jobs
 
-    job("tutorial", 1, 1, 10000, ["nnc", "numpy"])
+    # The tutorial's whole training takes nnc a third of a millisecond, which
+    # one interruption can double: each process times it TUTORIAL_RUNS times
+    # and reports the median (NumPy the same way).
+    job("tutorial", 1, 1, 10000, ["nnc", "numpy"], inner_runs=TUTORIAL_RUNS)
     for threads in (1, 2):
         job("train", 1, threads, 10000, ["nnc", "torch"] + (["fann"] if threads == 1 else []))
         for batch in (32, 256):
@@ -532,7 +540,8 @@ def report(args, jobs, progs, cpu, sw, reps, started, elapsed):
           "needs over a second for them, FANN about one) to keep the whole run within "
           "ten minutes; batches 32 and 256 over all 60,000. `infer` is 10,000 "
           "single-image predictions; `tutorial` is "
-          "the tutorial's 10,000 iterations, cumulative errors included.")
+          "the tutorial's 10,000 iterations, cumulative errors included, each process "
+          "timing %d such trainings and reporting their median." % TUTORIAL_RUNS)
         w("")
 
     # ---- PyTorch's thread settings
