@@ -372,6 +372,20 @@ static void top_gradient(nnc_net *net, const float *y, int rows, float *dz)
     nnc_activate_backward(top->act, z, out, dz, dz, rows, top->units);
 }
 
+/* The loss of the rows just run forward into *loss, refusing a non-finite
+ * one: training has diverged, and the step must not go on to the update. */
+static nnc_status measure_loss(nnc_net *net, const float *y, int rows, double *loss)
+{
+    (void)nnc_loss_forward(net->loss, net->out[net->n_layers - 1], y, rows,
+                           nnc_net_outputs(net), loss);
+    if (!isfinite(*loss))
+        return nnc_fail(NNC_ENUMERIC,
+                        "the loss is not finite (%g): training diverged; try a smaller "
+                        "learning rate",
+                        *loss);
+    return NNC_OK;
+}
+
 /* What both backward passes start with: checks, the forward pass, and the
  * loss (when asked for), refusing a non-finite one. */
 static nnc_status forward_for_backward(nnc_net *net, const float *x, const float *y, int rows,
@@ -388,16 +402,7 @@ static nnc_status forward_for_backward(nnc_net *net, const float *x, const float
                         nnc_activation_name(top->act));
     if ((st = forward(net, x, rows)) != NNC_OK)
         return st;
-    if (loss != NULL) {
-        (void)nnc_loss_forward(net->loss, net->out[net->n_layers - 1], y, rows, top->units,
-                               loss);
-        if (!isfinite(*loss))
-            return nnc_fail(NNC_ENUMERIC,
-                            "the loss is not finite (%g): training diverged; try a smaller "
-                            "learning rate",
-                            *loss);
-    }
-    return NNC_OK;
+    return loss != NULL ? measure_loss(net, y, rows, loss) : NNC_OK;
 }
 
 /* The chain rule from the top layer down, starting from the top layer's
@@ -553,14 +558,8 @@ static nnc_status small_sgd_step(nnc_net *net, const float *x, const float *y, f
     const int top = net->n_layers - 1, forward_done = loss != NULL;
     for (int l = 0; l < top + forward_done; l++)
         small_forward(&net->layers[l], net->params, l_in(net, x, l), net->z[l], net->out[l]);
-    if (loss != NULL) {
-        (void)nnc_loss_forward(net->loss, net->out[top], y, 1, net->layers[top].units, loss);
-        if (!isfinite(*loss))
-            return nnc_fail(NNC_ENUMERIC,
-                            "the loss is not finite (%g): training diverged; try a smaller "
-                            "learning rate",
-                            *loss);
-    }
+    if (loss != NULL && (st = measure_loss(net, y, 1, loss)) != NNC_OK)
+        return st;
     float *dz = net->delta[0], *below = net->delta[1];
     small_top_step(net, l_in(net, x, top), y, rate, forward_done, top > 0 ? dz : NULL);
     for (int l = top - 1; l >= 0; l--) {
