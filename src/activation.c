@@ -144,15 +144,16 @@ void nnc_activate_backward(nnc_activation act, const float *z, const float *out,
         break;
     case NNC_SIGMOID:
         for (size_t i = 0; i < n; i++)
-            dz[i] = nnc_activation_backward_one(NNC_SIGMOID, 0.0f, out[i], dout[i]);
+            dz[i] = dout[i] * out[i] * (1.0f - out[i]);
         break;
     case NNC_TANH:
         for (size_t i = 0; i < n; i++)
-            dz[i] = nnc_activation_backward_one(NNC_TANH, 0.0f, out[i], dout[i]);
+            dz[i] = dout[i] * (1.0f - out[i] * out[i]);
         break;
     case NNC_RELU:
+        /* The derivative at exactly 0 is taken as 0, as PyTorch does. */
         for (size_t i = 0; i < n; i++)
-            dz[i] = nnc_activation_backward_one(NNC_RELU, z[i], 0.0f, dout[i]);
+            dz[i] = z[i] > 0.0f ? dout[i] : 0.0f;
         break;
     case NNC_SOFTMAX:
         for (int r = 0; r < rows; r++) {

@@ -214,30 +214,33 @@ void nnc_dense_backward(const nnc_layer *layer, const float *w, const float *x,
     }
 }
 
+void nnc_dense_unit_sgd(float *restrict w, float *restrict b, const float *restrict x, int in,
+                        float d, float learning_rate, float *restrict dx)
+{
+    float step = learning_rate * d;
+    *b -= step;
+    if (dx != NULL) {
+        for (int i = 0; i < in; i++) {
+            dx[i] += w[i] * d;   /* the old weight carries the chain down */
+            w[i] -= step * x[i];
+        }
+    } else {
+        for (int i = 0; i < in; i++)
+            w[i] -= step * x[i];
+    }
+}
+
 void nnc_dense_sgd_single(const nnc_layer *layer, float *restrict w, float *restrict b,
                           const float *restrict x, const float *restrict dz, float learning_rate,
                           float *restrict dx)
 {
     const int in = layer->inputs, units = layer->units;
     if (dx != NULL)
-        for (int i = 0; i < in; i++)
-            dx[i] = 0.0f;
+        memset(dx, 0, (size_t)in * sizeof *dx);
     for (int u = 0; u < units; u++) {
         /* A unit with no gradient (a silent ReLU) changes nothing: skip its row. */
-        if (dz[u] == 0.0f)
-            continue;
-        float step = learning_rate * dz[u], d = dz[u];
-        float *restrict wu = w + (size_t)u * in;
-        b[u] -= step;
-        if (dx != NULL) {
-            for (int i = 0; i < in; i++) {
-                dx[i] += wu[i] * d;   /* the old weight carries the chain down */
-                wu[i] -= step * x[i];
-            }
-        } else {
-            for (int i = 0; i < in; i++)
-                wu[i] -= step * x[i];
-        }
+        if (dz[u] != 0.0f)
+            nnc_dense_unit_sgd(w + (size_t)u * in, b + u, x, in, dz[u], learning_rate, dx);
     }
 }
 

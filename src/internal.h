@@ -61,6 +61,11 @@ void nnc_dense_sgd_single(const nnc_layer *layer, float *restrict w, float *rest
                           const float *restrict x, const float *restrict dz, float learning_rate,
                           float *restrict dx);
 
+/* One unit's part of that, given its d loss / d z: dx (if not NULL) += d w
+ * with the old weights, then w -= lr d x and *b -= lr d, for in inputs. */
+void nnc_dense_unit_sgd(float *restrict w, float *restrict b, const float *restrict x, int in,
+                        float d, float learning_rate, float *restrict dx);
+
 /* The same for a batch of rows: dx (if not NULL) from the old weights, then
  * W -= lr dz^T x computed by sgemm straight into W, and b -= lr colsum(dz). */
 void nnc_dense_sgd(const nnc_layer *layer, float *w, float *b, const float *x, const float *dz,
@@ -102,25 +107,6 @@ static inline float nnc_activate_one(nnc_activation act, float z)
         return z > 0.0f ? z : 0.0f;
     default:
         return z;
-    }
-}
-
-/* d loss / d z for one value of an element-wise activation, from its z, its
- * output and d loss / d out (written from the output where that is cheaper:
- * sigmoid' = s (1 - s), tanh' = 1 - t^2). ReLU's derivative at 0 is taken
- * as 0, as PyTorch does. */
-static inline float nnc_activation_backward_one(nnc_activation act, float z, float out,
-                                                float dout)
-{
-    switch (act) {
-    case NNC_SIGMOID:
-        return dout * out * (1.0f - out);
-    case NNC_TANH:
-        return dout * (1.0f - out * out);
-    case NNC_RELU:
-        return z > 0.0f ? dout : 0.0f;
-    default:
-        return dout;
     }
 }
 

@@ -480,24 +480,6 @@ static const float *l_in(const nnc_net *net, const float *x, int l)
     return l > 0 ? net->out[l - 1] : x;
 }
 
-/* One unit's update from its loss gradient d: dx (if not NULL) gets the old
- * weights' share of the chain, then w -= rate d in and b -= rate d. */
-static void unit_step(float *restrict w, float *restrict b, const float *restrict in, int n,
-                      float d, float rate, float *restrict dx)
-{
-    float step = rate * d;
-    *b -= step;
-    if (dx != NULL) {
-        for (int i = 0; i < n; i++) {
-            dx[i] += w[i] * d;
-            w[i] -= step * in[i];
-        }
-    } else {
-        for (int i = 0; i < n; i++)
-            w[i] -= step * in[i];
-    }
-}
-
 /* The output layer's part of small_sgd_step: each unit's value (unless
  * forward_done, when it is read from out), its loss gradient, passed down
  * into dx (if not NULL) with the old weights, then its update. */
@@ -517,25 +499,7 @@ static void small_top_step(nnc_net *net, const float *in, const float *y, float 
             p = net->out[top][u] = nnc_activate_one(t->act, net->z[top][u]);
         }
         float d = nnc_fused_delta_one(net->loss, t->act, p, y[u], scale);
-        unit_step(wu, b + u, in, t->inputs, d, rate, dx);
-    }
-}
-
-/* A hidden layer's part of small_sgd_step, given d loss / d out in dout:
- * each unit's gradient through its activation, passed down into dx (if not
- * NULL), then its update. A unit with no gradient (a silent ReLU) is
- * skipped. */
-static void small_hidden_step(nnc_net *net, int l, const float *in, const float *dout,
-                              float rate, float *dx)
-{
-    const nnc_layer *layer = &net->layers[l];
-    float *w = net->params + layer->weight_offset, *b = net->params + layer->bias_offset;
-    if (dx != NULL)
-        memset(dx, 0, (size_t)layer->inputs * sizeof *dx);
-    for (int u = 0; u < layer->units; u++) {
-        float d = nnc_activation_backward_one(layer->act, net->z[l][u], net->out[l][u], dout[u]);
-        if (d != 0.0f)
-            unit_step(w + (size_t)u * layer->inputs, b + u, in, layer->inputs, d, rate, dx);
+        nnc_dense_unit_sgd(wu, b + u, in, t->inputs, d, rate, dx);
     }
 }
 
@@ -563,7 +527,11 @@ static nnc_status small_sgd_step(nnc_net *net, const float *x, const float *y, f
     float *dz = net->delta[0], *below = net->delta[1];
     small_top_step(net, l_in(net, x, top), y, rate, forward_done, top > 0 ? dz : NULL);
     for (int l = top - 1; l >= 0; l--) {
-        small_hidden_step(net, l, l_in(net, x, l), dz, rate, l > 0 ? below : NULL);
+        const nnc_layer *layer = &net->layers[l];
+        nnc_activate_backward(layer->act, net->z[l], net->out[l], dz, dz, 1, layer->units);
+        nnc_dense_sgd_single(layer, net->params + layer->weight_offset,
+                             net->params + layer->bias_offset, l_in(net, x, l), dz, rate,
+                             l > 0 ? below : NULL);
         float *swap = dz;
         dz = below;
         below = swap;
