@@ -51,6 +51,14 @@ static void test_null_pointers(void **state)
     expect_failure(nnc_net_set_loss(NULL, NNC_LOSS_MSE), NNC_EINVAL, "NULL");
     expect_failure(nnc_net_init(net, NNC_INIT_HE, NULL), NNC_EINVAL, "NULL");
     expect_failure(nnc_train_step(net, NULL, x, y, 1, NULL), NNC_EINVAL, "NULL");
+    /* A single row through this narrow network takes the small fused step;
+     * one row of a batch, the general one. Both check their data. */
+    nnc_optimizer *sgd = nnc_sgd_new(0.1f);
+    for (int rows = 1; rows <= 2; rows++) {
+        expect_failure(nnc_train_step(net, sgd, NULL, y, rows, NULL), NNC_EINVAL, "NULL");
+        expect_failure(nnc_train_step(net, sgd, x, NULL, rows, &loss), NNC_EINVAL, "NULL");
+    }
+    nnc_optimizer_free(sgd);
     expect_failure(nnc_optimizer_step(NULL, net), NNC_EINVAL, "NULL");
     expect_failure(nnc_evaluate(net, NULL, &loss), NNC_EINVAL, "NULL");
     expect_failure(nnc_activation_forward(NNC_TANH, NULL, out, 1, 1), NNC_EINVAL, "NULL");
