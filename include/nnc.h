@@ -278,7 +278,7 @@ const char *nnc_optimizer_name(const nnc_optimizer *opt);
 
 typedef struct nnc_dataset nnc_dataset;   /* opaque */
 
-/* What the targets are. Classification targets are stored as the network
+/* What the targets are. Classification targets are gathered as the network
  * trains on them: one 0/1 column for two classes (a sigmoid output, as in the
  * tutorial), one one-hot column per class for more (a softmax output). */
 typedef enum nnc_task {
@@ -289,6 +289,33 @@ typedef enum nnc_task {
 
 /* A regression data set of rows instances holding copies of x (rows x n_inputs)
  * and y (rows x n_targets). NULL on failure. */
+/* What a data set costs, and the limits that keep what any file costs in
+ * proportion to the numbers in it (docs/reliability.md has measurements).
+ *
+ * Memory: 4 bytes per input cell (1 per pixel of IDX images), plus 4 per
+ * target cell for a regression, or 4 per row for a classification: class
+ * targets stay class indices, and the 0/1 or one-hot floats a network
+ * trains on are made a batch at a time by nnc_dataset_gather (one-hot rows
+ * for every row would be rows x classes floats: 16 GiB for 65,536 rows of
+ * as many classes). Subsets and splits copy rows in the same form.
+ *
+ * nnc_dataset_load_csv peaks, while loading, at the file's size plus the
+ * set it builds plus 4 bytes per row: a 100 MB file of "0,0" rows (25
+ * million rows, 200 MB of floats) peaks at 3.9 times the file, 2 times the
+ * floats. nnc_dataset_load_idx peaks at the pixels plus about 5 bytes per
+ * image (1.007 times the pixels of 28 x 28 images), however well they
+ * compress, and never allocates more than the headers claim. */
+
+/* The most classes a classification may have. Every class costs a network
+ * output, and a confusion matrix costs classes x classes counts (4096
+ * classes: 64 MiB); ImageNet has 1,000. */
+#define NNC_MAX_CLASSES 4096
+
+/* The most bytes of pixels (or labels) an IDX file may claim: 2 GiB less
+ * one, so a count always fits an int; 45 times Fashion-MNIST's training
+ * images. A larger header is refused before anything is read. */
+#define NNC_MAX_IDX_BYTES 2147483647u
+
 nnc_dataset *nnc_dataset_from_arrays(const float *x, const float *y, int rows,
                                      int n_inputs, int n_targets);
 

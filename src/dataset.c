@@ -3,8 +3,11 @@
  *
  * Inputs are floats, or bytes for images (Fashion-MNIST as floats would take
  * four times the memory); nnc_dataset_gather turns any rows into the float
- * batch a network eats. Classification sets also keep each row's class index
- * and the class names, so predictions can come back as labels.
+ * batch a network eats. Classification sets keep each row's class index and
+ * the class names, so predictions can come back as labels, and nothing else
+ * per row: the 0/1 or one-hot targets a network trains on are made a batch
+ * at a time, so a set of many classes costs an int per row, not a float per
+ * row and class (65,536 rows of 65,536 classes would be 16 GiB).
  */
 #include "internal.h"
 
@@ -15,7 +18,6 @@
 
 /* Bounds that keep every size product of a data set well inside size_t. */
 #define MAX_COLUMNS (1 << 24)
-#define MAX_CLASSES 65536
 
 int nnc_targets_for_classes(int n_classes)
 {
@@ -37,38 +39,73 @@ static char **numbered_names(const char *prefix, int n)
     return names;
 }
 
-nnc_dataset *nnc_dataset_alloc(int rows, int n_inputs, int n_targets, int use_bytes)
+/* Refuses (with a message) a shape no data set may have. */
+static int bad_shape(int rows, int n_inputs, int n_targets)
 {
-    if (rows < 1 || n_inputs < 1 || n_targets < 1 || n_inputs > MAX_COLUMNS ||
-        n_targets > MAX_COLUMNS) {
-        nnc_fail(NNC_EINVAL,
-                 "dataset: rows must be >= 1 and inputs and targets from 1 to %d, got %d, %d, %d",
-                 MAX_COLUMNS, rows, n_inputs, n_targets);
+    if (rows >= 1 && n_inputs >= 1 && n_targets >= 1 && n_inputs <= MAX_COLUMNS &&
+        n_targets <= MAX_COLUMNS)
+        return 0;
+    nnc_fail(NNC_EINVAL,
+             "dataset: rows must be >= 1 and inputs and targets from 1 to %d, got %d, %d, %d",
+             MAX_COLUMNS, rows, n_inputs, n_targets);
+    return 1;
+}
+
+nnc_dataset *nnc_dataset_adopt(int rows, int n_inputs, int n_targets, float *x,
+                               unsigned char *bytes, float *y, const char *const *names)
+{
+    nnc_dataset *data = NULL;
+    if ((x == NULL) == (bytes == NULL))
+        nnc_fail(NNC_EINVAL, "dataset: inputs must be floats or bytes");
+    else if (!bad_shape(rows, n_inputs, n_targets))
+        data = nnc_alloc(1, sizeof *data, 1);
+    if (data == NULL) {
+        free(x);
+        free(bytes);
+        free(y);
         return NULL;
     }
-    nnc_dataset *data = nnc_alloc(1, sizeof *data, 1);
-    if (data == NULL)
-        return NULL;
     data->rows = rows;
     data->n_inputs = n_inputs;
     data->n_targets = n_targets;
     data->task = NNC_TASK_REGRESSION;
     data->byte_scale = 1.0f / 255.0f;
-    size_t nx, ny;
-    int ok = !nnc_mul_overflows((size_t)rows, (size_t)n_inputs, &nx) &&
-             !nnc_mul_overflows((size_t)rows, (size_t)n_targets, &ny);
-    if (ok && use_bytes)
-        ok = (data->bytes = nnc_alloc(nx, 1, 0)) != NULL;
-    else if (ok)
-        ok = (data->x = nnc_alloc(nx, sizeof(float), 0)) != NULL;
-    ok = ok && (data->y = nnc_alloc(ny, sizeof(float), 1)) != NULL;
-    ok = ok && (data->input_names = numbered_names("x", n_inputs)) != NULL;
-    ok = ok && (data->target_name = nnc_strdup("y")) != NULL;
-    if (!ok) {
+    data->x = x;
+    data->bytes = bytes;
+    data->y = y;
+    data->input_names = names ? nnc_copy_strings(names, n_inputs) : numbered_names("x", n_inputs);
+    data->target_name = nnc_strdup("y");
+    if (data->input_names == NULL || data->target_name == NULL) {
         nnc_dataset_free(data);
         return NULL;
     }
     return data;
+}
+
+nnc_dataset *nnc_dataset_alloc(int rows, int n_inputs, int n_targets, int use_bytes)
+{
+    return nnc_dataset_new(rows, n_inputs, n_targets, use_bytes, 1);
+}
+
+/* nnc_dataset_alloc, with the block of float targets only when with_y: a
+ * set that is to get classes next has none. */
+nnc_dataset *nnc_dataset_new(int rows, int n_inputs, int n_targets, int use_bytes, int with_y)
+{
+    size_t nx = 0, ny = 0;
+    if (bad_shape(rows, n_inputs, n_targets) ||
+        nnc_mul_overflows((size_t)rows, (size_t)n_inputs, &nx) ||
+        nnc_mul_overflows((size_t)rows, (size_t)n_targets, &ny))
+        return NULL;
+    unsigned char *bytes = use_bytes ? nnc_alloc(nx, 1, 0) : NULL;
+    float *x = use_bytes ? NULL : nnc_alloc(nx, sizeof(float), 0);
+    float *y = with_y ? nnc_alloc(ny, sizeof(float), 1) : NULL;
+    if ((bytes == NULL && x == NULL) || (with_y && y == NULL)) {
+        free(bytes);
+        free(x);
+        free(y);
+        return NULL;
+    }
+    return nnc_dataset_adopt(rows, n_inputs, n_targets, x, bytes, y, NULL);
 }
 
 void nnc_dataset_free(nnc_dataset *data)
@@ -97,45 +134,111 @@ nnc_status nnc_dataset_set_input_names(nnc_dataset *data, const char *const *nam
     return NNC_OK;
 }
 
+static int by_name_then_index(const void *a, const void *b)
+{
+    const nnc_named *p = a, *q = b;
+    int c = strcmp(p->name, q->name);
+    return c != 0 ? c : (p->index > q->index) - (p->index < q->index);
+}
+
+nnc_named *nnc_sort_names(const char *const *names, int n)
+{
+    nnc_named *sorted = nnc_alloc((size_t)n, sizeof *sorted, 0);
+    for (int i = 0; sorted != NULL && i < n; i++)
+        sorted[i] = (nnc_named){names[i], i};
+    if (sorted != NULL)
+        qsort(sorted, (size_t)n, sizeof *sorted, by_name_then_index);
+    return sorted;
+}
+
+/* Class names must tell the classes apart (a model's predictions name them,
+ * and CSV columns such as "p_<label>" would repeat): none may be NULL or
+ * empty, none given twice. A repeat is reported where the list first
+ * repeats itself; sorting finds it in n log n, so the many classes a set may
+ * have cost no quadratic check. */
+static nnc_status check_labels(const char *what, const char *const *labels, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (labels[i] == NULL || labels[i][0] == '\0')
+            return nnc_fail(NNC_EINVAL, "%s: name %d is empty", what, i + 1);
+    nnc_named *sorted = nnc_sort_names(labels, n);
+    if (sorted == NULL)
+        return NNC_ENOMEM;
+    int repeat = -1;   /* the index of the earliest repeat in list order */
+    for (int i = 1; i < n; i++)
+        if (strcmp(sorted[i - 1].name, sorted[i].name) == 0 &&
+            (i < 2 || strcmp(sorted[i - 2].name, sorted[i].name) != 0) &&
+            (repeat < 0 || sorted[i].index < repeat))
+            repeat = sorted[i].index;
+    free(sorted);
+    if (repeat >= 0)
+        return nnc_fail(NNC_EINVAL, "%s: '%s' is given twice", what, labels[repeat]);
+    return NNC_OK;
+}
+
+static nnc_status check_class_count(int n_classes)
+{
+    if (n_classes < 2 || n_classes > NNC_MAX_CLASSES)
+        return nnc_fail(NNC_EINVAL, "dataset: a classification needs 2 to %d classes, got %d",
+                        NNC_MAX_CLASSES, n_classes);
+    return NNC_OK;
+}
+
+nnc_status nnc_dataset_take_classes(nnc_dataset *data, int *classes, int n_classes,
+                                    char **labels)
+{
+    nnc_status st = NNC_OK;
+    if (data == NULL || classes == NULL)
+        st = nnc_fail(NNC_EINVAL, "dataset classes: NULL argument");
+    if (st == NNC_OK)
+        st = check_class_count(n_classes);
+    if (st == NNC_OK && data->n_targets != nnc_targets_for_classes(n_classes))
+        st = nnc_fail(NNC_EINVAL, "dataset: %d classes need %d target columns, not %d",
+                      n_classes, nnc_targets_for_classes(n_classes), data->n_targets);
+    for (int i = 0; st == NNC_OK && i < data->rows; i++)
+        if (classes[i] < 0 || classes[i] >= n_classes)
+            st = nnc_fail(NNC_EINVAL, "dataset: row %d has class %d, outside 0..%d", i,
+                          classes[i], n_classes - 1);
+    if (st == NNC_OK && labels == NULL && (labels = numbered_names("", n_classes)) == NULL)
+        st = NNC_ENOMEM;
+    if (st == NNC_OK)
+        st = check_labels("class labels", (const char *const *)labels, n_classes);
+    if (st != NNC_OK) {
+        free(classes);
+        nnc_free_strings(labels, n_classes > 0 ? n_classes : 0);
+        return st;
+    }
+    free(data->classes);
+    nnc_free_strings(data->class_labels, data->n_classes);
+    free(data->y);   /* gathered from the classes from now on */
+    data->y = NULL;
+    data->classes = classes;
+    data->class_labels = labels;
+    data->n_classes = n_classes;
+    data->task = NNC_TASK_CLASSIFICATION;
+    return NNC_OK;
+}
+
 nnc_status nnc_dataset_set_classes(nnc_dataset *data, const int *classes, int n_classes,
                                    const char *const *labels)
 {
     if (data == NULL || classes == NULL)
         return nnc_fail(NNC_EINVAL, "dataset classes: NULL argument");
-    if (n_classes < 2 || n_classes > MAX_CLASSES)
-        return nnc_fail(NNC_EINVAL, "dataset: a classification needs 2 to %d classes, got %d",
-                        MAX_CLASSES, n_classes);
-    if (data->n_targets != nnc_targets_for_classes(n_classes))
-        return nnc_fail(NNC_EINVAL, "dataset: %d classes need %d target columns, not %d",
-                        n_classes, nnc_targets_for_classes(n_classes), data->n_targets);
-    for (int i = 0; i < data->rows; i++)
-        if (classes[i] < 0 || classes[i] >= n_classes)
-            return nnc_fail(NNC_EINVAL, "dataset: row %d has class %d, outside 0..%d", i,
-                            classes[i], n_classes - 1);
+    nnc_status st = check_class_count(n_classes);
+    for (int i = 0; st == NNC_OK && labels != NULL && i < n_classes; i++)
+        if (labels[i] == NULL)
+            st = nnc_fail(NNC_EINVAL, "class labels: name %d is empty", i + 1);
+    if (st != NNC_OK)
+        return st;
     int *copy = nnc_alloc((size_t)data->rows, sizeof *copy, 0);
-    char **names = labels ? nnc_copy_strings(labels, n_classes)
-                          : numbered_names("", n_classes);
-    if (copy == NULL || names == NULL) {
+    char **names = labels != NULL ? nnc_copy_strings(labels, n_classes) : NULL;
+    if (copy == NULL || (labels != NULL && names == NULL)) {
         free(copy);
         nnc_free_strings(names, n_classes);
         return NNC_ENOMEM;
     }
     memcpy(copy, classes, (size_t)data->rows * sizeof *copy);
-    free(data->classes);
-    nnc_free_strings(data->class_labels, data->n_classes);
-    data->classes = copy;
-    data->class_labels = names;
-    data->n_classes = n_classes;
-    data->task = NNC_TASK_CLASSIFICATION;
-    size_t t = (size_t)data->n_targets;
-    memset(data->y, 0, (size_t)data->rows * t * sizeof *data->y);
-    for (int i = 0; i < data->rows; i++) {
-        if (t == 1)
-            data->y[i] = (float)classes[i];
-        else
-            data->y[(size_t)i * t + (size_t)classes[i]] = 1.0f;
-    }
-    return NNC_OK;
+    return nnc_dataset_take_classes(data, copy, n_classes, names);
 }
 
 nnc_dataset *nnc_dataset_from_arrays(const float *x, const float *y, int rows,
@@ -166,8 +269,10 @@ nnc_dataset *nnc_dataset_from_classes(const float *x, const int *classes, int ro
                  n_classes);
         return NULL;
     }
+    if (check_class_count(n_classes) != NNC_OK)
+        return NULL;
     nnc_dataset *data =
-        nnc_dataset_alloc(rows, n_inputs, nnc_targets_for_classes(n_classes), 0);
+        nnc_dataset_new(rows, n_inputs, nnc_targets_for_classes(n_classes), 0, 0);
     if (data == NULL)
         return NULL;
     memcpy(data->x, x, (size_t)rows * (size_t)n_inputs * sizeof(float));
@@ -185,13 +290,9 @@ nnc_status nnc_dataset_set_class_labels(nnc_dataset *data, const char *const *la
     if (data->task != NNC_TASK_CLASSIFICATION || n != data->n_classes)
         return nnc_fail(NNC_EINVAL, "class labels: %d names given, the data has %d classes", n,
                         data->n_classes);
-    for (int i = 0; i < n; i++) {
-        if (labels[i] == NULL || labels[i][0] == '\0')
-            return nnc_fail(NNC_EINVAL, "class labels: name %d is empty", i + 1);
-        for (int j = 0; j < i; j++)
-            if (strcmp(labels[i], labels[j]) == 0)
-                return nnc_fail(NNC_EINVAL, "class labels: '%s' is given twice", labels[i]);
-    }
+    nnc_status st = check_labels("class labels", labels, n);
+    if (st != NNC_OK)
+        return st;
     char **copy = nnc_copy_strings(labels, n);
     if (copy == NULL)
         return NNC_ENOMEM;
@@ -232,6 +333,31 @@ int nnc_dataset_class_of(const nnc_dataset *data, int i)
     return data->classes[i];
 }
 
+/* Row r's targets as a network trains on them, into y: the stored floats of
+ * a regression; for classes one 0/1 value (two classes) or a one-hot row,
+ * made here because a set keeps only the class index. */
+static void encode_row(const nnc_dataset *data, size_t r, float *y)
+{
+    size_t t = (size_t)data->n_targets;
+    if (data->y != NULL) {
+        memcpy(y, data->y + r * t, t * sizeof *y);
+    } else if (t == 1) {
+        y[0] = (float)data->classes[r];
+    } else {
+        memset(y, 0, t * sizeof *y);
+        y[data->classes[r]] = 1.0f;
+    }
+}
+
+const float *nnc_dataset_batch_targets(const nnc_dataset *data, size_t first, int n, float *buf)
+{
+    if (data->y != NULL)
+        return data->y + first * (size_t)data->n_targets;
+    for (int i = 0; i < n; i++)
+        encode_row(data, first + (size_t)i, buf + (size_t)i * (size_t)data->n_targets);
+    return buf;
+}
+
 nnc_status nnc_dataset_gather(const nnc_dataset *data, const size_t *index, int n,
                               float *x, float *y)
 {
@@ -251,7 +377,7 @@ nnc_status nnc_dataset_gather(const nnc_dataset *data, const size_t *index, int 
             memcpy(x + (size_t)i * in, data->x + r * in, in * sizeof *x);
         }
         if (y != NULL)
-            memcpy(y + (size_t)i * out, data->y + r * out, out * sizeof *y);
+            encode_row(data, r, y + (size_t)i * out);
     }
     return NNC_OK;
 }
@@ -262,7 +388,9 @@ nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, in
         nnc_fail(NNC_EINVAL, "subset: NULL argument");
         return NULL;
     }
-    nnc_dataset *sub = nnc_dataset_alloc(n, data->n_inputs, data->n_targets, data->bytes != NULL);
+    int classified = data->task == NNC_TASK_CLASSIFICATION;
+    nnc_dataset *sub = nnc_dataset_new(n, data->n_inputs, data->n_targets, data->bytes != NULL,
+                                       !classified);
     if (sub == NULL)
         return NULL;
     sub->byte_scale = data->byte_scale;
@@ -273,6 +401,9 @@ nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, in
         st = NNC_ENOMEM;
     free(sub->target_name);
     sub->target_name = target;
+    int *classes = NULL;
+    if (st == NNC_OK && classified && (classes = nnc_alloc((size_t)n, sizeof *classes, 0)) == NULL)
+        st = NNC_ENOMEM;
     for (int i = 0; st == NNC_OK && i < n; i++) {
         size_t r = index[i];
         if (r >= (size_t)data->rows) {
@@ -283,19 +414,22 @@ nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, in
             memcpy(sub->bytes + (size_t)i * in, data->bytes + r * in, in);
         else
             memcpy(sub->x + (size_t)i * in, data->x + r * in, in * sizeof(float));
-        memcpy(sub->y + (size_t)i * out, data->y + r * out, out * sizeof(float));
+        if (classified)
+            classes[i] = data->classes[r];
+        else
+            memcpy(sub->y + (size_t)i * out, data->y + r * out, out * sizeof(float));
     }
-    if (st == NNC_OK && data->task == NNC_TASK_CLASSIFICATION) {
-        int *classes = nnc_alloc((size_t)n, sizeof *classes, 0);
-        if (classes == NULL)
+    if (st == NNC_OK && classified) {
+        char **labels = nnc_copy_strings((const char *const *)data->class_labels,
+                                         data->n_classes);
+        if (labels == NULL) {
             st = NNC_ENOMEM;
-        for (int i = 0; st == NNC_OK && i < n; i++)
-            classes[i] = data->classes[index[i]];
-        if (st == NNC_OK)
-            st = nnc_dataset_set_classes(sub, classes, data->n_classes,
-                                         (const char *const *)data->class_labels);
-        free(classes);
+        } else {
+            st = nnc_dataset_take_classes(sub, classes, data->n_classes, labels);
+            classes = NULL;   /* taken, or freed by the refusal */
+        }
     }
+    free(classes);
     if (st != NNC_OK) {
         nnc_dataset_free(sub);
         return NULL;
@@ -305,46 +439,54 @@ nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, in
 
 /* Moves the rows of each class together (keeping their shuffled order) and
  * deals every class's share of the part out first, so both sides keep the
- * class proportions. For regression the shuffled order is used as it is. */
+ * class proportions. For regression the shuffled order is used as it is.
+ * Linear in rows + classes: each class's share gets its own stretch of the
+ * output, filled in one pass over the rows (a pass per class would cost
+ * rows x classes, 4 billion steps for 65,536 rows of as many classes). */
 static int stratify(const nnc_dataset *data, size_t *order, size_t n_part)
 {
     size_t rows = (size_t)data->rows, k = (size_t)data->n_classes;
     size_t *sorted = nnc_alloc(rows, sizeof *sorted, 0);
     size_t *count = nnc_alloc(k, sizeof *count, 1);
-    if (sorted == NULL || count == NULL) {
-        free(sorted);
-        free(count);
-        return -1;
-    }
-    for (size_t i = 0; i < rows; i++)
+    size_t *next = nnc_alloc(k, sizeof *next, 0);   /* where class c's next row goes */
+    size_t *end = nnc_alloc(k, sizeof *end, 0);     /* and where its share ends */
+    int ok = sorted && count && next && end;
+    for (size_t i = 0; ok && i < rows; i++)
         count[data->classes[order[i]]]++;
     /* Part first: for each class, its rounded share of n_part, then the rest. */
-    size_t taken = 0, out = 0;
-    for (size_t c = 0; c < k; c++) {
+    size_t taken = 0;
+    for (size_t c = 0; ok && c < k; c++) {
         size_t share = (size_t)((double)count[c] * n_part / rows + 0.5);
         if (taken + share > n_part)
             share = n_part - taken;
-        for (size_t i = 0, got = 0; i < rows && got < share; i++)
-            if (order[i] != SIZE_MAX && (size_t)data->classes[order[i]] == c) {
-                sorted[out++] = order[i];
-                order[i] = SIZE_MAX;
-                got++;
-            }
+        next[c] = taken;
         taken += share;
+        end[c] = taken;
+    }
+    for (size_t i = 0; ok && i < rows; i++) {
+        size_t c = (size_t)data->classes[order[i]];
+        if (next[c] < end[c]) {
+            sorted[next[c]++] = order[i];
+            order[i] = SIZE_MAX;
+        }
     }
     /* Rounding may leave the part short: top it up from whatever is left. */
-    for (size_t i = 0; i < rows && out < n_part; i++)
+    size_t out = taken;
+    for (size_t i = 0; ok && i < rows && out < n_part; i++)
         if (order[i] != SIZE_MAX) {
             sorted[out++] = order[i];
             order[i] = SIZE_MAX;
         }
-    for (size_t i = 0; i < rows; i++)
+    for (size_t i = 0; ok && i < rows; i++)
         if (order[i] != SIZE_MAX)
             sorted[out++] = order[i];
-    memcpy(order, sorted, rows * sizeof *order);
+    if (ok)
+        memcpy(order, sorted, rows * sizeof *order);
     free(sorted);
     free(count);
-    return 0;
+    free(next);
+    free(end);
+    return ok ? 0 : -1;
 }
 
 nnc_status nnc_dataset_split(const nnc_dataset *data, double fraction, nnc_rng *rng,

@@ -190,18 +190,29 @@ nnc_status nnc_evaluate(nnc_net *net, const nnc_dataset *data, double *loss)
     }
     /* Float rows are already batches in place: nothing to allocate or copy,
      * which matters when a loop evaluates often (the tutorial, every 100
-     * steps). */
+     * steps). Class targets are kept as indices (a one-hot copy of every row
+     * would cost rows x classes floats), so they are encoded a batch at a
+     * time into one buffer: on the stack (16 KiB) for a few target columns,
+     * else allocated once for the whole pass. */
+    enum { STACK_TARGETS = 16 };
+    float small[EVAL_BATCH * STACK_TARGETS];
+    float *buf = small;
+    if (data->y == NULL && data->n_targets > STACK_TARGETS &&
+        (buf = nnc_alloc(EVAL_BATCH, (size_t)data->n_targets * sizeof *buf, 0)) == NULL)
+        return NNC_ENOMEM;
     nnc_loss kind = nnc_net_loss(net);
     double total = 0.0;
-    for (int start = 0; start < data->rows; start += EVAL_BATCH) {
+    for (int start = 0; st == NNC_OK && start < data->rows; start += EVAL_BATCH) {
         int n = data->rows - start < EVAL_BATCH ? data->rows - start : EVAL_BATCH;
-        double batch_loss;
-        st = nnc_net_loss_value(net, data->x + (size_t)start * data->n_inputs,
-                                data->y + (size_t)start * data->n_targets, n, &batch_loss);
-        if (st != NNC_OK)
-            return st;
+        double batch_loss = 0.0;
+        const float *y = nnc_dataset_batch_targets(data, (size_t)start, n, buf);
+        st = nnc_net_loss_value(net, data->x + (size_t)start * data->n_inputs, y, n,
+                                &batch_loss);
         total += kind == NNC_LOSS_SQUARED_ERROR ? batch_loss : batch_loss * n;
     }
-    *loss = kind == NNC_LOSS_SQUARED_ERROR ? total : total / data->rows;
-    return NNC_OK;
+    if (buf != small)
+        free(buf);
+    if (st == NNC_OK)
+        *loss = kind == NNC_LOSS_SQUARED_ERROR ? total : total / data->rows;
+    return st;
 }
