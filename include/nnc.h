@@ -376,7 +376,11 @@ typedef struct nnc_csv_options {
     const char *const *drop;       /* columns to leave out (n_drop names) */
     int n_drop;
     nnc_task task;                 /* AUTO: text, or at most 20 distinct whole
-                                      numbers, means classification */
+                                      numbers, means classification; text with
+                                      more than 20 distinct values in more than
+                                      half the rows (an identifier, say) is
+                                      refused. CLASSIFICATION: up to
+                                      NNC_MAX_CLASSES classes */
     int no_target;                 /* non-zero: no target column (prediction data);
                                       targets are then one column of zeros and the
                                       task is regression */
@@ -394,7 +398,8 @@ typedef struct nnc_csv_options {
 nnc_csv_options nnc_csv_defaults(void);
 
 /* Reads a CSV file with a header row: comma separated, fields optionally in
- * double quotes ("" for a quote), LF or CRLF line ends, a UTF-8 BOM ignored,
+ * double quotes ("" for a quote), LF or CRLF line ends (or CR line ends in a
+ * file without a single LF, as old Mac programs wrote), a UTF-8 BOM ignored,
  * blanks around cells ignored. Inputs must be finite numbers, read in the C
  * locale whatever the program's. A malformed file gives NNC_EFORMAT with a
  * message "path:line:column: what is wrong"; an unreadable one NNC_EIO. */

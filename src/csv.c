@@ -8,6 +8,14 @@
  * floats as soon as their row is read; the target column is kept as text to
  * the end, because whether it holds classes or numbers depends on all of it.
  *
+ * Memory follows the file: the buffer, the input floats (handed to the data
+ * set, not copied), and per row only where its target text starts (4 bytes)
+ * until the targets become floats or class indices (4 bytes each); a table
+ * of line numbers is kept only for rows that do not start on the next line.
+ * So a load peaks at the file plus the data set plus 4 bytes a row, and the
+ * classes are counted in a table bounded by NNC_MAX_CLASSES, never a row of
+ * floats per class.
+ *
  * Every way a file can be wrong is NNC_EFORMAT with "path:line:column: ...",
  * line being the physical line (a quoted field may span several) and column
  * the field's 1-based number, so an editor can jump to it; problems of a
@@ -31,9 +39,11 @@
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Files above this size are refused before they are read whole. */
 #define MAX_FILE_BYTES ((size_t)1 << 30)
@@ -41,10 +51,12 @@
  * 785), few enough that the per-column bookkeeping of a header of nothing
  * but commas stays small. */
 #define MAX_COLUMNS (1 << 20)
-/* What a data set accepts (dataset.c); checked here to name the file. */
-#define MAX_CLASSES 65536
 /* AUTO calls a target of whole numbers classes when it has at most this many
- * distinct values: digits 0-9 are classes, prices in whole dollars are not. */
+ * distinct values: digits 0-9 are classes, prices in whole dollars are not.
+ * A text target with more than this many is refused when it also has more
+ * classes than half its rows: then most classes have a single example, as
+ * with an identifier column, which no network can learn. Small sets (the
+ * test files of a few rows and three classes) stay below it. */
 #define AUTO_MAX_CLASSES 20
 /* Names and cells quoted in messages are cut after this many bytes. */
 #define SHOW_BYTES 40
@@ -115,20 +127,34 @@ static name_list list_names(const char *const *names, int n)
 
 /* ========================================================= reading the file */
 
-/* Reads the file into *text with a NUL after its *size bytes. Read in chunks
- * rather than sized with fseek, so pipes and /dev/stdin work too. */
+static nnc_status too_large(const char *path)
+{
+    return nnc_fail(NNC_EFORMAT, "%s: larger than %zu MiB, too large for a CSV file", path,
+                    MAX_FILE_BYTES >> 20);
+}
+
+/* Reads the file into *text with a NUL after its *size bytes. A regular
+ * file's buffer has its size from the start, so it is never copied while it
+ * grows; pipes and /dev/stdin are read in doubling chunks. */
 static nnc_status read_file(const char *path, char **text, size_t *size)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return nnc_fail(NNC_EIO, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = (size_t)1 << 16, n = 0;
+    struct stat info;
+    if (fstat(fileno(f), &info) == 0 && S_ISREG(info.st_mode)) {
+        if ((uintmax_t)info.st_size > MAX_FILE_BYTES) {
+            fclose(f);
+            return too_large(path);
+        }
+        cap = (size_t)info.st_size + 2;   /* the NUL, and a byte to see the end */
+    }
     char *buf = nnc_alloc(cap, 1, 0);
     nnc_status st = buf != NULL ? NNC_OK : NNC_ENOMEM;
     while (st == NNC_OK) {
         if (n > MAX_FILE_BYTES) {
-            st = nnc_fail(NNC_EFORMAT, "%s: larger than %zu MiB, too large for a CSV file",
-                          path, MAX_FILE_BYTES >> 20);
+            st = too_large(path);
             break;
         }
         if (n + 1 == cap) {   /* full: grow, keeping a byte for the final NUL */
@@ -169,6 +195,7 @@ typedef struct reader {
     size_t size;
     size_t pos;    /* the next byte to read */
     long line;     /* the physical line pos is on, 1-based */
+    int cr_lines;  /* the file has no LF: a lone CR ends a line */
 } reader;
 
 /* One field, unquoted, NUL-terminated inside the reader's text. */
@@ -182,11 +209,22 @@ static int is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-/* The reader sits at an empty line: LF or CRLF at once. */
+/* The length of the line end at p: LF or CRLF, or in a file of CR line
+ * ends (old Mac programs wrote them, and a file without a single LF has no
+ * other) a CR; 0 if none is there. Elsewhere a lone CR is part of a cell. */
+static size_t line_end(const reader *r, const char *p)
+{
+    if (p[0] == '\n')
+        return 1;
+    if (p[0] == '\r' && p[1] == '\n')
+        return 2;
+    return p[0] == '\r' && r->cr_lines;
+}
+
+/* The reader sits at an empty line. */
 static int at_empty_line(const reader *r)
 {
-    const char *p = r->text + r->pos;
-    return r->pos < r->size && (p[0] == '\n' || (p[0] == '\r' && p[1] == '\n'));
+    return r->pos < r->size && line_end(r, r->text + r->pos) > 0;
 }
 
 /* Nothing but line ends from the reader to the end of the file. */
@@ -199,7 +237,7 @@ static int only_line_ends_left(const reader *r)
 }
 
 /* Consumes the delimiter after a field, if one is there: a comma (more
- * fields follow), LF or CRLF, or the end of the file (the row ends). */
+ * fields follow), a line end, or the end of the file (the row ends). */
 static int take_delimiter(reader *r, int *row_ends)
 {
     const char *p = r->text + r->pos;
@@ -207,13 +245,13 @@ static int take_delimiter(reader *r, int *row_ends)
         *row_ends = 1;
         return 1;
     }
-    if (p[0] == ',' || p[0] == '\n' || (p[0] == '\r' && p[1] == '\n')) {
-        *row_ends = p[0] != ',';
-        r->pos += p[0] == '\r' ? 2 : 1;
-        r->line += *row_ends;
-        return 1;
-    }
-    return 0;
+    size_t n = p[0] == ',' ? 1 : line_end(r, p);
+    if (n == 0)
+        return 0;
+    *row_ends = p[0] != ',';
+    r->pos += n;
+    r->line += *row_ends;
+    return 1;
 }
 
 static nnc_status nul_byte(const reader *r, int column)
@@ -266,7 +304,7 @@ static nnc_status quoted_field(reader *r, size_t quote, int column, field *f, in
         if (c == '"' && r->text[r->pos + 1] != '"')
             break;
         r->pos += c == '"';   /* "" is one quote */
-        r->line += c == '\n';
+        r->line += c == '\n' || (c == '\r' && r->cr_lines);
         out[n++] = c;
     }
     r->pos++;   /* the closing quote */
@@ -378,19 +416,13 @@ enum {
     COLUMN_SKIPPED = -4    /* the target column of data read without targets */
 };
 
-/* The target cell of one row, kept until all rows are in. */
-typedef struct target_cell {
-    const char *text;   /* trimmed, inside the file's text */
-    double value;       /* when kind is NUMBER_OK or NUMBER_TOO_LARGE */
-    number_kind kind;
-    long line;
-} target_cell;
-
-/* A string and where it came from, sorted by name for binary search. */
-typedef struct named {
-    const char *name;
-    int index;
-} named;
+/* Where the line numbers of target cells break the pattern "one row, one
+ * line": row's target is on line, and each later row's on the next line
+ * until the next mark. Lines fit an int: files are below 2^30 bytes. */
+typedef struct line_mark {
+    int row;
+    int line;
+} line_mark;
 
 typedef struct loader {
     reader r;
@@ -398,8 +430,8 @@ typedef struct loader {
     int n_columns;
     field *header;             /* n_columns names */
     const char **names;        /* the same names, as a list */
-    named *by_name;            /* the header sorted by name */
-    named *classes_by_name;    /* options->classes sorted, when given */
+    nnc_named *by_name;        /* the header sorted by name */
+    nnc_named *classes_by_name; /* options->classes sorted, when given */
     int *role;                 /* per column: input index or a COLUMN_ value */
     int target;                /* the target's column, -1 when there is none */
     int n_inputs;
@@ -407,7 +439,14 @@ typedef struct loader {
     int rows;
     size_t rows_cap;
     float *x;                  /* rows x n_inputs */
-    target_cell *y;            /* rows, when there is a target */
+    uint32_t *target_at;       /* rows: where each target cell's trimmed text
+                                  starts in the file's text, when there is a target */
+    line_mark *marks;          /* the target cells' lines (see line_mark) */
+    int n_marks, marks_cap;
+    long last_line;            /* the line of the last row's target cell */
+    int target_text;           /* some target cell is not a number */
+    int target_numeric;        /* every one is a number (finite, or beyond a float) */
+    int target_whole;          /* every one is a whole number */
 } loader;
 
 static void loader_free(loader *L)
@@ -420,29 +459,12 @@ static void loader_free(loader *L)
     free(L->role);
     free(L->input_names);
     free(L->x);
-    free(L->y);
-}
-
-static int by_name(const void *a, const void *b)
-{
-    const named *p = a, *q = b;
-    int c = strcmp(p->name, q->name);
-    return c != 0 ? c : (p->index > q->index) - (p->index < q->index);
-}
-
-/* names[0..n) sorted by name (NULL with NNC_ENOMEM on failure). */
-static named *sort_names(const char *const *names, int n)
-{
-    named *sorted = nnc_alloc((size_t)n, sizeof *sorted, 0);
-    for (int i = 0; sorted != NULL && i < n; i++)
-        sorted[i] = (named){names[i], i};
-    if (sorted != NULL)
-        qsort(sorted, (size_t)n, sizeof *sorted, by_name);
-    return sorted;
+    free(L->target_at);
+    free(L->marks);
 }
 
 /* The index of name in a sorted list of n, or -1. */
-static int find_name(const named *sorted, int n, const char *name)
+static int find_name(const nnc_named *sorted, int n, const char *name)
 {
     int lo = 0, hi = n;
     while (lo < hi) {
@@ -488,13 +510,13 @@ static nnc_status check_options(loader *L)
         st = check_name_list("class", o->classes, o->n_classes);
     if (st != NNC_OK || o->n_classes == 0)
         return st;
-    if (o->n_classes < 2 || o->n_classes > MAX_CLASSES)
+    if (o->n_classes < 2 || o->n_classes > NNC_MAX_CLASSES)
         return nnc_fail(NNC_EINVAL,
                         "csv options: %d class labels; a classification needs 2 to %d",
-                        o->n_classes, MAX_CLASSES);
+                        o->n_classes, NNC_MAX_CLASSES);
     if (o->task == NNC_TASK_REGRESSION)
         return nnc_fail(NNC_EINVAL, "csv options: class labels given for a regression");
-    L->classes_by_name = sort_names(o->classes, o->n_classes);
+    L->classes_by_name = nnc_sort_names(o->classes, o->n_classes);
     if (L->classes_by_name == NULL)
         return NNC_ENOMEM;
     for (int i = 1; i < o->n_classes; i++)
@@ -559,11 +581,11 @@ static nnc_status index_columns(loader *L)
         L->names[c] = L->header[c].text;
         L->role[c] = COLUMN_FREE;
     }
-    L->by_name = sort_names(L->names, n);
+    L->by_name = nnc_sort_names(L->names, n);
     if (L->by_name == NULL)
         return NNC_ENOMEM;
     for (int i = 1; i < n; i++) {
-        const named *first = &L->by_name[i - 1], *again = &L->by_name[i];
+        const nnc_named *first = &L->by_name[i - 1], *again = &L->by_name[i];
         if (strcmp(first->name, again->name) == 0)
             return nnc_fail(NNC_EFORMAT,
                             "%s:%ld:%d: duplicate column name '%s' (also column %d)",
@@ -731,24 +753,71 @@ static nnc_status reserve_row(loader *L)
     size_t cap = L->rows_cap == 0 ? first : L->rows_cap * 2;   /* <= 2 INT_MAX: no overflow */
     if (cap > INT_MAX)
         cap = INT_MAX;
-    size_t cells, xbytes, ybytes;
+    size_t cells, xbytes, tbytes;
     if (nnc_mul_overflows(cap, (size_t)L->n_inputs, &cells) ||
         nnc_mul_overflows(cells, sizeof *L->x, &xbytes) ||
-        nnc_mul_overflows(cap, sizeof *L->y, &ybytes))
+        nnc_mul_overflows(cap, sizeof *L->target_at, &tbytes))
         return NNC_ENOMEM;
     float *x = realloc(L->x, xbytes);
     if (x != NULL)
         L->x = x;
-    target_cell *y = L->target < 0 ? NULL : realloc(L->y, ybytes);
-    if (y != NULL)
-        L->y = y;
-    if (x == NULL || (L->target >= 0 && y == NULL))
+    uint32_t *t = L->target < 0 ? NULL : realloc(L->target_at, tbytes);
+    if (t != NULL)
+        L->target_at = t;
+    if (x == NULL || (L->target >= 0 && t == NULL))
         return nnc_fail(NNC_ENOMEM, "%s: out of memory at row %d", L->r.path, L->rows);
     L->rows_cap = cap;
     return NNC_OK;
 }
 
-/* Stores a row's inputs as floats and its target cell as text. */
+/* Records the line of the next row's target cell: nothing when it is the
+ * line after the last one's, as in any file without line breaks in quotes. */
+static nnc_status note_line(loader *L, long line)
+{
+    int next = L->rows > 0 && line == L->last_line + 1;
+    L->last_line = line;
+    if (next)
+        return NNC_OK;
+    if (L->n_marks == L->marks_cap) {
+        int cap = L->marks_cap == 0 ? 16 : L->marks_cap * 2;   /* <= rows <= INT_MAX */
+        line_mark *grown = realloc(L->marks, (size_t)cap * sizeof *grown);
+        if (grown == NULL)
+            return nnc_fail(NNC_ENOMEM, "%s: out of memory at row %d", L->r.path, L->rows);
+        L->marks = grown;
+        L->marks_cap = cap;
+    }
+    L->marks[L->n_marks++] = (line_mark){L->rows, (int)line};
+    return NNC_OK;
+}
+
+/* The line of row i's target cell. */
+static long target_line(const loader *L, int i)
+{
+    int lo = 0, hi = L->n_marks - 1;   /* the last mark at or before row i */
+    while (lo < hi) {
+        int mid = lo + (hi - lo + 1) / 2;
+        if (L->marks[mid].row <= i)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return (long)L->marks[lo].line + (i - L->marks[lo].row);
+}
+
+/* Row i's target cell, trimmed. */
+static const char *target_text(const loader *L, int i)
+{
+    return L->r.text + L->target_at[i];
+}
+
+/* Numbers count as numbers for labels only when finite: NaN cannot be sorted. */
+static int is_finite_number(number_kind kind)
+{
+    return kind == NUMBER_OK || kind == NUMBER_TOO_LARGE;
+}
+
+/* Stores a row's inputs as floats and where its target cell is, noting what
+ * kind of cell that is for the choice of task. */
 static nnc_status store_row(loader *L, const field *fields)
 {
     nnc_status st = reserve_row(L);
@@ -764,14 +833,18 @@ static nnc_status store_row(loader *L, const field *fields)
                 return bad_number(L, f->line, c, f->text, kind, "");
             x[L->role[c]] = (float)v;
         } else if (L->role[c] == COLUMN_TARGET) {
-            target_cell *t = &L->y[L->rows];
-            t->text = trim(f->text);
-            t->line = f->line;
-            t->kind = parse_number(t->text, &v);
-            t->value = v;
-            if (t->kind == NUMBER_EMPTY)
+            const char *text = trim(f->text);
+            number_kind kind = parse_number(text, &v);
+            if (kind == NUMBER_EMPTY)
                 return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s': empty target cell",
                                 CELL_AT(L, f->line, c));
+            L->target_text |= kind == NUMBER_TEXT;
+            L->target_numeric &= is_finite_number(kind);
+            L->target_whole &= is_finite_number(kind) && v == floor(v);
+            L->target_at[L->rows] = (uint32_t)(text - L->r.text);   /* < 2^30 */
+            st = note_line(L, f->line);
+            if (st != NNC_OK)
+                return st;
         }
     }
     L->rows++;
@@ -825,70 +898,98 @@ static void class_set_free(class_set *cs)
     nnc_free_strings(cs->labels, cs->n);
 }
 
-/* Numbers count as numbers for labels only when finite: NaN cannot be sorted. */
-static int is_finite_number(const target_cell *t)
-{
-    return t->kind == NUMBER_OK || t->kind == NUMBER_TOO_LARGE;
-}
-
+/* A distinct target value: a number, or a text when not every cell is one;
+ * id numbers the values in the order they were first met. */
 typedef struct class_key {
     double value;
     const char *text;
-    int row;
+    int id;
 } class_key;
 
-static int by_value(const void *a, const void *b)
+/* Row i's key: its number (-0 counted as 0, so it is not a class of its own)
+ * or its text. */
+static class_key key_of(const loader *L, int i, int numeric)
 {
-    const class_key *p = a, *q = b;
-    if (p->value != q->value)
-        return p->value < q->value ? -1 : 1;
-    return (p->row > q->row) - (p->row < q->row);
+    class_key k = {0.0, target_text(L, i), 0};
+    if (numeric) {
+        (void)parse_number(k.text, &k.value);   /* a number: checked as it was read */
+        if (k.value == 0)
+            k.value = 0.0;
+    }
+    return k;
 }
 
-static int by_text(const void *a, const void *b)
+static int compare_keys(const class_key *p, const class_key *q, int numeric)
 {
-    const class_key *p = a, *q = b;
-    int c = strcmp(p->text, q->text);
-    return c != 0 ? c : (p->row > q->row) - (p->row < q->row);
+    if (numeric)
+        return (p->value > q->value) - (p->value < q->value);
+    return strcmp(p->text, q->text);
 }
 
-/* Finds the classes of the target column, sorted numerically when every
- * label is a number, else by strcmp. Sorting puts equal labels next to each
- * other, so each new label starts a class. More than max classes stops the
- * search with *too_many set (AUTO asks for at most 20). */
+/* Finds the classes of the target column, numbered in numeric order when
+ * every label is a number, else in strcmp order. The distinct values are
+ * kept sorted as they are met, so each row costs a binary search among at
+ * most max of them, whatever the file holds (no hash for a file to flood),
+ * and nothing grows with the row count but the class of each row. More than
+ * max distinct values stop the search with *too_many set. Numbers whose
+ * labels (15 significant digits) agree are one class, as "3" and "3.0";
+ * they count apart towards max, which only matters for labels beyond 15
+ * digits. */
 static nnc_status find_classes(const loader *L, int numeric, int max, class_set *cs,
                                int *too_many)
 {
-    int rows = L->rows;
-    class_key *keys = nnc_alloc((size_t)rows, sizeof *keys, 0);
+    int rows = L->rows, most = max < rows ? max : rows;
+    class_key *keys = nnc_alloc((size_t)most, sizeof *keys, 0);
     cs->of_row = nnc_alloc((size_t)rows, sizeof *cs->of_row, 0);
-    cs->labels = nnc_alloc((size_t)(max < rows ? max : rows), sizeof *cs->labels, 1);
-    nnc_status st = keys && cs->of_row && cs->labels ? NNC_OK : NNC_ENOMEM;
-    for (int i = 0; st == NNC_OK && i < rows; i++)
-        keys[i] = (class_key){L->y[i].value, L->y[i].text, i};
-    if (st == NNC_OK)
-        qsort(keys, (size_t)rows, sizeof *keys, numeric ? by_value : by_text);
+    nnc_status st = keys && cs->of_row ? NNC_OK : NNC_ENOMEM;
+    int n = 0;
     *too_many = 0;
     for (int i = 0; st == NNC_OK && i < rows; i++) {
-        char buf[32];
-        const char *label = keys[i].text;
-        if (numeric) {
-            number_label(keys[i].value, buf);
-            label = buf;
+        class_key k = key_of(L, i, numeric);
+        int lo = 0, hi = n;   /* the first key not below k */
+        while (lo < hi) {
+            int mid = lo + (hi - lo) / 2;
+            if (compare_keys(&keys[mid], &k, numeric) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
-        if (cs->n == 0 || strcmp(label, cs->labels[cs->n - 1]) != 0) {
-            if (cs->n == max) {
+        if (lo == n || compare_keys(&keys[lo], &k, numeric) != 0) {
+            if (n == max) {
                 *too_many = 1;
                 break;
             }
+            memmove(keys + lo + 1, keys + lo, (size_t)(n - lo) * sizeof *keys);
+            k.id = n++;
+            keys[lo] = k;
+        }
+        cs->of_row[i] = keys[lo].id;
+    }
+    /* The sorted values become the classes, in order: each new label starts one. */
+    int *class_of_id = st == NNC_OK && !*too_many ? nnc_alloc((size_t)n, sizeof(int), 0) : NULL;
+    if (class_of_id != NULL)
+        cs->labels = nnc_alloc((size_t)n, sizeof *cs->labels, 1);
+    if (st == NNC_OK && !*too_many && (class_of_id == NULL || cs->labels == NULL))
+        st = NNC_ENOMEM;
+    for (int j = 0; st == NNC_OK && !*too_many && j < n; j++) {
+        char buf[32];
+        const char *label = keys[j].text;
+        if (numeric) {
+            number_label(keys[j].value, buf);
+            label = buf;
+        }
+        if (cs->n == 0 || strcmp(label, cs->labels[cs->n - 1]) != 0) {
             cs->labels[cs->n] = nnc_strdup(label);
             if (cs->labels[cs->n] == NULL)
                 st = NNC_ENOMEM;
             else
                 cs->n++;
         }
-        cs->of_row[keys[i].row] = cs->n - 1;
+        class_of_id[keys[j].id] = cs->n - 1;
     }
+    for (int i = 0; st == NNC_OK && !*too_many && i < rows; i++)
+        cs->of_row[i] = class_of_id[cs->of_row[i]];
+    free(class_of_id);
     free(keys);
     return st;
 }
@@ -904,17 +1005,18 @@ static nnc_status map_classes(const loader *L, class_set *cs)
         return NNC_ENOMEM;
     cs->n = o->n_classes;
     for (int i = 0; i < L->rows; i++) {
-        const target_cell *t = &L->y[i];
-        int k = find_name(L->classes_by_name, o->n_classes, t->text);
-        if (k < 0 && is_finite_number(t)) {
+        const char *text = target_text(L, i);
+        int k = find_name(L->classes_by_name, o->n_classes, text);
+        double v;
+        if (k < 0 && is_finite_number(parse_number(text, &v))) {
             char label[32];
-            number_label(t->value, label);
+            number_label(v, label);
             k = find_name(L->classes_by_name, o->n_classes, label);
         }
         if (k < 0)
             return nnc_fail(NNC_EFORMAT,
                             "%s:%ld:%d: column '%s': unknown class '%s'; the classes are %s",
-                            CELL_AT(L, t->line, L->target), show(t->text).s,
+                            CELL_AT(L, target_line(L, i), L->target), show(text).s,
                             list_names(o->classes, o->n_classes).s);
         cs->of_row[i] = k;
     }
@@ -931,16 +1033,34 @@ static nnc_status check_classes(const loader *L, const class_set *cs)
                     show(cs->labels[0]).s, show(L->names[L->target]).s);
 }
 
-/* The classes of the target column found in the data itself. */
-static nnc_status own_classes(const loader *L, int numeric, class_set *cs)
+/* The classes of the target column found in the data itself, at most
+ * NNC_MAX_CLASSES of them. When AUTO chose classification (a target with
+ * text), classes that are most of the rows are refused too: more than
+ * AUTO_MAX_CLASSES of them and more than half the rows. Both are found
+ * before anything of the data set is built. */
+static nnc_status own_classes(const loader *L, int numeric, int inferred, class_set *cs)
 {
     int too_many;
-    nnc_status st = find_classes(L, numeric, MAX_CLASSES, cs, &too_many);
-    if (st == NNC_OK && too_many)
+    nnc_status st = find_classes(L, numeric, NNC_MAX_CLASSES, cs, &too_many);
+    if (st != NNC_OK)
+        return st;
+    const char *hint = "is it an identifier or free text rather than a class? "
+                       "(choose another target column)";
+    if (too_many && inferred)
+        return nnc_fail(NNC_EFORMAT,
+                        "%s:%ld:%d: target column '%s' has more than %d distinct values in "
+                        "%d rows, too many to be classes: %s",
+                        HEADER_AT(L, L->target), NNC_MAX_CLASSES, L->rows, hint);
+    if (too_many)
         return nnc_fail(NNC_EFORMAT,
                         "%s:%ld:%d: column '%s': more than %d classes in the target",
-                        HEADER_AT(L, L->target), MAX_CLASSES);
-    return st == NNC_OK ? check_classes(L, cs) : st;
+                        HEADER_AT(L, L->target), NNC_MAX_CLASSES);
+    if (inferred && cs->n > AUTO_MAX_CLASSES && 2 * (long)cs->n > L->rows)
+        return nnc_fail(NNC_EFORMAT,
+                        "%s:%ld:%d: target column '%s' has %d distinct values in %d rows, "
+                        "more than half of them: %s",
+                        HEADER_AT(L, L->target), cs->n, L->rows, hint);
+    return check_classes(L, cs);
 }
 
 /* Decides the task and, for classification, the classes. AUTO calls the
@@ -949,19 +1069,12 @@ static nnc_status own_classes(const loader *L, int numeric, class_set *cs)
 static nnc_status choose_task(const loader *L, nnc_task *task, class_set *cs)
 {
     const nnc_csv_options *o = L->opt;
-    int text = 0, whole = 1, numeric = 1;
-    for (int i = 0; i < L->rows; i++) {
-        const target_cell *t = &L->y[i];
-        text |= t->kind == NUMBER_TEXT;
-        numeric &= is_finite_number(t);
-        whole &= is_finite_number(t) && t->value == floor(t->value);
-    }
     *task = NNC_TASK_CLASSIFICATION;
     if (o->n_classes > 0)
         return map_classes(L, cs);
-    if (o->task == NNC_TASK_CLASSIFICATION || (o->task == NNC_TASK_AUTO && text))
-        return own_classes(L, numeric, cs);
-    if (o->task == NNC_TASK_AUTO && whole) {
+    if (o->task == NNC_TASK_CLASSIFICATION || (o->task == NNC_TASK_AUTO && L->target_text))
+        return own_classes(L, L->target_numeric, o->task == NNC_TASK_AUTO, cs);
+    if (o->task == NNC_TASK_AUTO && L->target_whole) {
         int too_many;
         nnc_status st = find_classes(L, 1, AUTO_MAX_CLASSES, cs, &too_many);
         if (st != NNC_OK || !too_many)
@@ -977,11 +1090,13 @@ static nnc_status choose_task(const loader *L, nnc_task *task, class_set *cs)
 static nnc_status fill_regression(const loader *L, float *y)
 {
     for (int i = 0; i < L->rows; i++) {
-        const target_cell *t = &L->y[i];
-        if (t->kind != NUMBER_OK)
-            return bad_number(L, t->line, L->target, t->text, t->kind,
+        const char *text = target_text(L, i);
+        double v = 0;
+        number_kind kind = parse_number(text, &v);
+        if (kind != NUMBER_OK)
+            return bad_number(L, target_line(L, i), L->target, text, kind,
                               " (the target of a regression)");
-        y[i] = (float)t->value;
+        y[i] = (float)v;
     }
     return NNC_OK;
 }
@@ -999,29 +1114,42 @@ static nnc_status name_target(const loader *L, nnc_dataset *data)
     return NNC_OK;
 }
 
-/* Builds the data set from the rows read: inputs, names, then targets. */
-static nnc_status build(const loader *L, nnc_dataset **out)
+/* Builds the data set from the rows read: the targets first (the one step
+ * that can still find the file at fault), then the set around the inputs,
+ * which it takes over rather than copies. */
+static nnc_status build(loader *L, nnc_dataset **out)
 {
     nnc_task task = NNC_TASK_REGRESSION;
     class_set cs = {0};
     nnc_status st = L->target >= 0 ? choose_task(L, &task, &cs) : NNC_OK;
-    int n_targets = task == NNC_TASK_CLASSIFICATION ? nnc_targets_for_classes(cs.n) : 1;
+    int classify = st == NNC_OK && task == NNC_TASK_CLASSIFICATION;
+    float *y = NULL;
+    if (st == NNC_OK && !classify) {   /* without a target: one column of zeros */
+        y = nnc_alloc((size_t)L->rows, sizeof *y, L->target < 0);
+        st = y == NULL ? NNC_ENOMEM : L->target >= 0 ? fill_regression(L, y) : NNC_OK;
+    }
+    free(L->target_at);   /* the targets are read: make room for the set */
+    L->target_at = NULL;
     nnc_dataset *data = NULL;
     if (st == NNC_OK) {
-        data = nnc_dataset_alloc(L->rows, L->n_inputs, n_targets, 0);
+        size_t bytes = (size_t)L->rows * (size_t)L->n_inputs * sizeof *L->x;
+        float *fitted = realloc(L->x, bytes);   /* give back the room for rows never read */
+        if (fitted != NULL)
+            L->x = fitted;
+        int n_targets = classify ? nnc_targets_for_classes(cs.n) : 1;
+        data = nnc_dataset_adopt(L->rows, L->n_inputs, n_targets, L->x, NULL, y,
+                                 L->input_names);
+        L->x = NULL;
+        y = NULL;
         st = data != NULL ? NNC_OK : NNC_ENOMEM;
     }
-    if (st == NNC_OK) {
-        memcpy(data->x, L->x, (size_t)L->rows * (size_t)L->n_inputs * sizeof *data->x);
-        st = nnc_dataset_set_input_names(data, L->input_names);
-    }
+    free(y);
     if (st == NNC_OK)
         st = name_target(L, data);
-    if (st == NNC_OK && task == NNC_TASK_CLASSIFICATION)
-        st = nnc_dataset_set_classes(data, cs.of_row, cs.n, (const char *const *)cs.labels);
-    else if (st == NNC_OK && L->target >= 0)
-        st = fill_regression(L, data->y);
-    /* without a target, y stays the zeros nnc_dataset_alloc gave it */
+    if (st == NNC_OK && classify) {
+        st = nnc_dataset_take_classes(data, cs.of_row, cs.n, cs.labels);
+        cs = (class_set){0};
+    }
     class_set_free(&cs);
     if (st != NNC_OK) {
         nnc_dataset_free(data);
@@ -1042,6 +1170,7 @@ nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options
     loader L = {.opt = options != NULL ? options : &defaults, .target = -1};
     L.r.path = path;
     L.r.line = 1;
+    L.target_numeric = L.target_whole = 1;
     /* strtod follows LC_NUMERIC: a program that set a German locale for its
      * messages would otherwise find "1.5" unreadable. For this thread only. */
     locale_t c_numbers = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
@@ -1049,6 +1178,9 @@ nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options
     nnc_status st = check_options(&L);
     if (st == NNC_OK)
         st = read_file(path, &L.r.text, &L.r.size);
+    if (st == NNC_OK)
+        L.r.cr_lines = memchr(L.r.text, '\n', L.r.size) == NULL &&
+                       memchr(L.r.text, '\r', L.r.size) != NULL;
     if (st == NNC_OK)
         st = read_header(&L);
     if (st == NNC_OK)

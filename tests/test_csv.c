@@ -334,6 +334,31 @@ static void test_line_ends(void **state)
     }
 }
 
+/* A file without a single LF but with CRs (as classic Mac OS programs
+ * wrote) has CR line ends: it loaded as one long header and "no data
+ * rows". Line numbers in messages count CR lines, a quoted CR included. */
+static void test_cr_line_ends(void **state)
+{
+    (void)state;
+    nnc_dataset *data = load_text("mac.csv", "x,y\r1,a\r2,b\r\r", NULL);
+    assert_int_equal(nnc_dataset_rows(data), 2);
+    assert_int_equal(nnc_dataset_classes(data), 2);
+    assert_string_equal(nnc_dataset_class_label(data, 1), "b");
+    assert_float_equal(x_at(data, 1, 0), 2.0f, 0);
+    nnc_dataset_free(data);
+    data = load_text("mac-quoted.csv", "x,y\r1,\"two\rlines\"\r2,b", NULL);
+    assert_int_equal(nnc_dataset_rows(data), 2);
+    assert_string_equal(nnc_dataset_class_label(data, 1), "two\rlines");
+    nnc_dataset_free(data);
+    expect_bad_text("mac-bad.csv", "x,y\r1,\"a\rb\"\r2,b\r3\r", NULL,
+                    ":5:2: expected 2 fields, found 1");
+    expect_bad_text("mac-blank.csv", "x,y\r1,a\r\r2,b\r", NULL,
+                    ":3:1: empty line, expected 2 fields");
+    /* with an LF anywhere, a lone CR is part of a cell, as before */
+    expect_bad_text("mixed-cr.csv", "x,y\r1,a\n", NULL,
+                    ":2: no data rows after the header");
+}
+
 /* A 1 MB label and a 100,000-column row: long lines are only long. */
 static void test_long_lines(void **state)
 {
@@ -473,6 +498,101 @@ static void test_task_inference(void **state)
     assert_int_equal(nnc_dataset_task(data), NNC_TASK_REGRESSION);
     assert_int_equal(nnc_dataset_classes(data), 0);
     assert_float_equal(y_at(data, 1, 0), 1.0f, 0);
+    nnc_dataset_free(data);
+}
+
+/* Writes "x,id" and rows x = i, id = "id<i % distinct>" for i < rows. */
+static const char *write_ids(const char *name, int rows, int distinct)
+{
+    size_t cap = 32 + (size_t)rows * 32, n = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    n += (size_t)snprintf(text, cap, "x,id\n");
+    for (int i = 0; i < rows; i++)
+        n += (size_t)snprintf(text + n, cap - n, "%d,id%d\n", i, i % distinct);
+    const char *path = write_bytes(name, text, n);
+    free(text);
+    return path;
+}
+
+/* A text target whose values are most of the rows is no class: with more
+ * than 20 of them and more than half the rows (an identifier, say), AUTO
+ * refuses it before anything of the data set is built. Sets of a few rows
+ * stay below 20 and load as they are; a forced classification takes up to
+ * NNC_MAX_CLASSES classes however few rows each has. */
+static void test_too_many_classes(void **state)
+{
+    (void)state;
+    const char *hint = "is it an identifier or free text rather than a class? "
+                       "(choose another target column)";
+    char rest[400];
+    snprintf(rest, sizeof rest,
+             ":1:2: target column 'id' has 21 distinct values in 41 rows, more than half of "
+             "them: %s", hint);
+    const char *path = write_ids("ids-41.csv", 41, 21);
+    expect_failure_at(path, NULL, NNC_EFORMAT, rest);
+    nnc_csv_options forced = nnc_csv_defaults();
+    forced.task = NNC_TASK_CLASSIFICATION;
+    nnc_dataset *data = load_ok(path, &forced);
+    assert_int_equal(nnc_dataset_classes(data), 21);
+    nnc_dataset_free(data);
+    data = load_ok(write_ids("ids-42.csv", 42, 21), NULL);   /* exactly half: two rows each */
+    assert_int_equal(nnc_dataset_classes(data), 21);
+    assert_int_equal(nnc_dataset_targets(data), 21);
+    nnc_dataset_free(data);
+    data = load_ok(write_ids("ids-3.csv", 3, 3), NULL);   /* tiny: one row per class */
+    assert_int_equal(nnc_dataset_classes(data), 3);
+    nnc_dataset_free(data);
+
+    /* Beyond NNC_MAX_CLASSES the count stops there, forced or not. */
+    path = write_ids("ids-4097.csv", NNC_MAX_CLASSES + 1, NNC_MAX_CLASSES + 1);
+    snprintf(rest, sizeof rest,
+             ":1:2: target column 'id' has more than 4096 distinct values in 4097 rows, too "
+             "many to be classes: %s", hint);
+    expect_failure_at(path, NULL, NNC_EFORMAT, rest);
+    expect_failure_at(path, &forced, NNC_EFORMAT,
+                      ":1:2: column 'id': more than 4096 classes in the target");
+    data = load_ok(write_ids("ids-4096.csv", 2 * NNC_MAX_CLASSES, NNC_MAX_CLASSES), NULL);
+    assert_int_equal(nnc_dataset_classes(data), NNC_MAX_CLASSES);
+    assert_string_equal(nnc_dataset_class_label(data, 0), "id0");
+    assert_string_equal(nnc_dataset_class_label(data, 1), "id1");   /* strcmp order */
+    assert_string_equal(nnc_dataset_class_label(data, 2), "id10");
+    int k = nnc_dataset_class_of(data, 8190);   /* "id4094" */
+    assert_string_equal(nnc_dataset_class_label(data, k), "id4094");
+    /* the one-hot targets are made as rows are gathered */
+    float *y = malloc(NNC_MAX_CLASSES * sizeof *y);
+    assert_non_null(y);
+    size_t row = 8190;
+    assert_int_equal(nnc_dataset_gather(data, &row, 1, NULL, y), NNC_OK);
+    for (int j = 0; j < NNC_MAX_CLASSES; j++)
+        assert_float_equal(y[j], j == k ? 1.0f : 0.0f, 0);
+    free(y);
+    nnc_dataset_free(data);
+}
+
+/* Class labels must tell the classes apart: "p", " p" and "\"p\"" are one
+ * class, and a set made with labels given twice is refused, as renaming
+ * with them was; it used to load, and a model trained on it wrote
+ * predictions under the header "p_p,p_p". */
+static void test_duplicate_labels(void **state)
+{
+    (void)state;
+    nnc_dataset *data = load_text("same-label.csv", "x,y\n1,p\n2, p\n3,\"p\"\n4,q\n", NULL);
+    assert_int_equal(nnc_dataset_classes(data), 2);
+    assert_int_equal(nnc_dataset_class_of(data, 2), 0);
+    nnc_dataset_free(data);
+    const float x[4] = {1, 2, 3, 4};
+    const int classes[4] = {0, 1, 2, 1};
+    const char *twice[] = {"p", "q", "p"}, *empty[] = {"p", "", "q"}, *fine[] = {"p", "q", "r"};
+    assert_null(nnc_dataset_from_classes(x, classes, 4, 1, 3, twice));
+    assert_string_equal(nnc_last_error(), "class labels: 'p' is given twice");
+    assert_null(nnc_dataset_from_classes(x, classes, 4, 1, 3, empty));
+    assert_string_equal(nnc_last_error(), "class labels: name 2 is empty");
+    data = nnc_dataset_from_classes(x, classes, 4, 1, 3, fine);
+    assert_non_null(data);
+    assert_int_equal(nnc_dataset_set_class_labels(data, twice, 3), NNC_EINVAL);
+    assert_string_equal(nnc_last_error(), "class labels: 'p' is given twice");
+    assert_string_equal(nnc_dataset_class_label(data, 2), "r");
     nnc_dataset_free(data);
 }
 
@@ -627,7 +747,7 @@ static void test_bad_arguments(void **state)
     options.n_classes = 1;
     assert_int_equal(nnc_dataset_load_csv(path, &options, &data), NNC_EINVAL);
     assert_string_equal(nnc_last_error(),
-                        "csv options: 1 class labels; a classification needs 2 to 65536");
+                        "csv options: 1 class labels; a classification needs 2 to 4096");
     options.classes = twice;
     options.n_classes = 2;
     assert_int_equal(nnc_dataset_load_csv(path, &options, &data), NNC_EINVAL);
@@ -868,10 +988,13 @@ int main(void)
         cmocka_unit_test(test_target_in_the_middle),
         cmocka_unit_test(test_quotes_crlf_bom),
         cmocka_unit_test(test_line_ends),
+        cmocka_unit_test(test_cr_line_ends),
         cmocka_unit_test(test_long_lines),
         cmocka_unit_test(test_locale),
         cmocka_unit_test(test_numeric_labels),
         cmocka_unit_test(test_task_inference),
+        cmocka_unit_test(test_too_many_classes),
+        cmocka_unit_test(test_duplicate_labels),
         cmocka_unit_test(test_given_classes),
         cmocka_unit_test(test_given_inputs),
         cmocka_unit_test(test_target_optional),
