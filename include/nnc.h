@@ -407,9 +407,11 @@ nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options
                                 nnc_dataset **out);
 
 /* Reads an IDX image file and its IDX label file (the MNIST family, such as
- * Fashion-MNIST), raw or gzip-compressed. Pixels stay bytes in memory and
- * become [0, 1] floats as they are gathered; labels become classes "0", "1", ...
- * (the largest label + 1 of them, at least 2). */
+ * Fashion-MNIST), raw or gzip-compressed (one or more gzip members; anything
+ * else after them is refused). Pixels stay bytes in memory and become
+ * [0, 1] floats as they are gathered; labels become classes "0", "1", ...,
+ * the largest label + 1 of them, each of which must occur: a file of one
+ * class, or one that skips labels (0..9 and a 255), is refused. */
 nnc_status nnc_dataset_load_idx(const char *images_path, const char *labels_path,
                                 nnc_dataset **out);
 

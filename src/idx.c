@@ -9,31 +9,37 @@
  * family uses, and bytes stay bytes in the data set (a quarter of the memory
  * of floats).
  *
- * Files are read through zlib's gzread, which reads gzip and uncompressed
- * files alike, so the .gz files as distributed load without unpacking. A
- * header is input from outside: every size in it is checked and capped,
- * buffers grow only as data actually arrives, and the data must be exactly
- * as long as the header says (a short or damaged gzip stream is caught by
- * zlib's own checks).
+ * Files are read through zlib's inflate, which undoes gzip as the bytes
+ * arrive, so the .gz files as distributed load without unpacking; a file
+ * that does not start with the gzip magic is read as it is. A header is
+ * input from outside: every size in it is checked and capped (at
+ * NNC_MAX_IDX_BYTES), buffers grow only as data actually arrives and never
+ * beyond what the header claims, and the data must be exactly as long as
+ * the header says. So however well a file compresses, memory is the pixels
+ * it really holds. After the last gzip member the file must end: zlib's
+ * gzread would skip anything else in silence, which hides a damaged or
+ * doubled file, so the stream is inflated here.
  */
 #include "internal.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #define IDX_UBYTE 0x08
-/* The most bytes a file may hold (2 GiB less one byte, so a count always
- * fits an int): Fashion-MNIST's training images are 47 MB; a header asking
- * for more is corrupt, not large. */
-#define MAX_DATA_BYTES ((uint64_t)INT_MAX)
+/* The most bytes a file may hold: Fashion-MNIST's training images are 47 MB;
+ * a header asking for more than NNC_MAX_IDX_BYTES is corrupt, not large. */
+#define MAX_DATA_BYTES ((uint64_t)NNC_MAX_IDX_BYTES)
 /* The most bytes in one image (an input per byte); as in dataset.c. */
 #define MAX_IMAGE_BYTES ((uint64_t)1 << 24)
-/* gzread takes an unsigned count and returns an int: read in pieces. */
-#define CHUNK_BYTES (1u << 20)
+/* The file is read this much at a time. */
+#define IN_BYTES (1u << 17)
+/* inflate takes an unsigned count: larger reads go in pieces. */
+#define CHUNK_BYTES (1u << 30)
 /* A data buffer starts this large and doubles while bytes keep coming. */
 #define FIRST_BYTES ((uint64_t)1 << 20)
 
@@ -42,6 +48,19 @@ typedef struct idx_shape {
     uint64_t count;
     uint64_t item_bytes;
 } idx_shape;
+
+/* An open IDX file: its bytes come through in[], and through inflate when
+ * the file is gzip. z.next_in and z.avail_in say what in[] still holds. */
+typedef struct idx_file {
+    const char *path;
+    FILE *f;
+    int at_eof;          /* f has nothing more */
+    int gzip;            /* the file starts with the gzip magic */
+    int inflating;       /* inflateInit2 succeeded: inflateEnd is due */
+    int member_ended;    /* a gzip member is complete: only another may follow */
+    z_stream z;
+    unsigned char in[IN_BYTES];
+} idx_file;
 
 /* What an IDX type code stands for, for messages. */
 static const char *type_name(int type)
@@ -57,56 +76,149 @@ static const char *type_name(int type)
     return "unknown";
 }
 
-static nnc_status open_idx(const char *path, gzFile *f)
+/* Tops in[] up from the file, keeping what it still holds. */
+static nnc_status fill(idx_file *file)
 {
+    size_t have = file->z.avail_in;
+    if (have > 0 && file->z.next_in != file->in)
+        memmove(file->in, file->z.next_in, have);
+    file->z.next_in = file->in;
+    if (file->at_eof)
+        return NNC_OK;
     errno = 0;
-    *f = gzopen(path, "rb");
-    if (*f == NULL)
-        return nnc_fail(NNC_EIO, "%s: cannot open: %s", path,
-                        errno != 0 ? strerror(errno) : "out of memory");
-    gzbuffer(*f, 1u << 17);   /* fewer, larger reads than the default 8 KiB */
+    size_t got = fread(file->in + have, 1, sizeof file->in - have, file->f);
+    file->z.avail_in = (uInt)(have + got);
+    if (got < sizeof file->in - have) {
+        if (ferror(file->f))
+            return nnc_fail(NNC_EIO, "%s: cannot read: %s", file->path,
+                            errno != 0 ? strerror(errno) : "read error");
+        file->at_eof = 1;
+    }
     return NNC_OK;
 }
 
-/* A read error zlib recorded, if any: an OS error is NNC_EIO, a damaged
- * gzip stream (bad data, a bad check, a cut-off end) NNC_EFORMAT. zlib puts
- * the path before its message; ours is put there once. */
-static nnc_status stream_error(gzFile f, const char *path)
+static void close_idx(idx_file *file)
 {
-    int code;
-    const char *msg = gzerror(f, &code);
-    size_t n = strlen(path);
-    if (strncmp(msg, path, n) == 0 && strncmp(msg + n, ": ", 2) == 0)
-        msg += n + 2;
-    switch (code) {
-    case Z_OK:
-    case Z_STREAM_END:
-        return NNC_OK;
-    case Z_ERRNO:
-        return nnc_fail(NNC_EIO, "%s: cannot read: %s", path, msg);
-    case Z_MEM_ERROR:
-        return nnc_fail(NNC_ENOMEM, "%s: out of memory decompressing", path);
-    default:
-        return nnc_fail(NNC_EFORMAT, "%s: damaged gzip data: %s", path, msg);
+    if (file == NULL)
+        return;
+    if (file->inflating)
+        inflateEnd(&file->z);
+    if (file->f != NULL)
+        fclose(file->f);
+    free(file);
+}
+
+/* Opens path and looks at its first bytes: gzip, or raw IDX. */
+static nnc_status open_idx(const char *path, idx_file **out)
+{
+    *out = NULL;
+    errno = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return nnc_fail(NNC_EIO, "%s: cannot open: %s", path,
+                        errno != 0 ? strerror(errno) : "out of memory");
+    idx_file *file = nnc_alloc(1, sizeof *file, 1);
+    if (file == NULL) {
+        fclose(f);
+        return NNC_ENOMEM;
     }
+    file->path = path;
+    file->f = f;
+    nnc_status st = fill(file);
+    if (st == NNC_OK && file->z.avail_in >= 2 && file->in[0] == 0x1f && file->in[1] == 0x8b) {
+        file->gzip = 1;
+        if (inflateInit2(&file->z, 16 + MAX_WBITS) != Z_OK)   /* 16: gzip only */
+            st = nnc_fail(NNC_ENOMEM, "%s: out of memory decompressing", path);
+        else
+            file->inflating = 1;
+    }
+    if (st != NNC_OK) {
+        close_idx(file);
+        return st;
+    }
+    *out = file;
+    return NNC_OK;
+}
+
+static nnc_status damaged(const idx_file *file, const char *what)
+{
+    return nnc_fail(NNC_EFORMAT, "%s: damaged gzip data: %s", file->path, what);
+}
+
+/* A raw file: up to n bytes into buf, from in[] and then straight from the file. */
+static nnc_status read_raw(idx_file *file, unsigned char *buf, uint64_t n, uint64_t *got)
+{
+    while (*got < n) {
+        if (file->z.avail_in == 0) {
+            if (file->at_eof)
+                break;
+            if (n - *got >= sizeof file->in) {   /* large reads skip the copy */
+                errno = 0;
+                size_t r = fread(buf + *got, 1, (size_t)(n - *got), file->f);
+                *got += r;
+                if (*got < n && ferror(file->f))
+                    return nnc_fail(NNC_EIO, "%s: cannot read: %s", file->path,
+                                    errno != 0 ? strerror(errno) : "read error");
+                file->at_eof = *got < n;
+                continue;
+            }
+            nnc_status st = fill(file);
+            if (st != NNC_OK)
+                return st;
+            if (file->z.avail_in == 0)
+                break;
+        }
+        uint64_t take = n - *got < file->z.avail_in ? n - *got : file->z.avail_in;
+        memcpy(buf + *got, file->z.next_in, (size_t)take);
+        file->z.next_in += take;
+        file->z.avail_in -= (uInt)take;
+        *got += take;
+    }
+    return NNC_OK;
+}
+
+/* A gzip file: up to n inflated bytes into buf. A member may be followed by
+ * another (gzip files may be concatenated) and by nothing else. */
+static nnc_status read_gzip(idx_file *file, unsigned char *buf, uint64_t n, uint64_t *got)
+{
+    z_stream *z = &file->z;
+    while (*got < n) {
+        if ((z->avail_in == 0 || (file->member_ended && z->avail_in < 2)) && !file->at_eof) {
+            nnc_status st = fill(file);
+            if (st != NNC_OK)
+                return st;
+        }
+        if (file->member_ended) {
+            if (z->avail_in == 0)
+                break;   /* the end of the file, after a complete member */
+            if (z->avail_in < 2 || z->next_in[0] != 0x1f || z->next_in[1] != 0x8b)
+                return damaged(file, "trailing garbage after the end of the compressed data");
+            inflateReset(z);
+            file->member_ended = 0;
+        }
+        if (z->avail_in == 0)
+            return damaged(file, "unexpected end of file");
+        uint64_t left = n - *got;
+        uInt want = left < CHUNK_BYTES ? (uInt)left : CHUNK_BYTES;
+        z->next_out = buf + *got;
+        z->avail_out = want;
+        int rc = inflate(z, Z_NO_FLUSH);
+        *got += want - z->avail_out;
+        if (rc == Z_STREAM_END)
+            file->member_ended = 1;
+        else if (rc == Z_MEM_ERROR)
+            return nnc_fail(NNC_ENOMEM, "%s: out of memory decompressing", file->path);
+        else if (rc != Z_OK && rc != Z_BUF_ERROR)   /* Z_BUF_ERROR: it needs more input */
+            return damaged(file, z->msg != NULL ? z->msg : "invalid data");
+    }
+    return NNC_OK;
 }
 
 /* Reads up to n bytes into buf; *got says how many there were. */
-static nnc_status read_bytes(gzFile f, const char *path, unsigned char *buf, uint64_t n,
-                             uint64_t *got)
+static nnc_status read_bytes(idx_file *file, unsigned char *buf, uint64_t n, uint64_t *got)
 {
     *got = 0;
-    while (*got < n) {
-        uint64_t left = n - *got;
-        unsigned want = left < CHUNK_BYTES ? (unsigned)left : CHUNK_BYTES;
-        int r = gzread(f, buf + *got, want);
-        if (r < 0)
-            return stream_error(f, path);
-        *got += (uint64_t)r;
-        if ((unsigned)r < want)
-            break;   /* the end, or an error zlib keeps for gzerror */
-    }
-    return stream_error(f, path);
+    return file->gzip ? read_gzip(file, buf, n, got) : read_raw(file, buf, n, got);
 }
 
 static nnc_status truncated(const char *path, uint64_t expected, const char *what,
@@ -117,21 +229,22 @@ static nnc_status truncated(const char *path, uint64_t expected, const char *wha
 }
 
 /* Reads exactly n bytes of what (for the message); fewer is a truncated file. */
-static nnc_status read_exactly(gzFile f, const char *path, unsigned char *buf, uint64_t n,
-                               const char *what)
+static nnc_status read_exactly(idx_file *f, unsigned char *buf, uint64_t n, const char *what)
 {
     uint64_t got;
-    nnc_status st = read_bytes(f, path, buf, n, &got);
-    return st == NNC_OK && got < n ? truncated(path, n, what, got) : st;
+    nnc_status st = read_bytes(f, buf, n, &got);
+    return st == NNC_OK && got < n ? truncated(f->path, n, what, got) : st;
 }
 
 /* Reads the n bytes of what (for messages) that a header promises into a
  * new buffer *out. The buffer grows as the bytes arrive instead of being
  * sized by the header, so a corrupt header that claims 2 GB in a file of a
- * hundred bytes costs nothing before it is found out. */
-static nnc_status read_all(gzFile f, const char *path, uint64_t n, const char *what,
-                           unsigned char **out)
+ * hundred bytes costs nothing before it is found out, and it never grows
+ * past n. Large blocks are moved by the kernel as they grow (glibc's
+ * realloc of mmap'ed blocks), so the peak is the bytes read, not twice. */
+static nnc_status read_all(idx_file *f, uint64_t n, const char *what, unsigned char **out)
 {
+    const char *path = f->path;
     unsigned char *buf = NULL;
     uint64_t cap = 0, have = 0, got = 0;
     nnc_status st = NNC_OK;
@@ -144,7 +257,7 @@ static nnc_status read_all(gzFile f, const char *path, uint64_t n, const char *w
             break;
         }
         buf = grown;
-        st = read_bytes(f, path, buf + have, cap - have, &got);
+        st = read_bytes(f, buf + have, cap - have, &got);
         have += got;
     }
     if (st == NNC_OK && have < n)
@@ -158,14 +271,15 @@ static nnc_status read_all(gzFile f, const char *path, uint64_t n, const char *w
 }
 
 /* After the data the file must end; anything more means the header is wrong
- * about the file. Reading on also makes zlib check a gzip file's trailer. */
-static nnc_status expect_end(gzFile f, const char *path)
+ * about the file. Reading on also makes zlib check a gzip file's trailer,
+ * and finds what follows the last gzip member. */
+static nnc_status expect_end(idx_file *f)
 {
     unsigned char extra[64];
     uint64_t got;
-    nnc_status st = read_bytes(f, path, extra, sizeof extra, &got);
+    nnc_status st = read_bytes(f, extra, sizeof extra, &got);
     if (st == NNC_OK && got > 0)
-        st = nnc_fail(NNC_EFORMAT, "%s: more data than the header describes", path);
+        st = nnc_fail(NNC_EFORMAT, "%s: more data than the header describes", f->path);
     return st;
 }
 
@@ -207,12 +321,13 @@ static nnc_status check_sizes(const char *path, const char *kind, const uint32_t
 
 /* Reads the magic and the sizes; min_ndim and max_ndim bound the number of
  * dimensions; kind ("images", "labels") names the file in messages. */
-static nnc_status read_shape(gzFile f, const char *path, int min_ndim, int max_ndim,
-                             const char *kind, idx_shape *shape)
+static nnc_status read_shape(idx_file *f, int min_ndim, int max_ndim, const char *kind,
+                             idx_shape *shape)
 {
+    const char *path = f->path;
     unsigned char head[4], raw[255 * 4];
     uint32_t dims[255];
-    nnc_status st = read_exactly(f, path, head, 4, "header");
+    nnc_status st = read_exactly(f, head, 4, "header");
     if (st != NNC_OK)
         return st;
     if (head[0] != 0 || head[1] != 0)
@@ -225,40 +340,70 @@ static nnc_status read_shape(gzFile f, const char *path, int min_ndim, int max_n
     if (ndim < min_ndim || ndim > max_ndim)
         return nnc_fail(NNC_EFORMAT, "%s: %d dimension(s); an IDX %s file has %s %d", path,
                         ndim, kind, min_ndim == max_ndim ? "exactly" : "at least", min_ndim);
-    st = read_exactly(f, path, raw, (uint64_t)ndim * 4, "header");
+    st = read_exactly(f, raw, (uint64_t)ndim * 4, "header");
     for (int d = 0; st == NNC_OK && d < ndim; d++)
         dims[d] = big_endian_u32(raw + 4 * d);
     return st == NNC_OK ? check_sizes(path, kind, dims, ndim, shape) : st;
 }
 
-/* The class of each label byte; *n_classes is the largest + 1, and at
- * least 2 so that a file of one label still makes a classification. */
-static nnc_status classes_of(const unsigned char *labels, int count, int **classes,
-                             int *n_classes)
+/* The class of each label byte: the label itself, so *n_classes is the
+ * largest + 1. Every class up to it must have an example: a file of one
+ * class cannot train a classification (as a CSV target of one class is
+ * refused), and a label beyond a run of classes nobody has (a 255 among
+ * digits 0-9) would make outputs that can never be right, most likely from
+ * a damaged file. Messages count items from 1. */
+static nnc_status classes_of(const char *path, const unsigned char *labels, int count,
+                             int **classes, int *n_classes)
 {
+    int first[256];   /* the first item of each label, -1 for none */
+    for (int k = 0; k < 256; k++)
+        first[k] = -1;
+    int largest = 0, distinct = 0;
+    for (int i = 0; i < count; i++) {
+        if (first[labels[i]] < 0) {
+            first[labels[i]] = i;
+            distinct++;
+        }
+        largest = labels[i] > largest ? labels[i] : largest;
+    }
+    if (distinct < 2)
+        return nnc_fail(NNC_EFORMAT, "%s: only one class '%d' in the %d labels", path,
+                        labels[0], count);
+    for (int k = 0; k < largest; k++) {
+        if (first[k] >= 0)
+            continue;
+        int next = k + 1;   /* the label after the gap; it exists, as largest does */
+        while (first[next] < 0)
+            next++;
+        char gap[48];
+        if (next == k + 1)
+            snprintf(gap, sizeof gap, "label %d never occurs", k);
+        else
+            snprintf(gap, sizeof gap, "labels %d to %d never occur", k, next - 1);
+        return nnc_fail(NNC_EFORMAT,
+                        "%s: item %d of %d has label %d, but %s: each class up to the largest "
+                        "label needs an example (is the file damaged?)",
+                        path, first[next] + 1, count, next, gap);
+    }
     *classes = nnc_alloc((size_t)count, sizeof **classes, 0);
     if (*classes == NULL)
         return NNC_ENOMEM;
-    *n_classes = 2;
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; i < count; i++)
         (*classes)[i] = labels[i];
-        if (labels[i] >= *n_classes)
-            *n_classes = labels[i] + 1;
-    }
+    *n_classes = largest + 1;
     return NNC_OK;
 }
 
 /* Both headers, checked against each other before any data is read. */
-static nnc_status read_shapes(gzFile images, const char *images_path, gzFile labels,
-                              const char *labels_path, idx_shape *image_shape)
+static nnc_status read_shapes(idx_file *images, idx_file *labels, idx_shape *image_shape)
 {
     idx_shape label_shape;
-    nnc_status st = read_shape(images, images_path, 2, 255, "images", image_shape);
+    nnc_status st = read_shape(images, 2, 255, "images", image_shape);
     if (st == NNC_OK)
-        st = read_shape(labels, labels_path, 1, 1, "labels", &label_shape);
+        st = read_shape(labels, 1, 1, "labels", &label_shape);
     if (st == NNC_OK && image_shape->count != label_shape.count)
         st = nnc_fail(NNC_EFORMAT, "%s holds %llu images but %s holds %llu labels",
-                      images_path, (unsigned long long)image_shape->count, labels_path,
+                      images->path, (unsigned long long)image_shape->count, labels->path,
                       (unsigned long long)label_shape.count);
     return st;
 }
@@ -274,37 +419,38 @@ static nnc_status name_target(nnc_dataset *data, const char *name)
     return NNC_OK;
 }
 
-/* Reads the labels and the pixels, each checked to end where its header
- * says, and only then builds the data set. */
-static nnc_status read_data(gzFile images, const char *images_path, gzFile labels,
-                            const char *labels_path, const idx_shape *shape,
+/* Reads the labels, checks their classes, then reads the pixels, each file
+ * checked to end where its header says, and hands the pixels to the data
+ * set as they are: the peak is the pixels plus an int and a byte per image. */
+static nnc_status read_data(idx_file *images, idx_file *labels, const idx_shape *shape,
                             nnc_dataset **out)
 {
     int rows = (int)shape->count, n_classes = 0, *classes = NULL;
     uint64_t n_pixels = shape->count * shape->item_bytes;
     unsigned char *label_bytes = NULL, *pixels = NULL;
     nnc_dataset *data = NULL;
-    nnc_status st = read_all(labels, labels_path, shape->count, "labels", &label_bytes);
+    nnc_status st = read_all(labels, shape->count, "labels", &label_bytes);
     if (st == NNC_OK)
-        st = expect_end(labels, labels_path);
+        st = expect_end(labels);
     if (st == NNC_OK)
-        st = read_all(images, images_path, n_pixels, "pixels", &pixels);
+        st = classes_of(labels->path, label_bytes, rows, &classes, &n_classes);
+    free(label_bytes);
     if (st == NNC_OK)
-        st = expect_end(images, images_path);
+        st = read_all(images, n_pixels, "pixels", &pixels);
     if (st == NNC_OK)
-        st = classes_of(label_bytes, rows, &classes, &n_classes);
+        st = expect_end(images);
     if (st == NNC_OK) {
-        data = nnc_dataset_alloc(rows, (int)shape->item_bytes,
-                                 nnc_targets_for_classes(n_classes), 1);
+        data = nnc_dataset_adopt(rows, (int)shape->item_bytes,
+                                 nnc_targets_for_classes(n_classes), NULL, pixels, NULL, NULL);
+        pixels = NULL;   /* taken */
         st = data != NULL ? NNC_OK : NNC_ENOMEM;
     }
     if (st == NNC_OK) {
-        memcpy(data->bytes, pixels, (size_t)n_pixels);
-        st = nnc_dataset_set_classes(data, classes, n_classes, NULL);
+        st = nnc_dataset_take_classes(data, classes, n_classes, NULL);
+        classes = NULL;   /* taken */
     }
     if (st == NNC_OK)
         st = name_target(data, "label");
-    free(label_bytes);
     free(pixels);
     free(classes);
     if (st != NNC_OK) {
@@ -322,18 +468,16 @@ nnc_status nnc_dataset_load_idx(const char *images_path, const char *labels_path
         *out = NULL;
     if (images_path == NULL || labels_path == NULL || out == NULL)
         return nnc_fail(NNC_EINVAL, "load idx: NULL argument");
-    gzFile images = NULL, labels = NULL;
+    idx_file *images = NULL, *labels = NULL;
     idx_shape shape;
     nnc_status st = open_idx(images_path, &images);
     if (st == NNC_OK)
         st = open_idx(labels_path, &labels);
     if (st == NNC_OK)
-        st = read_shapes(images, images_path, labels, labels_path, &shape);
+        st = read_shapes(images, labels, &shape);
     if (st == NNC_OK)
-        st = read_data(images, images_path, labels, labels_path, &shape, out);
-    if (images != NULL)
-        gzclose(images);
-    if (labels != NULL)
-        gzclose(labels);
+        st = read_data(images, labels, &shape, out);
+    close_idx(images);
+    close_idx(labels);
     return st;
 }

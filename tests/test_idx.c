@@ -233,12 +233,11 @@ static void test_other_dimensions(void **state)
     }
 }
 
-/* Two labels make one 0/1 target column; a single label value still makes
- * two classes (the largest label + 1, at least 2). */
+/* Two labels make one 0/1 target column. */
 static void test_label_counts(void **state)
 {
     (void)state;
-    const unsigned char binary[3] = {1, 0, 1}, same[3] = {0, 0, 0};
+    const unsigned char binary[3] = {1, 0, 1};
     const char *images = tiny_images("count-images", 0);
     nnc_dataset *data = NULL;
     assert_int_equal(nnc_dataset_load_idx(images, tiny_labels("binary", 0, binary), &data),
@@ -250,11 +249,65 @@ static void test_label_counts(void **state)
     assert_int_equal(nnc_dataset_gather(data, index, 3, NULL, y), NNC_OK);
     assert_float_equal(y[0], 1.0f, 0);
     assert_float_equal(y[1], 0.0f, 0);
-    nnc_dataset_free(data);
-    assert_int_equal(nnc_dataset_load_idx(images, tiny_labels("same", 0, same), &data), NNC_OK);
-    assert_int_equal(nnc_dataset_classes(data), 2);
+    assert_float_equal(y[2], 1.0f, 0);
     assert_string_equal(nnc_dataset_class_label(data, 1), "1");
     nnc_dataset_free(data);
+}
+
+/* Labels of one class are refused, as a CSV target of one class is: they
+ * used to load as two classes, one of them without an example. */
+static void test_one_class(void **state)
+{
+    (void)state;
+    const unsigned char same[3] = {0, 0, 0}, threes[3] = {3, 3, 3};
+    const char *images = tiny_images("one-class-images", 0);
+    const char *labels = tiny_labels("one-class", 0, same);
+    char expected[400];
+    snprintf(expected, sizeof expected, "%s: only one class '0' in the 3 labels", labels);
+    expect_failure(images, labels, NNC_EFORMAT, expected);
+    labels = tiny_labels("one-class-3.gz", 1, threes);
+    snprintf(expected, sizeof expected, "%s: only one class '3' in the 3 labels", labels);
+    expect_failure(images, labels, NNC_EFORMAT, expected);
+}
+
+/* A label beyond classes that never occur: 255 among the digits made 256
+ * classes, 246 of them without an example. The message names the first
+ * item with the label after the gap (items count from 1). */
+static void test_label_gaps(void **state)
+{
+    (void)state;
+    unsigned char pixels[11 * 6] = {0}, digits[11] = {0, 1, 2, 3, 4, 5, 6, 255, 7, 8, 9};
+    uint32_t image_dims[3] = {11, 2, 3}, label_dims[1] = {11};
+    const char *images = write_idx("gap-images", 0, 0x08, 3, image_dims, pixels, sizeof pixels);
+    const char *labels = write_idx("gap-labels", 0, 0x08, 1, label_dims, digits, 11);
+    char expected[400];
+    snprintf(expected, sizeof expected,
+             "%s: item 8 of 11 has label 255, but labels 10 to 254 never occur: each class up "
+             "to the largest label needs an example (is the file damaged?)", labels);
+    expect_failure(images, labels, NNC_EFORMAT, expected);
+    /* the same digits without the 255: eleven items of ten classes */
+    digits[7] = 3;
+    labels = write_idx("gap-none", 0, 0x08, 1, label_dims, digits, 11);
+    nnc_dataset *data = NULL;
+    assert_int_equal(nnc_dataset_load_idx(images, labels, &data), NNC_OK);
+    assert_int_equal(nnc_dataset_classes(data), 10);
+    assert_int_equal(nnc_dataset_targets(data), 10);
+    assert_int_equal(nnc_dataset_class_of(data, 7), 3);
+    assert_int_equal(nnc_dataset_class_of(data, 10), 9);
+    nnc_dataset_free(data);
+    /* one class missing in the middle, and class 0 missing */
+    const unsigned char skip_one[3] = {0, 2, 0}, no_zero[3] = {1, 2, 2};
+    images = tiny_images("gap-tiny-images", 0);
+    labels = tiny_labels("gap-one", 0, skip_one);
+    snprintf(expected, sizeof expected,
+             "%s: item 2 of 3 has label 2, but label 1 never occurs: each class up to the "
+             "largest label needs an example (is the file damaged?)", labels);
+    expect_failure(images, labels, NNC_EFORMAT, expected);
+    labels = tiny_labels("gap-zero", 0, no_zero);
+    snprintf(expected, sizeof expected,
+             "%s: item 1 of 3 has label 1, but label 0 never occurs: each class up to the "
+             "largest label needs an example (is the file damaged?)", labels);
+    expect_failure(images, labels, NNC_EFORMAT, expected);
 }
 
 /* ------------------------------------------------------------ bad files */
@@ -401,6 +454,68 @@ static void test_corrupt_gzip(void **state)
     char expected[400];
     snprintf(expected, sizeof expected, "%s: damaged gzip data: incorrect data check", images);
     expect_failure(images, labels, NNC_EFORMAT, expected);
+}
+
+/* Appends n bytes to the file at path. */
+static void append_bytes(const char *path, const void *bytes, size_t n)
+{
+    FILE *f = fopen(path, "ab");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Loading fails because bad (images or labels) has bytes after its gzip data. */
+static void expect_garbage(const char *images, const char *labels, const char *bad)
+{
+    char expected[400];
+    snprintf(expected, sizeof expected,
+             "%s: damaged gzip data: trailing garbage after the end of the compressed data", bad);
+    expect_failure(images, labels, NNC_EFORMAT, expected);
+}
+
+/* Bytes after the end of a gzip stream: zlib's gzread skipped them in
+ * silence, so a damaged or doubled file loaded as if whole. */
+static void test_gzip_trailing_garbage(void **state)
+{
+    (void)state;
+    const char *labels = tiny_labels("garbage-after-labels.gz", 1, LABELS);
+    const char *images = tiny_images("garbage-after.gz", 1);
+    append_bytes(images, "junk", 4);
+    expect_garbage(images, labels, images);
+    /* one stray byte, even the first of a gzip magic, is garbage too */
+    images = tiny_images("garbage-byte.gz", 1);
+    append_bytes(images, "\x1f", 1);
+    expect_garbage(images, labels, images);
+    /* and after the labels */
+    images = tiny_images("garbage-ok.gz", 1);
+    append_bytes(labels, "\0\0\0\0", 4);
+    expect_garbage(images, labels, labels);
+}
+
+/* gzip files may be concatenated (cat a.gz b.gz): the members are one
+ * stream, here an images file cut in two after its header. */
+static void test_gzip_members(void **state)
+{
+    (void)state;
+    unsigned char whole[16 + 18];
+    const unsigned char head[16] = {0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 3};
+    memcpy(whole, head, 16);
+    memcpy(whole + 16, PIXELS, 18);
+    const char *images = write_file("members.gz", whole, 16, 1);
+    const char *second = write_file("members-2.gz", whole + 16, 18, 1);
+    FILE *f = fopen(second, "rb");
+    assert_non_null(f);
+    unsigned char buf[256];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    append_bytes(images, buf, n);
+    nnc_dataset *data = NULL;
+    assert_int_equal(nnc_dataset_load_idx(images, tiny_labels("members-labels", 0, LABELS),
+                                          &data),
+                     NNC_OK);
+    check_tiny(data);
+    nnc_dataset_free(data);
 }
 
 static void test_trailing_data(void **state)
@@ -551,6 +666,8 @@ int main(void)
         cmocka_unit_test(test_mixed_compression),
         cmocka_unit_test(test_other_dimensions),
         cmocka_unit_test(test_label_counts),
+        cmocka_unit_test(test_one_class),
+        cmocka_unit_test(test_label_gaps),
         cmocka_unit_test(test_missing_files),
         cmocka_unit_test(test_null_arguments),
         cmocka_unit_test(test_wrong_magic),
@@ -561,6 +678,8 @@ int main(void)
         cmocka_unit_test(test_truncated_gzip),
         cmocka_unit_test(test_corrupt_gzip),
         cmocka_unit_test(test_trailing_data),
+        cmocka_unit_test(test_gzip_trailing_garbage),
+        cmocka_unit_test(test_gzip_members),
         cmocka_unit_test(test_absurd_sizes),
         cmocka_unit_test(test_short_garbage),
         cmocka_unit_test(test_fashion_mnist_t10k),
