@@ -62,6 +62,57 @@ static void fuzz_file_write(fuzz_file *f, const uint8_t *data, size_t size)
     }
 }
 
+/* ------------------------------------------------------------ memory */
+
+/* The heap a load uses, counted through the sanitizer's allocation hooks
+ * (the fuzz targets always run under ASan): each target checks that its
+ * loader's peak is a small multiple of the numbers in its input, so a
+ * blow-up (a float per row and class, a copy per stage, a buffer sized by
+ * a header instead of the data) is a crash with the input that caused it,
+ * long before -rss_limit_mb could notice. Signed, because blocks allocated
+ * before the hooks were installed may be freed while they count. */
+#include <sanitizer/allocator_interface.h>
+
+static long long fuzz_live, fuzz_peak;
+
+static inline void fuzz_malloc_hook(const volatile void *p, size_t size)
+{
+    (void)p;
+    fuzz_live += (long long)size;
+    if (fuzz_live > fuzz_peak)
+        fuzz_peak = fuzz_live;
+}
+
+static inline void fuzz_free_hook(const volatile void *p)
+{
+    if (p != NULL)   /* the block is still allocated while the hook runs */
+        fuzz_live -= (long long)__sanitizer_get_allocated_size((const void *)p);
+}
+
+static inline void fuzz_count_memory(void)
+{
+    __sanitizer_install_malloc_and_free_hooks(fuzz_malloc_hook, fuzz_free_hook);
+}
+
+/* Starts counting a load's peak; returns the heap in use now. */
+static inline long long fuzz_peak_start(void)
+{
+    fuzz_peak = fuzz_live;
+    return fuzz_live;
+}
+
+/* Aborts (so libFuzzer keeps the input) when the heap rose by more than
+ * bound bytes since fuzz_peak_start. */
+static inline void fuzz_peak_check(const char *what, long long base, double bound)
+{
+    long long used = fuzz_peak - base;
+    if ((double)used > bound) {
+        fprintf(stderr, "nnc fuzz: %s used %lld heap bytes, more than its bound %.0f\n", what,
+                used, bound);
+        abort();
+    }
+}
+
 /* Reads back everything a loader built (the last row gathered, every name
  * and label), so that out-of-bounds state shows up under the sanitizers. */
 static inline void fuzz_touch_dataset(const nnc_dataset *ds)

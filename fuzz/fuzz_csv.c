@@ -1,18 +1,43 @@
 /* libFuzzer target for nnc_dataset_load_csv. The first input byte picks the
  * options (default, target "y", forced classification or regression, no
  * target, optional target, a dropped column, expected inputs and classes);
- * the rest is the file. */
+ * the rest is the file. Whatever the file, the load's heap must stay within
+ * a small multiple of it (see CSV_BYTES_PER_BYTE). */
 #include "fuzz_common.h"
 #include <nnc.h>
 
 static fuzz_file csv_file;
+
+/* What a load may cost: the file and the set it builds (4 bytes a cell, at
+ * least 2 bytes of file each) and 8 bytes a row, with room for the doubling
+ * of the row blocks, is under 16 bytes per byte; each header column costs
+ * some 100 bytes of bookkeeping (field, name, sorted name, role, input name
+ * and its copy), and a column can be a single comma. A float per row and
+ * class, as targets once were, is thousands of bytes per byte. */
+#define CSV_BYTES_PER_BYTE 16.0
+#define CSV_BYTES_PER_COLUMN 160.0
+#define CSV_FIXED_BYTES (1 << 20)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
     fuzz_file_open(&csv_file, "csv");
+    fuzz_count_memory();
     return 0;
+}
+
+/* An upper bound on the header's columns: the commas before the first line
+ * end outside quotes (a quoted name may hold both), plus one. */
+static size_t header_columns(const uint8_t *data, size_t size)
+{
+    size_t columns = 1;
+    int quoted = 0;
+    for (size_t i = 0; i < size && (quoted || (data[i] != '\n' && data[i] != '\r')); i++) {
+        quoted ^= data[i] == '"';
+        columns += data[i] == ',';
+    }
+    return columns;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -42,7 +67,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     nnc_dataset *ds = NULL;
+    long long base = fuzz_peak_start();
     nnc_status st = nnc_dataset_load_csv(csv_file.path, &opt, &ds);
+    fuzz_peak_check("nnc_dataset_load_csv", base,
+                    CSV_BYTES_PER_BYTE * (double)(size - 1) +
+                    CSV_BYTES_PER_COLUMN * (double)header_columns(data + 1, size - 1) +
+                    CSV_FIXED_BYTES);
     if (st == NNC_OK)
         fuzz_touch_dataset(ds);
     nnc_dataset_free(ds);
