@@ -287,8 +287,6 @@ typedef enum nnc_task {
     NNC_TASK_REGRESSION
 } nnc_task;
 
-/* A regression data set of rows instances holding copies of x (rows x n_inputs)
- * and y (rows x n_targets). NULL on failure. */
 /* What a data set costs, and the limits that keep what any file costs in
  * proportion to the numbers in it (docs/reliability.md has measurements).
  *
@@ -316,6 +314,8 @@ typedef enum nnc_task {
  * images. A larger header is refused before anything is read. */
 #define NNC_MAX_IDX_BYTES 2147483647u
 
+/* A regression data set of rows instances holding copies of x (rows x n_inputs)
+ * and y (rows x n_targets). NULL on failure. */
 nnc_dataset *nnc_dataset_from_arrays(const float *x, const float *y, int rows,
                                      int n_inputs, int n_targets);
 

@@ -172,17 +172,6 @@ struct nnc_dataset {
  * Sizes are checked for overflow. NULL (with a message) on failure. */
 nnc_dataset *nnc_dataset_alloc(int rows, int n_inputs, int n_targets, int use_bytes);
 
-/* Replaces the input names with copies of names[0..n_inputs). */
-nnc_status nnc_dataset_set_input_names(nnc_dataset *data, const char *const *names);
-
-/* Makes data a classification set: keeps copies of classes[0..rows) and of
- * the labels (NULL: "0", "1", ...; they must differ and not be empty) and
- * drops y, whose encoding (one 0/1 column for two classes, one-hot
- * otherwise) is made as rows are gathered. data must have been allocated
- * with the matching n_targets (1 for two classes, n_classes otherwise). */
-nnc_status nnc_dataset_set_classes(nnc_dataset *data, const int *classes, int n_classes,
-                                   const char *const *labels);
-
 /* The same, with y only when with_y (a set that gets classes next needs none). */
 nnc_dataset *nnc_dataset_new(int rows, int n_inputs, int n_targets, int use_bytes, int with_y);
 
@@ -198,24 +187,25 @@ nnc_dataset *nnc_dataset_adopt(int rows, int n_inputs, int n_targets, float *x,
  * y for a regression, else encoded into buf (n x n_targets floats). */
 const float *nnc_dataset_batch_targets(const nnc_dataset *data, size_t first, int n, float *buf);
 
-/* The number of target columns that encodes n_classes classes. */
-int nnc_targets_for_classes(int n_classes);
+/* Replaces the input names with copies of names[0..n_inputs). */
+nnc_status nnc_dataset_set_input_names(nnc_dataset *data, const char *const *names);
 
-/* A copy of a string (NULL with NNC_ENOMEM on failure). */
-char *nnc_strdup(const char *s);
+/* Makes data a classification set: keeps copies of classes[0..rows) and of
+ * the labels (NULL: "0", "1", ...; they must differ and not be empty) and
+ * drops y, whose encoding (one 0/1 column for two classes, one-hot
+ * otherwise) is made as rows are gathered. data must have been allocated
+ * with the matching n_targets (1 for two classes, n_classes otherwise). */
+nnc_status nnc_dataset_set_classes(nnc_dataset *data, const int *classes, int n_classes,
+                                   const char *const *labels);
 
-/* Frees n strings and the array holding them. */
-void nnc_free_strings(char **strings, int n);
-
-/* Copies n strings into a new array (NULL on failure). */
 /* The same, taking classes (rows ints) and labels (n_classes strings, or
  * NULL) instead of copying them; both are freed if it fails. */
 nnc_status nnc_dataset_take_classes(nnc_dataset *data, int *classes, int n_classes,
                                     char **labels);
 
-char **nnc_copy_strings(const char *const *strings, int n);
+/* The number of target columns that encodes n_classes classes. */
+int nnc_targets_for_classes(int n_classes);
 
-/* ---------------------------------------------------------- normalisation */
 /* A name and its place in a list, sorted for binary search and for finding
  * a name given twice in n log n. */
 typedef struct nnc_named {
@@ -226,6 +216,16 @@ typedef struct nnc_named {
 /* names[0..n) sorted by strcmp, equal names by index (NULL with NNC_ENOMEM). */
 nnc_named *nnc_sort_names(const char *const *names, int n);
 
+/* A copy of a string (NULL with NNC_ENOMEM on failure). */
+char *nnc_strdup(const char *s);
+
+/* Frees n strings and the array holding them. */
+void nnc_free_strings(char **strings, int n);
+
+/* Copies n strings into a new array (NULL on failure). */
+char **nnc_copy_strings(const char *const *strings, int n);
+
+/* ---------------------------------------------------------- normalisation */
 
 struct nnc_normalizer {
     nnc_scaling kind;
