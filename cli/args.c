@@ -31,8 +31,10 @@ int parse_u64(const char *option, const char *text, uint64_t *out)
 {
     char *end;
     errno = 0;
+    /* strtoull skips blanks and takes a sign, so " -1" would become 2^64 - 1:
+     * only digits are a number here. */
     unsigned long long v = strtoull(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || text[0] == '-') {
+    if (errno != 0 || text[0] < '0' || text[0] > '9' || *end != '\0') {
         fprintf(stderr, "nnc: %s expects a non-negative whole number, got '%s'\n", option,
                 text);
         return -1;

@@ -10,11 +10,13 @@
 #include "args.h"
 #include "commands.h"
 #include "model_data.h"
+#include "outputs.h"
 #include "report.h"
 
 #include "nnc.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +168,10 @@ int command_predict(int argc, char **argv)
     int parsed = parse_options(argc, argv, &o);
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;
+    const named_path in[] = { { "--model", o.model, NULL }, { "--data", o.data, NULL } };
+    const named_path out[] = { { "--out", o.out, NULL } };
+    if (check_outputs("predict", in, 2, out, 1) != 0)
+        return 1;
     nnc_model *model = load_model(o.model);
     if (model == NULL)
         return 1;

@@ -127,3 +127,11 @@ int progress_on_epoch(const nnc_epoch_report *report, void *user)
     fflush(p->to);
     return 0;
 }
+
+void progress_abort(progress *p)
+{
+    if (p->mode == PROGRESS_BAR) {   /* clear the half-drawn bar */
+        fprintf(p->to, "\r\033[K");
+        fflush(p->to);
+    }
+}

@@ -34,6 +34,9 @@ void progress_start(progress *p, progress_mode mode, FILE *to, int rows, int bat
 void progress_on_batch(int epoch, int batch, int batches, double loss, void *user);
 int progress_on_epoch(const nnc_epoch_report *report, void *user);
 
+/* Ends the display of a run that stopped part-way (clears a bar's line). */
+void progress_abort(progress *p);
+
 /* Seconds on a monotonic clock. */
 double progress_now(void);
 

@@ -12,16 +12,21 @@
 #include "commands.h"
 #include "data_source.h"
 #include "history.h"
+#include "outputs.h"
 #include "progress.h"
 #include "report.h"
 
 #include "nnc.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
 
 #define MAX_HIDDEN 32
 
@@ -113,9 +118,18 @@ static void usage(FILE *to)
         "  --checkpoint-every N   ...every N epochs (default 1)\n"
         "  --resume FILE          carry on from a checkpoint: with the same data and\n"
         "                         options the final model is bit-identical to a run\n"
-        "                         that was never interrupted\n"
+        "                         that was never interrupted; a checkpoint of another\n"
+        "                         network, data file, split, seed, optimizer, batch size\n"
+        "                         or schedule is refused, naming the difference.\n"
+        "                         Ctrl-C (SIGINT) or SIGTERM stops after the current\n"
+        "                         batch and says which epoch the checkpoint holds\n"
         "output:\n"
-        "  --out FILE             the model file (default model.nnc)\n"
+        "  --out FILE             the model file (default model.nnc). Every output is\n"
+        "                         written atomically (a new file renamed into place; a\n"
+        "                         symbolic link's target is replaced, permissions are\n"
+        "                         kept), except a device, FIFO or socket such as\n"
+        "                         /dev/stdout, which is written to directly. No output\n"
+        "                         may name an input or another output.\n"
         "  --log FILE             per-epoch metrics as CSV\n"
         "  --plot-dir DIR         loss.png, accuracy.png, confusion.png and, for two\n"
         "                         inputs, regions.png\n"
@@ -449,6 +463,102 @@ static int make_optimizer(const train_options *o, run *r)
     return 0;
 }
 
+/* Set by SIGINT or SIGTERM; nnc_fit stops after the batch it is in. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+/* The first SIGINT or SIGTERM asks for a clean stop; the handler is then
+ * reset, so a second one ends the program at once. */
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART | SA_RESETHAND;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Says where a stopped run stands; returns the shell's code for the signal. */
+static int report_stop(const train_options *o, run *r)
+{
+    const char *name = stop_signal == SIGINT ? "SIGINT" : "SIGTERM";
+    const char *when = r ? nnc_last_error() : "before training began";
+    if (r)
+        progress_abort(&r->display);
+    if (o->checkpoint && r && r->result.checkpoint_epoch > 0)
+        fprintf(stderr, "nnc train: %s by %s; %s holds epoch %d, the last complete one saved: "
+                        "carry on with --resume %s\n",
+                when, name, o->checkpoint, r->result.checkpoint_epoch, o->checkpoint);
+    else if (o->checkpoint)
+        fprintf(stderr, "nnc train: %s by %s, before the first checkpoint was written; no model "
+                        "was saved\n", when, name);
+    else
+        fprintf(stderr, "nnc train: %s by %s; no model was saved (--checkpoint FILE keeps a "
+                        "long run's progress)\n", when, name);
+    return 128 + stop_signal;
+}
+
+/* Appends "key size=N crc32=X" for a data file to *text, so a resume can
+ * tell a changed or reordered file from the one the checkpoint was made on. */
+static int describe_file(const char *key, const char *path, char *text, size_t n)
+{
+    if (path == NULL)
+        return 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "nnc: %s: cannot open: %s\n", path, strerror(errno));
+        return -1;
+    }
+    unsigned char buf[65536];
+    uLong crc = crc32(0L, Z_NULL, 0);
+    unsigned long long size = 0;
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        crc = crc32(crc, buf, (uInt)got);
+        size += got;
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        fprintf(stderr, "nnc: %s: cannot read\n", path);
+        return -1;
+    }
+    size_t len = strlen(text);
+    snprintf(text + len, n - len, "%s size=%llu crc32=%08lx\n", key, size, (unsigned long)crc);
+    return 0;
+}
+
+/* What decides this run beyond what nnc_fit sees: the files, the split, the
+ * seed, the scaling. NULL after a message on failure. */
+static char *run_identity(const train_options *o)
+{
+    size_t n = 2048;
+    char *text = calloc(n, 1);
+    if (text == NULL) {
+        fprintf(stderr, "nnc: out of memory\n");
+        return NULL;
+    }
+    if (describe_file("data_file", o->src.csv, text, n) != 0 ||
+        describe_file("images_file", o->src.images, text, n) != 0 ||
+        describe_file("labels_file", o->src.labels, text, n) != 0 ||
+        describe_file("test_images_file", o->test_src.images, text, n) != 0 ||
+        describe_file("test_labels_file", o->test_src.labels, text, n) != 0) {
+        free(text);
+        return NULL;
+    }
+    size_t len = strlen(text);
+    snprintf(text + len, n - len, "seed %llu\nsplit validation=%.17g test=%.17g\nscale %s\n",
+             (unsigned long long)o->seed, o->val_fraction, o->test_src.images ? 0.0 :
+             o->test_fraction, o->scaling >= 0 ? scaling_names[o->scaling] : "default");
+    return text;
+}
+
 static int fit(const train_options *o, nnc_rng *rng, run *r)
 {
     int classification = nnc_dataset_task(r->train) == NNC_TASK_CLASSIFICATION;
@@ -471,9 +581,16 @@ static int fit(const train_options *o, nnc_rng *rng, run *r)
     f.on_epoch = history_on_epoch;
     f.on_batch = history_on_batch;
     f.user = &r->history;
-    if (nnc_fit(r->net, r->opt, r->train, &f, rng, &r->result) != NNC_OK)
-        return fail_with_library_error();
-    return 0;
+    f.stop = &stop_signal;
+    char *identity = NULL;
+    if ((o->checkpoint || o->resume) && (identity = run_identity(o)) == NULL)
+        return 1;
+    f.run_identity = identity;
+    nnc_status st = nnc_fit(r->net, r->opt, r->train, &f, rng, &r->result);
+    free(identity);
+    if (st == NNC_ESTOPPED)
+        return report_stop(o, r);
+    return st == NNC_OK ? 0 : fail_with_library_error();
 }
 
 static nnc_status meta(nnc_model *m, const char *key, const char *fmt, ...)
@@ -484,12 +601,22 @@ static nnc_status meta(nnc_model *m, const char *key, const char *fmt, ...)
 
 static nnc_status meta(nnc_model *m, const char *key, const char *fmt, ...)
 {
-    char value[1024];
+    /* Sized to the value: a long target name is kept whole, never cut. */
     va_list args;
     va_start(args, fmt);
-    vsnprintf(value, sizeof value, fmt, args);
+    int n = vsnprintf(NULL, 0, fmt, args);
     va_end(args);
-    return nnc_model_set_meta(m, key, value);
+    char *value = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (value == NULL) {
+        fprintf(stderr, "nnc: out of memory\n");
+        return NNC_ENOMEM;
+    }
+    va_start(args, fmt);
+    vsnprintf(value, (size_t)n + 1, fmt, args);
+    va_end(args);
+    nnc_status st = nnc_model_set_meta(m, key, value);
+    free(value);
+    return st;
 }
 
 /* How the model was made, kept in the model file for `nnc info`. No clock
@@ -580,19 +707,73 @@ static int draw(const train_options *o, run *r)
     return 0;
 }
 
-static void summarise(const train_options *o, run *r)
+static void summarise(const train_options *o, run *r, FILE *to)
 {
     nnc_task task = nnc_model_task(r->model);
-    printf("trained %d epochs (best %d%s) on %d rows: %zu parameters\n",
-           r->result.epochs_run, r->result.best_epoch,
-           r->result.stopped_early ? ", stopped early" : "", nnc_dataset_rows(r->train),
-           nnc_net_param_count(nnc_model_net(r->model)));
-    print_metrics(stdout, "train", task, &r->result.train);
+    fprintf(to, "trained %d epochs (best %d%s) on %d rows: %zu parameters\n",
+            r->result.epochs_run, r->result.best_epoch,
+            r->result.stopped_early ? ", stopped early" : "", nnc_dataset_rows(r->train),
+            nnc_net_param_count(nnc_model_net(r->model)));
+    print_metrics(to, "train", task, &r->result.train);
     if (r->val)
-        print_metrics(stdout, "validation", task, &r->result.val);
+        print_metrics(to, "validation", task, &r->result.val);
     if (r->has_test)
-        print_metrics(stdout, "test", task, &r->tested);
-    printf("model saved to %s\n", o->out);
+        print_metrics(to, "test", task, &r->tested);
+    fprintf(to, "model saved to %s\n", o->out);
+}
+
+/* Before any work: no output may replace an input or another output, and
+ * each must be writable, so a typo costs a second, not a training run. */
+static int check_paths(const train_options *o)
+{
+    static const char *const plots[] = { "loss.png", "accuracy.png", "confusion.png",
+                                         "regions.png" };
+    enum { N_PLOTS = sizeof plots / sizeof plots[0] };
+    char plot_paths[N_PLOTS][4096];
+    named_path in[] = {
+        { "--data", o->src.csv, NULL },
+        { "--images", o->src.images, NULL },
+        { "--labels", o->src.labels, NULL },
+        { "--test-images", o->test_src.images, NULL },
+        { "--test-labels", o->test_src.labels, NULL },
+        { "--resume", o->resume, "--checkpoint" },   /* resuming in place is the usual way */
+    };
+    named_path out[3 + N_PLOTS] = {
+        { "--out", o->out, NULL },
+        { "--log", o->log, NULL },
+        { "--checkpoint", o->checkpoint, "--resume" },
+    };
+    int n_out = 3;
+    if (o->plot_dir) {
+        if (ensure_directory(o->plot_dir) != 0)
+            return -1;
+        for (int i = 0; i < N_PLOTS; i++, n_out++) {
+            if (join_path(plot_paths[i], sizeof plot_paths[i], o->plot_dir, plots[i]) != 0)
+                return -1;
+            out[n_out] = (named_path){ "--plot-dir", plot_paths[i], NULL };
+        }
+    }
+    return check_outputs("train", in, (int)(sizeof in / sizeof in[0]), out, n_out);
+}
+
+/* Names the model file will carry, checked against its limit before the
+ * training rather than when the model is saved after it. */
+static int check_names(const train_options *o, const nnc_dataset *d)
+{
+    const char *what = NULL, *name = NULL;
+    for (int j = 0; what == NULL && j < nnc_dataset_inputs(d); j++)
+        if (strlen(name = nnc_dataset_input_name(d, j)) > NNC_MAX_NAME_BYTES)
+            what = "an input column's name";
+    for (int k = 0; what == NULL && k < nnc_dataset_classes(d); k++)
+        if (strlen(name = nnc_dataset_class_label(d, k)) > NNC_MAX_NAME_BYTES)
+            what = "a class label";
+    if (what == NULL && strlen(name = nnc_dataset_target_name(d)) > NNC_MAX_NAME_BYTES)
+        what = "the target column's name";
+    if (what == NULL)
+        return 0;
+    fprintf(stderr, "nnc train: %s: %s has %zu bytes; a model file holds names of at most %u "
+                    "bytes\n", data_source_name(&o->src), what, strlen(name), NNC_MAX_NAME_BYTES);
+    return 1;
 }
 
 int command_train(int argc, char **argv)
@@ -604,11 +785,20 @@ int command_train(int argc, char **argv)
         free_names(o.class_names);
         return parsed > 0 ? 0 : 2;
     }
+    if (check_paths(&o) != 0) {
+        free_names(o.drop);
+        free_names(o.class_names);
+        return 1;
+    }
+    catch_stop_signals();
     nnc_rng rng;
     nnc_rng_seed(&rng, o.seed);
     run r;
     memset(&r, 0, sizeof r);
     int rc = load_and_split(&o, &rng, &r);
+    rc = rc ? rc : check_names(&o, r.train);
+    if (rc == 0 && stop_signal)
+        rc = report_stop(&o, NULL);
     rc = rc ? rc : normalise(&o, &r);
     rc = rc ? rc : build_network(&o, &rng, &r);
     rc = rc ? rc : make_optimizer(&o, &r);
@@ -622,10 +812,16 @@ int command_train(int argc, char **argv)
                                nnc_model_task(r.model) == NNC_TASK_CLASSIFICATION);
     if (rc == 0 && o.plot_dir)
         rc = draw(&o, &r);
+    /* With the model going to standard output, the report goes to stderr. */
+    FILE *report = nnc_same_file(o.out, "/dev/stdout") ? stderr : stdout;
     if (rc == 0)
-        summarise(&o, &r);
+        summarise(&o, &r, report);
     if (r.has_test && rc == 0 && r.confusion && o.progress != PROGRESS_QUIET)
-        print_confusion(stdout, r.model, r.confusion);
+        print_confusion(report, r.model, r.confusion);
+    /* A signal after the training still lets the outputs finish, but the
+     * exit code says it came. */
+    if (rc == 0 && stop_signal)
+        rc = 128 + stop_signal;
     run_free(&r);
     free_names(o.drop);
     free_names(o.class_names);

@@ -23,6 +23,7 @@
 #ifndef NNC_H
 #define NNC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,7 +45,8 @@ typedef enum nnc_status {
     NNC_ENOMEM,   /* an allocation failed or a size would overflow */
     NNC_EIO,      /* a file could not be opened, written or renamed */
     NNC_EFORMAT,  /* data in a file is malformed */
-    NNC_ENUMERIC  /* a NaN or infinity turned up in a computation */
+    NNC_ENUMERIC, /* a NaN or infinity turned up in a computation */
+    NNC_ESTOPPED  /* stopped on the caller's request (nnc_fit_options.stop) */
 } nnc_status;
 
 /* The message of the most recent failure in this thread ("" if none yet).
@@ -529,6 +531,16 @@ typedef struct nnc_fit_options {
     const char *resume;     /* if not NULL: carry on from this checkpoint; the
                                run then ends bit-identical to one never stopped
                                (same data, options, network and optimizer) */
+    const char *run_identity;   /* may be NULL: "key value" lines that describe
+                               what decides the result beyond what nnc_fit
+                               sees (e.g. the data file's size and checksum,
+                               the split's seed); kept in each checkpoint,
+                               and a resume refuses any line that differs */
+    const volatile sig_atomic_t *stop;   /* may be NULL: when *stop turns
+                               non-zero (a signal handler sets it), the fit
+                               ends after the current batch with NNC_ESTOPPED;
+                               the checkpoint, if any, keeps the last epoch
+                               it saved (nnc_fit_result.checkpoint_epoch) */
     nnc_epoch_callback on_epoch;   /* may be NULL */
     nnc_batch_callback on_batch;   /* may be NULL */
     void *user;             /* handed to both callbacks */
@@ -545,18 +557,29 @@ typedef struct nnc_fit_result {
     int stopped_early;      /* patience ran out */
     nnc_metrics train;      /* of the final (restored) weights */
     nnc_metrics val;        /* likewise, when there is validation data */
+    int checkpoint_epoch;   /* the epoch the checkpoint file holds (0: none);
+                               also filled in when the fit fails or stops */
 } nnc_fit_result;
 
 /* Trains net on data with opt: every epoch visits each instance once, in
  * mini-batches (the last may be smaller), in an order drawn from rng. With
  * validation data and patience, stops early and restores the best weights.
  * result may be NULL. Nothing is allocated inside the loop over batches.
- * If the loss turns NaN or infinite, returns NNC_ENUMERIC naming the epoch and
- * batch, with the network back at its best (or last) complete epoch. */
+ * If the loss turns NaN or infinite - during a batch or over the training
+ * data after an epoch, so the last update is caught too - returns
+ * NNC_ENUMERIC naming the epoch, with the network back at its best (or
+ * last) complete epoch. A resume (options->resume) refuses a checkpoint of
+ * another run (see run_identity), one whose epoch is past options->epochs,
+ * and any checkpoint whose counters disagree or whose numbers are not
+ * finite, before anything changes. */
 nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
                    const nnc_fit_options *options, nnc_rng *rng, nnc_fit_result *result);
 
 /* ------------------------------------------------------------------ models */
+
+/* The longest name a model file holds (input column, target, class label,
+ * metadata key or value), in bytes. */
+#define NNC_MAX_NAME_BYTES 65536u
 
 /* A trained network with everything needed to use it on raw data: the input
  * column names, the normalisation, the class labels and how it was trained. */
@@ -610,7 +633,13 @@ nnc_status nnc_model_load(const char *path, nnc_model **out);
 
 /* A file written under a temporary name beside its path and renamed into place
  * when committed, so readers see the old file or the whole new one, never a
- * part. Write through nnc_atomic_stream; end with commit or abort. */
+ * part. Write through nnc_atomic_stream; end with commit or abort.
+ * A symbolic link is followed (its target is replaced, the link stays); a
+ * replaced file keeps its permissions; a character device, FIFO or socket
+ * (e.g. /dev/stdout on a pipe) is written to directly, not atomically; a
+ * directory is refused. A kill -9 during the write leaves no temporary
+ * where the kernel has O_TMPFILE, else at most one, which the next write of
+ * the same path removes. */
 typedef struct nnc_atomic_file nnc_atomic_file;   /* opaque */
 
 /* Starts a new file that will become path. *out is NULL on failure. */
@@ -625,6 +654,17 @@ nnc_status nnc_atomic_commit(nnc_atomic_file *file);
 
 /* Drops the new contents and frees file; path is left as it was. */
 void nnc_atomic_abort(nnc_atomic_file *file);
+
+/* Checks, before any long work, that path can be written as nnc_atomic_open
+ * would: not a directory, its directory there and writable (a temporary is
+ * created and dropped), or a device/FIFO/socket it may write to. Nothing is
+ * left behind. NNC_EIO (with a message) when it cannot. */
+nnc_status nnc_output_check(const char *path);
+
+/* 1 if a and b name the same file: the same device and inode when both
+ * exist, or the same name in the same directory when neither does yet
+ * (symbolic links followed); else 0. */
+int nnc_same_file(const char *a, const char *b);
 
 /* ---------------------------------------------------------------- pictures */
 

@@ -8,7 +8,17 @@
  * final bits. The file is written atomically, so a kill during the write
  * leaves the previous checkpoint.
  *
- * Layout (little-endian): "NNCCKPT1", u32 version, u64 parameter count,
+ * A checkpoint is trusted no more than any other file: besides its checksum,
+ * it records the run it belongs to - the network, the optimizer and its
+ * settings, the fit options that decide the result, a checksum of the
+ * training and validation rows (so another split, seed or file order shows),
+ * and the caller's own description (the CLI's data file size and checksum,
+ * seed, split fractions) - as "key value" lines, and a resume refuses any
+ * line that differs, naming it. Every counter is checked against the others
+ * and against the run, and every number must be finite.
+ *
+ * Layout (little-endian): "NNCCKPT1", u32 version (2), u32 identity length L,
+ * L bytes of identity text, u64 parameter count,
  * u32 optimizer rule, u64 optimizer steps, u32 has_m, u32 has_v,
  * 4 x u64 generator state, u64 spare normal (bits), u32 has_spare,
  * u32 epoch, u32 best epoch, u32 epochs since best, u64 best loss (bits),
@@ -18,6 +28,8 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +37,12 @@
 #include <zlib.h>
 
 static const unsigned char MAGIC[8] = { 'N', 'N', 'C', 'C', 'K', 'P', 'T', '1' };
-#define VERSION 1
-#define HEADER_BYTES (8 + 4 + 8 + 4 + 8 + 4 + 4 + 32 + 8 + 4 + 4 + 4 + 4 + 8)
+#define VERSION 2
+#define MAX_IDENTITY 65536u
+/* Everything before the identity text, and everything between it and the
+ * parameters. */
+#define PREFIX_BYTES (8 + 4 + 4)
+#define STATE_BYTES (8 + 4 + 8 + 4 + 4 + 32 + 8 + 4 + 4 + 4 + 4 + 8)
 
 static unsigned char *put(unsigned char *p, uint64_t v, int bytes)
 {
@@ -76,22 +92,175 @@ static void get_floats(const unsigned char **p, float *v, size_t n)
     }
 }
 
-/* Bytes of a checkpoint for n parameters and the given moment buffers. */
-static size_t size_for(size_t n, int has_m, int has_v)
+/* Bytes of a checkpoint for n parameters, the given moment buffers and an
+ * identity of id_len bytes. */
+static size_t size_for(size_t n, int has_m, int has_v, size_t id_len)
 {
-    return HEADER_BYTES + 4 * n * (size_t)(2 + has_m + has_v) + 4;
+    return PREFIX_BYTES + id_len + STATE_BYTES + 4 * n * (size_t)(2 + has_m + has_v) + 4;
 }
 
-nnc_status nnc_checkpoint_save(const char *path, nnc_net *net, const nnc_optimizer *opt,
-                               const nnc_rng *rng, const nnc_fit_progress *progress)
+/* ------------------------------------------------------------ identity */
+
+/* Appends printf-style text to a growing string; *s stays NULL once an
+ * allocation failed. */
+static void append(char **s, size_t *len, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void append(char **s, size_t *len, const char *fmt, ...)
 {
-    if (path == NULL || net == NULL || opt == NULL || rng == NULL || progress == NULL)
+    if (*s == NULL)
+        return;
+    va_list args;
+    va_start(args, fmt);
+    int n = vsnprintf(NULL, 0, fmt, args);
+    va_end(args);
+    char *grown = n < 0 ? NULL : realloc(*s, *len + (size_t)n + 1);
+    if (grown == NULL) {
+        free(*s);
+        *s = NULL;
+        return;
+    }
+    va_start(args, fmt);
+    vsnprintf(grown + *len, (size_t)n + 1, fmt, args);
+    va_end(args);
+    *s = grown;
+    *len += (size_t)n;
+}
+
+static uLong crc_of(uLong crc, const void *data, size_t bytes)
+{
+    const unsigned char *p = data;
+    while (bytes > 0) {   /* zlib takes at most a uInt at a time */
+        uInt chunk = bytes > (1u << 30) ? 1u << 30 : (uInt)bytes;
+        crc = crc32(crc, p, chunk);
+        p += chunk;
+        bytes -= chunk;
+    }
+    return crc;
+}
+
+/* One line for a data set: its shape and a checksum of its rows, in order. */
+static void describe_data(char **s, size_t *len, const char *key, const nnc_dataset *d)
+{
+    if (d == NULL) {
+        append(s, len, "%s none\n", key);
+        return;
+    }
+    size_t cells = (size_t)d->rows * (size_t)d->n_inputs;
+    uLong crc = crc32(0L, Z_NULL, 0);
+    crc = d->bytes ? crc_of(crc, d->bytes, cells) : crc_of(crc, d->x, cells * sizeof(float));
+    if (d->classes != NULL)
+        crc = crc_of(crc, d->classes, (size_t)d->rows * sizeof *d->classes);
+    else
+        crc = crc_of(crc, d->y, (size_t)d->rows * (size_t)d->n_targets * sizeof(float));
+    append(s, len, "%s rows=%d inputs=%d targets=%d crc32=%08lx\n", key, d->rows, d->n_inputs,
+           d->n_targets, (unsigned long)crc);
+}
+
+char *nnc_checkpoint_identity(const nnc_net *net, const nnc_optimizer *opt, double base_rate,
+                              const nnc_dataset *data, const nnc_fit_options *o)
+{
+    size_t len = 0;
+    char *s = nnc_strdup("");
+    /* The caller's lines first: a changed file or seed is the cause that
+     * the checksum of the training rows below only shows. */
+    if (o->run_identity != NULL && o->run_identity[0] != '\0')
+        append(&s, &len, "%s%s", o->run_identity,
+               o->run_identity[strlen(o->run_identity) - 1] == '\n' ? "" : "\n");
+    append(&s, &len, "network %d", nnc_net_inputs(net));
+    for (int l = 0; l < nnc_net_layer_count(net); l++)
+        append(&s, &len, "-%d:%s", nnc_net_layer_units(net, l),
+               nnc_activation_name(nnc_net_layer_activation(net, l)));
+    append(&s, &len, " loss=%s\n", nnc_loss_name(nnc_net_loss(net)));
+    char rule[256];
+    nnc_optimizer_describe(opt, base_rate, rule, sizeof rule);
+    append(&s, &len, "optimizer %s\n", rule);
+    append(&s, &len, "batch_size %d\nshuffle %s\n", o->batch_size, o->shuffle ? "yes" : "no");
+    if (o->schedule == NNC_SCHEDULE_STEP)
+        append(&s, &len, "schedule step step_epochs=%d gamma=%.17g\n", o->step_epochs, o->gamma);
+    else if (o->schedule == NNC_SCHEDULE_COSINE)   /* its curve spans all epochs */
+        append(&s, &len, "schedule cosine min_learning_rate=%.17g epochs=%d\n",
+               o->min_learning_rate, o->epochs);
+    else
+        append(&s, &len, "schedule constant\n");
+    append(&s, &len, "patience %d\ntarget_scale %.17g\n", o->validation ? o->patience : 0,
+           o->target_scale > 0 ? o->target_scale : 1.0);
+    describe_data(&s, &len, "training_data", data);
+    describe_data(&s, &len, "validation_data", o->validation);
+    if (s == NULL)
+        nnc_fail(NNC_ENOMEM, "checkpoint: out of memory");
+    else if (len > MAX_IDENTITY) {
+        free(s);
+        s = NULL;
+        nnc_fail(NNC_EINVAL, "checkpoint: the run's description has %zu bytes, more than the "
+                             "%u a checkpoint holds", len, MAX_IDENTITY);
+    }
+    return s;
+}
+
+/* The line of text (without its newline) that starts with key and a space,
+ * or NULL. */
+static const char *find_line(const char *text, const char *key, size_t key_len, size_t *len)
+{
+    for (const char *p = text; *p != '\0';) {
+        const char *end = strchr(p, '\n');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n > key_len && strncmp(p, key, key_len) == 0 && p[key_len] == ' ') {
+            *len = n;
+            return p;
+        }
+        p += n + (end != NULL);
+    }
+    return NULL;
+}
+
+/* Refuses a checkpoint whose run differs from this one, naming the first
+ * line that does: the checkpoint's lines in order, then any this run adds. */
+static nnc_status compare_identity(const char *path, const char *saved, const char *now)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        const char *from = pass == 0 ? saved : now, *other = pass == 0 ? now : saved;
+        for (const char *p = from; *p != '\0';) {
+            const char *end = strchr(p, '\n');
+            size_t n = end ? (size_t)(end - p) : strlen(p), m = 0;
+            const char *space = memchr(p, ' ', n);
+            size_t key_len = space ? (size_t)(space - p) : n;
+            const char *q = find_line(other, p, key_len, &m);
+            if (q == NULL || m != n || memcmp(p, q, n) != 0) {
+                /* Each side as its whole line, or "no <key>". */
+                const char *then = pass == 0 ? p : q, *here = pass == 0 ? q : p;
+                size_t then_n = pass == 0 ? n : m, here_n = pass == 0 ? m : n;
+                return nnc_fail(NNC_EINVAL,
+                                "%s: the checkpoint belongs to another run: it was made with "
+                                "%s%.*s, this run has %s%.*s; resume with the same data and "
+                                "options, or start afresh without resuming",
+                                path, then ? "" : "no ", then ? (int)then_n : (int)key_len,
+                                then ? then : p, here ? "" : "no ",
+                                here ? (int)here_n : (int)key_len, here ? here : p);
+            }
+            p += n + (end != NULL);
+        }
+    }
+    return NNC_OK;
+}
+
+nnc_status nnc_checkpoint_save(const char *path, const char *identity, nnc_net *net,
+                               const nnc_optimizer *opt, const nnc_rng *rng,
+                               const nnc_fit_progress *progress)
+{
+    if (path == NULL || identity == NULL || net == NULL || opt == NULL || rng == NULL ||
+        progress == NULL)
         return nnc_fail(NNC_EINVAL, "checkpoint: NULL argument");
-    size_t n = nnc_net_param_count(net);
+    size_t n = nnc_net_param_count(net), id_len = strlen(identity);
+    if (id_len > MAX_IDENTITY)
+        return nnc_fail(NNC_EINVAL, "checkpoint: the run's description is too long");
     nnc_optimizer_state o;
     nnc_optimizer_get_state(opt, &o);
     int has_m = o.m != NULL && o.n == n, has_v = o.v != NULL && o.n == n;
-    size_t bytes = size_for(n, has_m, has_v);
+    size_t bytes = size_for(n, has_m, has_v, id_len);
     unsigned char *buf = nnc_alloc(bytes, 1, 0);
     if (buf == NULL)
         return NNC_ENOMEM;
@@ -99,6 +268,9 @@ nnc_status nnc_checkpoint_save(const char *path, nnc_net *net, const nnc_optimiz
     memcpy(p, MAGIC, sizeof MAGIC);
     p += sizeof MAGIC;
     p = put(p, VERSION, 4);
+    p = put(p, id_len, 4);
+    memcpy(p, identity, id_len);
+    p += id_len;
     p = put(p, n, 8);
     p = put(p, (uint64_t)o.kind, 4);
     p = put(p, (uint64_t)o.steps, 8);
@@ -118,7 +290,7 @@ nnc_status nnc_checkpoint_save(const char *path, nnc_net *net, const nnc_optimiz
         p = put_floats(p, o.m, n);
     if (has_v)
         p = put_floats(p, o.v, n);
-    uLong crc = crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(p - buf));
+    uLong crc = crc_of(crc32(0L, Z_NULL, 0), buf, (size_t)(p - buf));
     p = put(p, crc, 4);
 
     nnc_atomic_file *file;
@@ -135,7 +307,7 @@ nnc_status nnc_checkpoint_save(const char *path, nnc_net *net, const nnc_optimiz
     return st;
 }
 
-/* The whole file, refusing one larger than a checkpoint of n parameters can be. */
+/* The whole file, refusing one larger than a checkpoint of this network can be. */
 static nnc_status read_all(const char *path, size_t most, unsigned char **data, size_t *size)
 {
     FILE *f = fopen(path, "rb");
@@ -159,79 +331,156 @@ static nnc_status read_all(const char *path, size_t most, unsigned char **data, 
     return NNC_OK;
 }
 
-/* Checks the envelope: magic, version, checksum, and the sizes this network
- * and optimizer imply; leaves p after the parameter count. */
+/* Checks the envelope: magic, checksum, version, the run it belongs to and
+ * the parameter count; leaves p after the parameter count. */
 static nnc_status check_file(const char *path, const unsigned char *data, size_t size,
-                             size_t n, const unsigned char **p)
+                             const char *identity, size_t n, const unsigned char **p)
 {
-    if (size < HEADER_BYTES + 4 || memcmp(data, MAGIC, sizeof MAGIC) != 0)
+    if (size < PREFIX_BYTES + STATE_BYTES + 4 || memcmp(data, MAGIC, sizeof MAGIC) != 0)
         return nnc_fail(NNC_EFORMAT, "%s: not an nnc checkpoint", path);
     uint32_t stored = (uint32_t)(data[size - 4] | data[size - 3] << 8 |
                                  (uint32_t)data[size - 2] << 16 | (uint32_t)data[size - 1] << 24);
-    if (crc32(crc32(0L, Z_NULL, 0), data, (uInt)(size - 4)) != stored)
+    if (crc_of(crc32(0L, Z_NULL, 0), data, size - 4) != stored)
         return nnc_fail(NNC_EFORMAT, "%s: checksum mismatch: the checkpoint is damaged", path);
     *p = data + sizeof MAGIC;
-    uint64_t version = get(p, 4), count = get(p, 8);
+    uint64_t version = get(p, 4);
     if (version != VERSION)
-        return nnc_fail(NNC_EFORMAT, "%s: checkpoint version %llu; this nnc reads %d", path,
-                        (unsigned long long)version, VERSION);
+        return nnc_fail(NNC_EFORMAT, "%s: checkpoint version %llu; this nnc reads version %d "
+                                     "(start afresh without resuming)",
+                        path, (unsigned long long)version, VERSION);
+    uint64_t id_len = get(p, 4);
+    if (id_len > MAX_IDENTITY || id_len > size - PREFIX_BYTES - STATE_BYTES - 4)
+        return nnc_fail(NNC_EFORMAT, "%s: the checkpoint's run description has an impossible "
+                                     "length (%llu bytes)",
+                        path, (unsigned long long)id_len);
+    char *saved = nnc_alloc(id_len + 1, 1, 0);
+    if (saved == NULL)
+        return NNC_ENOMEM;
+    memcpy(saved, *p, id_len);
+    saved[id_len] = '\0';
+    *p += id_len;
+    nnc_status st = strlen(saved) != id_len
+                        ? nnc_fail(NNC_EFORMAT, "%s: the checkpoint's run description holds a "
+                                                "NUL byte", path)
+                        : compare_identity(path, saved, identity);
+    free(saved);
+    if (st != NNC_OK)
+        return st;
+    uint64_t count = get(p, 8);
     if (count != n)
         return nnc_fail(NNC_EFORMAT, "%s: the checkpoint holds %llu parameters, this network "
-                                     "has %zu (a different architecture?)",
-                        path, (unsigned long long)count, n);
+                                     "has %zu", path, (unsigned long long)count, n);
     return NNC_OK;
 }
 
-nnc_status nnc_checkpoint_load(const char *path, nnc_net *net, nnc_optimizer *opt, nnc_rng *rng,
-                               nnc_fit_progress *progress)
+static int all_finite(const float *v, size_t n, int non_negative)
 {
-    if (path == NULL || net == NULL || opt == NULL || rng == NULL || progress == NULL)
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]) || (non_negative && v[i] < 0.0f))
+            return 0;
+    return 1;
+}
+
+/* Every counter of a checkpoint against the others and against the run. A
+ * crafted file with a valid checksum gets no further than a damaged one. */
+static nnc_status check_state(const char *path, const nnc_checkpoint_run *run,
+                              const nnc_optimizer_state *o, int has_m, int has_v,
+                              const nnc_rng *rng, const nnc_fit_progress *at,
+                              unsigned long long raw_epoch)
+{
+    const char *bad = NULL;
+    char what[160];
+    if (at->epoch < 1 || at->epoch > run->epochs) {
+        snprintf(what, sizeof what, "it is at epoch %llu, this run has %d epochs", raw_epoch,
+                 run->epochs);
+        bad = what;
+    } else if (at->best_epoch < 1 || at->best_epoch > at->epoch)
+        bad = "its best epoch is not one of the epochs it has run";
+    else if (at->since_best != at->epoch - at->best_epoch)
+        bad = "its count of epochs since the best does not match its epochs";
+    else if (run->validation ? !(isfinite(at->best_loss) && at->best_loss >= 0.0)
+                             : at->best_loss != -(double)at->best_epoch)
+        bad = "its best loss is not a loss";
+    else if (o->kind == 2 ? o->steps != (long)at->epoch * run->batches : o->steps != 0)
+        bad = "its optimizer's step count does not match its epochs";
+    else if (has_m != (o->kind != 0) || has_v != (o->kind == 2))
+        bad = "its optimizer state does not match its optimizer";
+    else if ((rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]) == 0 ||
+             (rng->has_spare != 0 && rng->has_spare != 1) || !isfinite(rng->spare_normal))
+        bad = "its random generator's state is impossible";
+    if (bad != NULL)
+        return nnc_fail(NNC_EFORMAT, "%s: the checkpoint cannot be right: %s", path, bad);
+    return NNC_OK;
+}
+
+nnc_status nnc_checkpoint_load(const char *path, const nnc_checkpoint_run *run, nnc_net *net,
+                               nnc_optimizer *opt, nnc_rng *rng, nnc_fit_progress *progress)
+{
+    if (path == NULL || run == NULL || run->identity == NULL || net == NULL || opt == NULL ||
+        rng == NULL || progress == NULL)
         return nnc_fail(NNC_EINVAL, "checkpoint: NULL argument");
     size_t n = nnc_net_param_count(net), size = 0;
     unsigned char *data = NULL;
-    nnc_status st = read_all(path, size_for(n, 1, 1), &data, &size);
+    nnc_status st = read_all(path, size_for(n, 1, 1, MAX_IDENTITY), &data, &size);
     if (st != NNC_OK)
         return st;
     const unsigned char *p = NULL;
-    st = check_file(path, data, size, n, &p);
+    st = check_file(path, data, size, run->identity, n, &p);
     nnc_optimizer_state o = { 0, 0, n, NULL, NULL };
     int has_m = 0, has_v = 0;
+    size_t id_len = 0;
     if (st == NNC_OK) {
+        id_len = (size_t)(p - data) - PREFIX_BYTES - 8;
         o.kind = (int)get(&p, 4);
         o.steps = (long)get(&p, 8);
-        has_m = get(&p, 4) != 0;
-        has_v = get(&p, 4) != 0;
-        if (size != size_for(n, has_m, has_v))
+        uint64_t m = get(&p, 4), v = get(&p, 4);
+        has_m = m == 1;
+        has_v = v == 1;
+        if (m > 1 || v > 1 || size != size_for(n, has_m, has_v, id_len))
             st = nnc_fail(NNC_EFORMAT, "%s: the checkpoint's size does not match its contents",
                           path);
     }
-    float *moments = NULL;
-    if (st == NNC_OK && (has_m || has_v) &&
-        (moments = nnc_alloc(2 * n, sizeof *moments, 1)) == NULL)
+    /* Read into scratch first: nothing of the caller's changes until every
+     * check has passed. */
+    float *scratch = NULL;
+    if (st == NNC_OK && (scratch = nnc_alloc(4 * n, sizeof *scratch, 1)) == NULL)
         st = NNC_ENOMEM;
+    float *params = scratch, *best = scratch + n, *moments = scratch + 2 * n;
     if (st == NNC_OK) {
         nnc_rng saved;
         for (int i = 0; i < 4; i++)
             saved.s[i] = get(&p, 8);
         saved.spare_normal = bits_double(get(&p, 8));
         saved.has_spare = (int)get(&p, 4);
-        nnc_fit_progress at = { (int)get(&p, 4), (int)get(&p, 4), (int)get(&p, 4),
-                                bits_double(get(&p, 8)), progress->best };
-        const unsigned char *params = p;
-        p += 4 * n;
-        get_floats(&p, at.best, n);
+        uint64_t epoch = get(&p, 4), best_epoch = get(&p, 4), since_best = get(&p, 4);
+        /* Counters past INT_MAX are out of range whatever they say. */
+        nnc_fit_progress at = { epoch > INT32_MAX ? -1 : (int)epoch,
+                                best_epoch > INT32_MAX ? -1 : (int)best_epoch,
+                                since_best > INT32_MAX ? -1 : (int)since_best,
+                                bits_double(get(&p, 8)), best };
+        get_floats(&p, params, n);
+        get_floats(&p, best, n);
         if (has_m)
             get_floats(&p, o.m = moments, n);
         if (has_v)
             get_floats(&p, o.v = moments + n, n);
-        st = nnc_optimizer_restore(opt, &o);
+        st = check_state(path, run, &o, has_m, has_v, &saved, &at, (unsigned long long)epoch);
+        if (st == NNC_OK && !(all_finite(params, n, 0) && all_finite(at.best, n, 0) &&
+                              (!has_m || all_finite(o.m, n, 0)) &&
+                              (!has_v || all_finite(o.v, n, 1))))
+            st = nnc_fail(NNC_EFORMAT, "%s: the checkpoint holds parameters or optimizer "
+                                       "moments that are not finite", path);
+        if (st == NNC_OK)
+            st = nnc_optimizer_restore(opt, &o);
         if (st == NNC_OK) {
-            get_floats(&params, nnc_net_params(net), n);
+            memcpy(nnc_net_params(net), params, n * sizeof *params);
+            memcpy(progress->best, best, n * sizeof *best);
+            at.best = progress->best;
             *rng = saved;
             *progress = at;
         }
     }
-    free(moments);
+    free(scratch);
     free(data);
     return st;
 }

@@ -34,6 +34,7 @@ const char *nnc_status_name(nnc_status status)
     case NNC_EIO: return "input/output error";
     case NNC_EFORMAT: return "malformed data";
     case NNC_ENUMERIC: return "numeric error";
+    case NNC_ESTOPPED: return "stopped on request";
     }
     return "unknown status";
 }

@@ -138,9 +138,10 @@ int nnc_loss_fuses_with(nnc_loss loss, nnc_activation act);
 void nnc_loss_fused_backward(nnc_loss loss, nnc_activation act, const float *pred,
                              const float *target, int rows, int cols, float *dz);
 
-/* Creates a new, empty file with a unique name beside path (same directory,
- * so a later rename over path is atomic). The caller frees *tmp and closes *fd. */
-nnc_status nnc_temp_beside(const char *path, char **tmp, int *fd);
+/* A name by which another library (PLplot) can open the new contents of
+ * file for writing: "/proc/self/fd/N" for an unnamed temporary, the
+ * temporary's name, or the path itself when it is written in place. */
+const char *nnc_atomic_name(const nnc_atomic_file *file);
 
 /* ------------------------------------------------------------- datasets */
 
@@ -284,6 +285,12 @@ typedef struct nnc_optimizer_state {
 
 void nnc_optimizer_get_state(const nnc_optimizer *opt, nnc_optimizer_state *state);
 
+/* Writes "rule learning_rate=... weight_decay=... ..." - everything about
+ * opt that decides a training's result, with learning_rate as given (the
+ * fit's base rate, not the schedule's current one) - into buf (n bytes);
+ * returns the length snprintf would. */
+int nnc_optimizer_describe(const nnc_optimizer *opt, double learning_rate, char *buf, size_t n);
+
 /* Puts a saved state back: same rule, same size, moments copied. */
 nnc_status nnc_optimizer_restore(nnc_optimizer *opt, const nnc_optimizer_state *state);
 
@@ -296,16 +303,36 @@ typedef struct nnc_fit_progress {
     float *best;        /* the best epoch's parameters (the network's size) */
 } nnc_fit_progress;
 
-/* Saves the network's parameters, the optimizer's state, the generator and
- * the progress to path, atomically (a crash leaves the previous file). */
-nnc_status nnc_checkpoint_save(const char *path, nnc_net *net, const nnc_optimizer *opt,
-                               const nnc_rng *rng, const nnc_fit_progress *progress);
+/* The text that identifies a training run to its checkpoints: "key value"
+ * lines, the caller's own first (o->run_identity), then the network, the
+ * optimizer with its base learning rate, the fit options that decide the
+ * result, and checksums of the training and validation rows. NULL
+ * (recorded) on failure; the caller frees it. */
+char *nnc_checkpoint_identity(const nnc_net *net, const nnc_optimizer *opt, double base_rate,
+                              const nnc_dataset *data, const nnc_fit_options *o);
 
-/* Restores all of that from path into net (same architecture), opt (same
- * rule), rng and progress (whose best buffer must have the network's size).
- * Checks the checksum and every size before using anything. */
-nnc_status nnc_checkpoint_load(const char *path, nnc_net *net, nnc_optimizer *opt, nnc_rng *rng,
-                               nnc_fit_progress *progress);
+/* Saves the run's identity, the network's parameters, the optimizer's
+ * state, the generator and the progress to path, atomically (a crash
+ * leaves the previous file). */
+nnc_status nnc_checkpoint_save(const char *path, const char *identity, nnc_net *net,
+                               const nnc_optimizer *opt, const nnc_rng *rng,
+                               const nnc_fit_progress *progress);
+
+/* What a checkpoint must match to be resumed. */
+typedef struct nnc_checkpoint_run {
+    const char *identity;   /* nnc_checkpoint_identity of this run */
+    int epochs;             /* a checkpoint may not be past the run's last epoch */
+    long batches;           /* per epoch: Adam counts one step for each */
+    int validation;         /* with validation data the best loss is a real loss */
+} nnc_checkpoint_run;
+
+/* Restores all of that from path into net, opt, rng and progress (whose
+ * best buffer must have the network's size). Checks the checksum, that the
+ * checkpoint belongs to this run (naming the first difference), every
+ * counter and size, and that every number is finite, before touching
+ * anything: on failure net, opt, rng and progress are as they were. */
+nnc_status nnc_checkpoint_load(const char *path, const nnc_checkpoint_run *run, nnc_net *net,
+                               nnc_optimizer *opt, nnc_rng *rng, nnc_fit_progress *progress);
 
 /* Checks that a batch call has sane arguments; records and returns a status. */
 nnc_status nnc_check_rows(const char *what, int rows);

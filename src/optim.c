@@ -298,3 +298,17 @@ nnc_status nnc_optimizer_restore(nnc_optimizer *opt, const nnc_optimizer_state *
     opt->steps = state->steps;
     return NNC_OK;
 }
+
+int nnc_optimizer_describe(const nnc_optimizer *opt, double learning_rate, char *buf, size_t n)
+{
+    /* %.9g gives every float its exact value back. */
+    int len = snprintf(buf, n, "%s learning_rate=%.9g weight_decay=%.9g clip_norm=%.9g",
+                       kind_names[opt->kind], learning_rate, (double)opt->weight_decay,
+                       (double)opt->clip_norm);
+    if (len >= 0 && (size_t)len < n && opt->kind == OPT_MOMENTUM)
+        len += snprintf(buf + len, n - (size_t)len, " momentum=%.9g", (double)opt->momentum);
+    if (len >= 0 && (size_t)len < n && opt->kind == OPT_ADAM)
+        len += snprintf(buf + len, n - (size_t)len, " beta1=%.9g beta2=%.9g epsilon=%.9g",
+                        (double)opt->beta1, (double)opt->beta2, (double)opt->epsilon);
+    return len;
+}

@@ -205,26 +205,23 @@ static nnc_status plot_render(const char *path, plot_draw draw, const void *job)
     if (!have_pngcairo())
         return nnc_fail(NNC_EIO,
                         "plot: PLplot's pngcairo driver is missing (install plplot-driver-cairo)");
-    char *tmp;
-    int fd;
-    nnc_status st = nnc_temp_beside(path, &tmp, &fd);
+    nnc_atomic_file *file;
+    nnc_status st = nnc_atomic_open(path, &file);
     if (st != NNC_OK)
         return st;
-    close(fd);   /* PLplot opens the file by name itself */
 
     PLINT previous, stream;
     plgstrm(&previous);
     plmkstrm(&stream);   /* a stream of our own leaves a caller's plots alone */
     if (stream < 0) {    /* the caller holds all of PLplot's streams */
-        remove(tmp);
-        free(tmp);
+        nnc_atomic_abort(file);
         return nnc_fail(NNC_EIO, "plot: no free PLplot stream to draw '%s'", path);
     }
     plplot_complained = 0;
     plsabort(on_plplot_abort);
     plsError(&plplot_errcode, plplot_errmsg);
     plsdev("pngcairo");
-    plsfnam(tmp);
+    plsfnam(nnc_atomic_name(file));   /* PLplot opens the file by name itself */
     plspage(0, 0, PLOT_WIDTH, PLOT_HEIGHT, 0, 0);
     plscmap0n(COL_COUNT);
     plscolbg(255, 255, 255);
@@ -241,15 +238,14 @@ static nnc_status plot_render(const char *path, plot_draw draw, const void *job)
     struct stat info;
     if (plplot_complained)
         st = nnc_fail(NNC_EIO, "plot: PLplot could not draw '%s': %s", path, first_complaint);
-    else if (stat(tmp, &info) != 0 || info.st_size == 0)
+    else if (fstat(fileno(nnc_atomic_stream(file)), &info) != 0 ||
+             (S_ISREG(info.st_mode) && info.st_size == 0))
         st = nnc_fail(NNC_EIO, "plot: PLplot wrote nothing to '%s'", path);
-    else if (rename(tmp, path) != 0)
-        st = nnc_fail(NNC_EIO, "plot: cannot rename the picture to '%s': %s", path,
-                      strerror(errno));
-    if (st != NNC_OK)
-        remove(tmp);
-    free(tmp);
-    return st;
+    if (st != NNC_OK) {
+        nnc_atomic_abort(file);
+        return st;
+    }
+    return nnc_atomic_commit(file);
 }
 
 /* How many characters of text at the current size fit in px pixels, less

@@ -148,8 +148,34 @@ static nnc_status run_epoch(nnc_net *net, nnc_optimizer *opt, const nnc_dataset 
             return st;
         if (o->on_batch)
             o->on_batch(epoch, b + 1, batches, loss, o->user);
+        if (o->stop != NULL && *o->stop)
+            return nnc_fail(NNC_ESTOPPED, "stopped in epoch %d after batch %d of %d", epoch, b + 1,
+                            batches);
     }
     return NNC_OK;
+}
+
+static int finite_params(nnc_net *net)
+{
+    const float *p = nnc_net_params(net);
+    size_t n = nnc_net_param_count(net);
+    float sum = 0.0f;   /* inf - inf and NaN both end as NaN */
+    for (size_t i = 0; i < n; i++)
+        sum += p[i] * 0.0f;
+    return sum == 0.0f;
+}
+
+/* An update can overflow the weights without the batch's own loss showing
+ * it (that loss is measured before the update): the epoch's last update is
+ * caught here, so a diverged network is never reported as trained. */
+static nnc_status check_finite(nnc_net *net, const nnc_epoch_report *r, int epoch)
+{
+    if (isfinite(r->train.loss) && (!r->has_val || isfinite(r->val.loss)) && finite_params(net))
+        return NNC_OK;
+    return nnc_fail(NNC_ENUMERIC,
+                    "training diverged in epoch %d: after its last update the %s; try a smaller "
+                    "learning rate",
+                    epoch, finite_params(net) ? "loss is not finite" : "weights are not finite");
 }
 
 static nnc_status measure(nnc_net *net, const nnc_dataset *train, const nnc_fit_options *o,
@@ -186,13 +212,23 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
     size_t n_params = nnc_net_param_count(net);
     double base_rate = nnc_optimizer_learning_rate(opt);
     nnc_fit_progress at = { 0, 0, 0, INFINITY, w.best };
-    if (o->resume != NULL)
-        st = nnc_checkpoint_load(o->resume, net, opt, rng, &at);
+    char *identity = NULL;
+    if ((o->checkpoint != NULL || o->resume != NULL) &&
+        (identity = nnc_checkpoint_identity(net, opt, base_rate, data, o)) == NULL)
+        st = NNC_ENOMEM;
+    int saved_epoch = 0;   /* what the checkpoint file holds */
+    if (st == NNC_OK && o->resume != NULL) {
+        nnc_checkpoint_run run = { identity, o->epochs, (rows + batch - 1) / batch,
+                                   o->validation != NULL };
+        st = nnc_checkpoint_load(o->resume, &run, net, opt, rng, &at);
+        if (st == NNC_OK && o->checkpoint != NULL && nnc_same_file(o->resume, o->checkpoint))
+            saved_epoch = at.epoch;
+    }
     nnc_epoch_report r;
     memset(&r, 0, sizeof r);
     r.best_epoch = at.best_epoch;
     int stopped_early = o->patience > 0 && o->validation && at.since_best >= o->patience;
-    int measured = 0;
+    int measured = 0, completed = at.epoch;
     while (st == NNC_OK && !stopped_early && at.epoch < o->epochs) {
         int epoch = ++at.epoch;
         r.epoch = epoch;
@@ -205,9 +241,12 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
             st = run_epoch(net, opt, data, o, epoch, batch, &w);
         if (st == NNC_OK)
             st = measure(net, data, o, &r);
+        if (st == NNC_OK)
+            st = check_finite(net, &r, epoch);
         if (st != NNC_OK)
             break;
         measured = 1;
+        completed = epoch;
         /* Without validation data the best epoch is simply the latest. */
         double watched = r.has_val ? r.val.loss : -epoch;
         if (watched < at.best_loss) {
@@ -220,8 +259,11 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
         }
         stopped_early = r.has_val && o->patience > 0 && at.since_best >= o->patience;
         if (o->checkpoint && (epoch % o->checkpoint_every == 0 || stopped_early ||
-                              epoch == o->epochs))
-            st = nnc_checkpoint_save(o->checkpoint, net, opt, rng, &at);
+                              epoch == o->epochs)) {
+            st = nnc_checkpoint_save(o->checkpoint, identity, net, opt, rng, &at);
+            if (st == NNC_OK)
+                saved_epoch = epoch;
+        }
         if (st == NNC_OK && o->on_epoch && o->on_epoch(&r, o->user) != 0)
             break;
     }
@@ -238,13 +280,18 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
         st = measure(net, data, o, &r);   /* report the weights the fit ends with */
     if (st == NNC_OK)
         st = rate_st;
+    if (result != NULL) {
+        /* A failed or stopped fit still says where its checkpoint stands. */
+        result->checkpoint_epoch = saved_epoch;
+        result->epochs_run = completed;
+    }
     if (st == NNC_OK && result != NULL) {
-        result->epochs_run = at.epoch;
         result->best_epoch = at.best_epoch;
         result->stopped_early = stopped_early;
         result->train = r.train;
         result->val = r.val;
     }
     release(&w);
+    free(identity);
     return st;
 }
