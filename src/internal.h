@@ -53,6 +53,15 @@ void nnc_dense_forward(const nnc_layer *layer, const float *w, const float *b,
 void nnc_dense_backward(const nnc_layer *layer, const float *w, const float *x,
                         const float *dz, int rows, float *dw, float *db, float *dx);
 
+/* A network of n_layers dense layers (units[l] wide, activation acts[l])
+ * over n_inputs inputs, parameters zeroed: what nnc_net_add_dense layer by
+ * layer would build, with the parameter and gradient blocks allocated once
+ * instead of once per layer (which copies and zeroes the whole block every
+ * time: minutes for the 1,024 layers a model file may have). NULL, with the
+ * failure recorded, on a bad size or want of memory. */
+nnc_net *nnc_net_new_stack(int n_inputs, int n_layers, const int *units,
+                           const nnc_activation *acts);
+
 /* Backward pass and plain SGD update of a dense layer for one instance, in
  * one sweep over W: dx (if not NULL) = W^T dz with the old weights, then
  * W -= lr dz x^T and b -= lr dz. Nothing goes through the gradient block, so

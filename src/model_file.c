@@ -824,13 +824,24 @@ static nnc_status parse_body(reader *r, parsed *p)
 /* ------------------------------------------------------------ the model */
 
 /* Only values already checked reach the network calls, so they can fail
- * for want of memory alone. */
+ * for want of memory alone. The whole stack is built in one call, which
+ * allocates the parameter block once: layer by layer it would be copied
+ * and zeroed once per layer, quadratic in a deep file. */
 static nnc_status build_net(const parsed *p, nnc_net **out)
 {
-    nnc_net *net = nnc_net_new((int)p->inputs);
+    int *units = nnc_alloc(p->layers, sizeof *units, 0);
+    nnc_activation *acts = nnc_alloc(p->layers, sizeof *acts, 0);
+    nnc_net *net = NULL;
+    if (units != NULL && acts != NULL) {
+        for (uint32_t l = 0; l < p->layers; l++) {
+            units[l] = (int)p->units[l];
+            acts[l] = (nnc_activation)p->acts[l];
+        }
+        net = nnc_net_new_stack((int)p->inputs, (int)p->layers, units, acts);
+    }
+    free(units);
+    free(acts);
     nnc_status st = net ? NNC_OK : NNC_ENOMEM;
-    for (uint32_t l = 0; st == NNC_OK && l < p->layers; l++)
-        st = nnc_net_add_dense(net, (int)p->units[l], (nnc_activation)p->acts[l]);
     if (st == NNC_OK)
         st = nnc_net_set_loss(net, (nnc_loss)p->loss);
     if (st == NNC_OK && nnc_net_param_count(net) != p->n_params)   /* the same sum */

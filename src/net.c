@@ -24,6 +24,7 @@
 struct nnc_net {
     int n_inputs;
     int n_layers;
+    int layer_room;         /* layer records allocated */
     nnc_layer *layers;
     nnc_loss loss;
     int small;              /* takes small_sgd_step for one row (see there) */
@@ -147,6 +148,7 @@ nnc_net *nnc_net_clone(const nnc_net *net)
     copy->scratch = NULL;
     copy->z = copy->out = NULL;
     copy->layers = nnc_alloc((size_t)net->n_layers, sizeof *copy->layers, 0);
+    copy->layer_room = net->n_layers;
     copy->params = nnc_alloc_aligned(net->n_params, sizeof(float), 0);
     copy->grads = nnc_alloc_aligned(net->n_params, sizeof(float), 1);
     if (copy->layers == NULL || copy->params == NULL || copy->grads == NULL) {
@@ -160,10 +162,10 @@ nnc_net *nnc_net_clone(const nnc_net *net)
     return copy;
 }
 
-nnc_status nnc_net_add_dense(nnc_net *net, int units, nnc_activation act)
+/* Checks a layer and appends it to the stack with its offsets, leaving the
+ * parameter blocks as they are (see size_blocks). */
+static nnc_status append_layer(nnc_net *net, int units, nnc_activation act)
 {
-    if (net == NULL)
-        return nnc_fail(NNC_EINVAL, "add dense: NULL network");
     if (units < 1 || units > MAX_WIDTH)
         return nnc_fail(NNC_EINVAL, "add dense: units must be between 1 and %d, got %d",
                         MAX_WIDTH, units);
@@ -180,36 +182,81 @@ nnc_status nnc_net_add_dense(nnc_net *net, int units, nnc_activation act)
     if (nnc_mul_overflows((size_t)units, (size_t)inputs, &weights) ||
         net->n_params > SIZE_MAX / sizeof(float) - weights - (size_t)units)
         return nnc_fail(NNC_ENOMEM, "add dense: %d x %d weights are too many", units, inputs);
-    size_t total = net->n_params + weights + (size_t)units;
-
-    nnc_layer *layers = realloc(net->layers, ((size_t)net->n_layers + 1) * sizeof *layers);
-    if (layers == NULL)
-        return nnc_fail(NNC_ENOMEM, "add dense: out of memory");
-    net->layers = layers;
-    float *params = nnc_alloc_aligned(total, sizeof(float), 1);
-    float *grads = nnc_alloc_aligned(total, sizeof(float), 1);
-    if (params == NULL || grads == NULL) {
-        free(params);
-        free(grads);
-        return NNC_ENOMEM;
+    /* Room for the layer records doubles, so building n layers copies O(n)
+     * records in all, not O(n^2). */
+    if (net->n_layers == net->layer_room) {
+        int room = net->layer_room ? 2 * net->layer_room : 4;
+        nnc_layer *layers = realloc(net->layers, (size_t)room * sizeof *layers);
+        if (layers == NULL)
+            return nnc_fail(NNC_ENOMEM, "add dense: out of memory");
+        net->layers = layers;
+        net->layer_room = room;
     }
-    if (net->n_params > 0)
-        memcpy(params, net->params, net->n_params * sizeof(float));
-    free(net->params);
-    free(net->grads);
-    net->params = params;
-    net->grads = grads;
-
     nnc_layer *layer = &net->layers[net->n_layers++];
     layer->inputs = inputs;
     layer->units = units;
     layer->act = act;
     layer->weight_offset = net->n_params;
     layer->bias_offset = net->n_params + weights;
-    net->n_params = total;
+    net->n_params += weights + (size_t)units;
+    return NNC_OK;
+}
+
+/* Gives the network parameter and gradient blocks of exactly n_params
+ * floats, zeroed but for the first `keep` parameters, copied from the old
+ * block. Exact, not grown with room to spare: the blocks are the network's
+ * memory, and the hot loops run over n_params either way. */
+static nnc_status size_blocks(nnc_net *net, size_t keep)
+{
+    float *params = nnc_alloc_aligned(net->n_params, sizeof(float), 1);
+    float *grads = nnc_alloc_aligned(net->n_params, sizeof(float), 1);
+    if (params == NULL || grads == NULL) {
+        free(params);
+        free(grads);
+        return NNC_ENOMEM;
+    }
+    if (keep > 0)
+        memcpy(params, net->params, keep * sizeof(float));
+    free(net->params);
+    free(net->grads);
+    net->params = params;
+    net->grads = grads;
     net->small = takes_small_step(net);
     drop_scratch(net);   /* the widths changed; sized again on the next batch */
     return NNC_OK;
+}
+
+nnc_status nnc_net_add_dense(nnc_net *net, int units, nnc_activation act)
+{
+    if (net == NULL)
+        return nnc_fail(NNC_EINVAL, "add dense: NULL network");
+    size_t before = net->n_params;
+    nnc_status st = append_layer(net, units, act);
+    if (st == NNC_OK && (st = size_blocks(net, before)) != NNC_OK) {
+        net->n_layers--;   /* a failed call leaves the network as it was */
+        net->n_params = before;
+    }
+    return st;
+}
+
+nnc_net *nnc_net_new_stack(int n_inputs, int n_layers, const int *units,
+                           const nnc_activation *acts)
+{
+    if (n_layers < 1 || units == NULL || acts == NULL) {
+        nnc_fail(NNC_EINVAL, "network: a stack needs at least one layer, got %d", n_layers);
+        return NULL;
+    }
+    nnc_net *net = nnc_net_new(n_inputs);
+    nnc_status st = net != NULL ? NNC_OK : NNC_ENOMEM;
+    for (int l = 0; st == NNC_OK && l < n_layers; l++)
+        st = append_layer(net, units[l], acts[l]);
+    if (st == NNC_OK)
+        st = size_blocks(net, 0);
+    if (st != NNC_OK) {
+        nnc_net_free(net);
+        return NULL;
+    }
+    return net;
 }
 
 nnc_status nnc_net_set_loss(nnc_net *net, nnc_loss loss)
