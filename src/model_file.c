@@ -37,7 +37,10 @@ static const unsigned char MAGIC[8] = {'N', 'N', 'C', 'M', 'O', 'D', 'E', 'L'};
 #define MAX_LAYERS 1024u
 #define MAX_WIDTH (1u << 24)   /* inputs and units per layer */
 #define MAX_STRING 65536u
-#define MAX_CLASSES 65536u
+/* As many classes as a data set may have: a model with more could be
+ * neither trained nor evaluated by nnc, and each class costs an output
+ * and a row and column of a confusion matrix. */
+#define MAX_CLASSES ((uint32_t)NNC_MAX_CLASSES)
 #define MAX_META 4096u
 
 /* The codes stored in files, indexed by code. They are part of the format and
@@ -232,6 +235,9 @@ static nnc_status check_shape(const char *path, const nnc_model *model)
     if (!classify && model->task != NNC_TASK_REGRESSION)
         return nnc_fail(NNC_EINVAL, "%s: the model's task is neither classification nor "
                                     "regression", path);
+    if (classify && (model->n_classes < 2 || model->n_classes > (int)MAX_CLASSES))
+        return nnc_fail(NNC_EINVAL, "%s: the model has %d classes; a model file holds 2 to %u",
+                        path, model->n_classes, MAX_CLASSES);
     if (outputs == 0 || (classify && outputs != nnc_targets_for_classes(model->n_classes)) ||
         (!classify && model->n_classes != 0))
         return nnc_fail(NNC_EINVAL, "%s: the network's %d outputs do not fit the model's %d "
