@@ -8,6 +8,7 @@
  */
 #include "internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,6 +148,45 @@ nnc_status nnc_model_set_meta(nnc_model *model, const char *key, const char *val
     return NNC_OK;
 }
 
+/* Whether the normaliser changes the inputs at all: (x - 0) * 1 is x to
+ * the bit, so an identity transform may be skipped, saving a copy. Decided
+ * from the numbers, not from the normaliser's kind: a file may say "none"
+ * and still carry offsets and scales, and predict and evaluate must both
+ * apply them (they used to disagree). */
+static int changes_inputs(const nnc_normalizer *norm)
+{
+    for (int j = 0; norm != NULL && j < norm->n_inputs; j++)
+        if (norm->offset[j] != 0.0f || norm->scale[j] != 1.0f)
+            return 1;
+    return 0;
+}
+
+/* The first of rows rows of out (cols values each) holding a value that is
+ * not finite, or rows when there is none. */
+static int first_nonfinite_row(const float *out, int rows, int cols)
+{
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++)
+            if (!isfinite(out[(size_t)i * cols + j]))
+                return i;
+    return rows;
+}
+
+/* Finite weights can still overflow float arithmetic (3e38 times 2 is
+ * infinite); an output that is not finite is refused rather than reported
+ * as a prediction or folded into a metric. row is 1-based. */
+static nnc_status nonfinite_output(const char *what, int row, const float *values, int cols)
+{
+    const char *kind = "infinite";
+    for (int j = 0; j < cols; j++)
+        if (isnan(values[j]))
+            kind = "NaN";
+    return nnc_fail(NNC_ENUMERIC,
+                    "%srow %d: the model's output is not finite (%s): its weights or the "
+                    "row's inputs are too large for float arithmetic",
+                    what, row, kind);
+}
+
 nnc_status nnc_model_predict(nnc_model *model, const float *x, int rows, float *out)
 {
     if (model == NULL || x == NULL || out == NULL)
@@ -160,7 +200,7 @@ nnc_status nnc_model_predict(nnc_model *model, const float *x, int rows, float *
         return nnc_fail(NNC_EINVAL, "model predict: the network no longer matches the model");
     const float *input = x;
     float *scaled = NULL;
-    if (model->norm != NULL) {
+    if (changes_inputs(model->norm)) {
         scaled = nnc_alloc((size_t)rows, (size_t)model->n_inputs * sizeof(float), 0);
         if (scaled == NULL)
             return NNC_ENOMEM;
@@ -172,6 +212,87 @@ nnc_status nnc_model_predict(nnc_model *model, const float *x, int rows, float *
     if (st == NNC_OK && model->norm != NULL && model->norm->n_targets > 0)
         st = nnc_normalizer_restore_targets(model->norm, out, rows);
     free(scaled);
+    int outputs = nnc_net_outputs(model->net);
+    int bad = st == NNC_OK ? first_nonfinite_row(out, rows, outputs) : rows;
+    if (bad < rows)
+        st = nonfinite_output("model predict: ", bad + 1, out + (size_t)bad * outputs, outputs);
+    return st;
+}
+
+/* A copy of data as the model's network sees it: inputs normalised exactly
+ * as nnc_model_predict does (when changes_inputs), regression targets too
+ * (when targets). Byte images cannot hold normalised values, so their copy
+ * gets the floats nnc_dataset_gather makes of them. */
+static nnc_status normalised_copy(const nnc_normalizer *norm, const nnc_dataset *data,
+                                  int inputs, int targets, nnc_dataset **out)
+{
+    size_t *all = nnc_alloc((size_t)data->rows, sizeof *all, 0);
+    if (all == NULL)
+        return NNC_ENOMEM;
+    for (size_t i = 0; i < (size_t)data->rows; i++)
+        all[i] = i;
+    nnc_dataset *copy = nnc_dataset_subset(data, all, data->rows);
+    nnc_status st = copy != NULL ? NNC_OK : NNC_ENOMEM;   /* the reason is recorded */
+    if (st == NNC_OK && inputs && copy->bytes != NULL) {
+        copy->x = nnc_alloc((size_t)data->rows, (size_t)data->n_inputs * sizeof(float), 0);
+        st = copy->x != NULL ? nnc_dataset_gather(data, all, data->rows, copy->x, NULL)
+                             : NNC_ENOMEM;
+        free(copy->bytes);
+        copy->bytes = NULL;
+    }
+    free(all);
+    if (st == NNC_OK && inputs)
+        st = nnc_normalizer_apply_rows(norm, copy->x, data->rows);
+    if (st == NNC_OK && targets) {
+        /* The targets' transform is the inputs' with the target numbers. */
+        nnc_normalizer view = *norm;
+        view.n_inputs = norm->n_targets;
+        view.offset = norm->target_offset;
+        view.scale = norm->target_scale;
+        st = nnc_normalizer_apply_rows(&view, copy->y, data->rows);
+    }
+    if (st != NNC_OK) {
+        nnc_dataset_free(copy);
+        return st;
+    }
+    *out = copy;
+    return NNC_OK;
+}
+
+/* After an evaluation whose loss is not finite: names the first row whose
+ * output is not, running the rows through the network again (this only
+ * happens on the way to an error). The loss sums every output of every row
+ * (a softmax row with a non-finite value turns NaN as a whole), so a
+ * non-finite output always shows in it; a finite-output row set with an
+ * infinite loss means the targets overflowed their scaling. */
+static nnc_status find_nonfinite_row(nnc_net *net, const nnc_dataset *data, double loss)
+{
+    enum { BATCH = 256 };
+    int in = data->n_inputs, outs = nnc_net_outputs(net);
+    size_t index[BATCH];
+    float *x = nnc_alloc(BATCH, (size_t)in * sizeof(float), 0);
+    float *out = nnc_alloc(BATCH, (size_t)outs * sizeof(float), 0);
+    nnc_status st = x != NULL && out != NULL ? NNC_OK : NNC_ENOMEM;
+    int found = 0;
+    for (int start = 0; st == NNC_OK && !found && start < data->rows; start += BATCH) {
+        int n = data->rows - start < BATCH ? data->rows - start : BATCH;
+        for (int i = 0; i < n; i++)
+            index[i] = (size_t)start + (size_t)i;
+        st = nnc_dataset_gather(data, index, n, x, NULL);
+        if (st == NNC_OK)
+            st = nnc_predict(net, x, n, out);
+        int bad = st == NNC_OK ? first_nonfinite_row(out, n, outs) : n;
+        if (bad < n) {
+            st = nonfinite_output("", start + bad + 1, out + (size_t)bad * outs, outs);
+            found = 1;
+        }
+    }
+    free(x);
+    free(out);
+    if (st == NNC_OK)
+        st = nnc_fail(NNC_ENUMERIC, "the loss over the data is %g although every output is "
+                                    "finite: the targets are too large for the model's "
+                                    "target scaling", loss);
     return st;
 }
 
@@ -184,22 +305,22 @@ nnc_status nnc_model_evaluate(nnc_model *model, const nnc_dataset *data,
         return nnc_fail(NNC_EINVAL, "model evaluate: the data has %d inputs, the model %d",
                         data->n_inputs, model->n_inputs);
     const nnc_normalizer *norm = model->norm;
-    if (norm == NULL || (norm->kind == NNC_SCALE_NONE && norm->n_targets == 0))
-        return nnc_evaluate_scaled(model->net, data, NULL, metrics, confusion);
+    int inputs = changes_inputs(norm);
+    int targets = norm != NULL && norm->n_targets > 0 && data->task == NNC_TASK_REGRESSION;
+    if (targets && data->n_targets != norm->n_targets)
+        return nnc_fail(NNC_EINVAL, "model evaluate: the data has %d targets, the model %d",
+                        data->n_targets, norm->n_targets);
     /* Normalise a copy: the caller's data stays in its own units. */
-    size_t *all = nnc_alloc((size_t)data->rows, sizeof *all, 0);
-    if (all == NULL)
-        return NNC_ENOMEM;
-    for (size_t i = 0; i < (size_t)data->rows; i++)
-        all[i] = i;
-    nnc_dataset *copy = nnc_dataset_subset(data, all, data->rows);
-    free(all);
-    if (copy == NULL)
-        return NNC_ENOMEM;
-    nnc_status st = nnc_normalizer_apply(model->norm, copy);
+    nnc_dataset *copy = NULL;
+    nnc_status st = inputs || targets ? normalised_copy(norm, data, inputs, targets, &copy)
+                                      : NNC_OK;
+    const nnc_dataset *seen = copy != NULL ? copy : data;
     if (st == NNC_OK)
-        st = nnc_evaluate_scaled(model->net, copy, norm->n_targets ? norm->target_scale : NULL,
-                                 metrics, confusion);
+        st = nnc_evaluate_scaled(model->net, seen,
+                                 norm && norm->n_targets ? norm->target_scale : NULL, metrics,
+                                 confusion);
+    if (st == NNC_OK && !isfinite(metrics->loss))
+        st = find_nonfinite_row(model->net, seen, metrics->loss);
     nnc_dataset_free(copy);
     return st;
 }
