@@ -612,11 +612,18 @@ const char *nnc_model_meta(const nnc_model *model, const char *key);   /* NULL i
 
 /* Predictions for raw (unnormalised) inputs x (rows x inputs): out gets the
  * network's outputs with regression targets mapped back to their units, i.e.
- * class probabilities (one column for two classes: P(second class)) or values. */
+ * class probabilities (one column for two classes: P(second class)) or values.
+ * Inputs go through the model's normaliser whatever its kind says (a kind of
+ * "none" with offsets and scales applies them), exactly as in
+ * nnc_model_evaluate. An output that is not finite (finite weights can still
+ * overflow) is NNC_ENUMERIC naming its row, 1-based in this call; out then
+ * holds every row's outputs, so a caller can find the row itself. */
 nnc_status nnc_model_predict(nnc_model *model, const float *x, int rows, float *out);
 
 /* Metrics over raw data (as loaded, not normalised); confusion as for
- * nnc_evaluate_metrics (may be NULL). */
+ * nnc_evaluate_metrics (may be NULL: it costs classes x classes ints, so
+ * pass it only when the matrix is wanted). An output that is not finite is
+ * NNC_ENUMERIC naming the first such row of data ("row 3: ..."). */
 nnc_status nnc_model_evaluate(nnc_model *model, const nnc_dataset *data,
                               nnc_metrics *metrics, int *confusion);
 
