@@ -2,13 +2,16 @@
  * eval.c - `nnc eval`: how good a model is on labelled data it has not seen.
  *
  * Classification: accuracy, the confusion matrix, each class's precision and
- * recall (optionally a confusion-matrix picture). Regression: MSE, MAE, R².
+ * recall (optionally a confusion-matrix picture and CSV file). Regression:
+ * MSE, MAE, R². The k x k matrix is computed only when something shows it:
+ * for 32,768 classes it would be 4 GB of counts that nothing prints.
  */
 #define _DEFAULT_SOURCE
 #include "args.h"
 #include "commands.h"
 #include "data_source.h"
 #include "model_data.h"
+#include "outputs.h"
 #include "report.h"
 
 #include "nnc.h"
@@ -22,22 +25,29 @@ typedef struct eval_options {
     const char *model;
     data_source src;
     const char *plot;
+    const char *confusion;   /* --confusion: the matrix as CSV */
 } eval_options;
 
 static void usage(FILE *to)
 {
     fprintf(to,
             "usage: nnc eval --model FILE.nnc (--data FILE.csv | --images F --labels F)\n"
-            "                [--plot confusion.png]\n"
+            "                [--plot confusion.png] [--confusion confusion.csv]\n"
             "\n"
             "Judges a model on labelled data: accuracy, confusion matrix, per-class\n"
             "precision and recall for classification; MSE, MAE and R2 for regression.\n"
+            "The matrix and the per-class lines are printed for up to %d classes; a\n"
+            "larger matrix goes to --plot or --confusion.\n"
             "\n"
             "  --model FILE            a model made by nnc train\n"
             "  --data FILE             CSV with the model's input columns and its target\n"
             "  --images F --labels F   IDX image and label files\n"
-            "  --plot FILE             draw the confusion matrix as a PNG\n"
-            "  -h, --help              this help\n");
+            "  --plot FILE             draw the confusion matrix as a PNG (up to %d classes)\n"
+            "  --confusion FILE        write the confusion matrix as CSV, a header of\n"
+            "                          predicted labels, a line per true label (up to %d\n"
+            "                          classes)\n"
+            "  -h, --help              this help\n",
+            REPORT_MAX_CLASSES, NNC_PLOT_MAX_CONFUSION, CONFUSION_FILE_MAX);
 }
 
 static int parse_options(int argc, char **argv, eval_options *o)
@@ -45,8 +55,8 @@ static int parse_options(int argc, char **argv, eval_options *o)
     static const struct option longs[] = {
         { "model", required_argument, NULL, 'm' },  { "data", required_argument, NULL, 'd' },
         { "images", required_argument, NULL, 'i' }, { "labels", required_argument, NULL, 'l' },
-        { "plot", required_argument, NULL, 'p' },   { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        { "plot", required_argument, NULL, 'p' },   { "confusion", required_argument, NULL, 'c' },
+        { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
     begin_options();
@@ -58,6 +68,7 @@ static int parse_options(int argc, char **argv, eval_options *o)
         case 'i': o->src.images = optarg; break;
         case 'l': o->src.labels = optarg; break;
         case 'p': o->plot = optarg; break;
+        case 'c': o->confusion = optarg; break;
         case 'h': usage(stdout); return 1;
         default:
             return bad_option("eval", argv);
@@ -86,19 +97,47 @@ static int plot_confusion(const char *path, const nnc_model *model, const int *c
     return rc;
 }
 
+/* Refuses, before anything is computed, a matrix output the model has too
+ * many classes for. */
+static int check_matrix_outputs(const eval_options *o, int k)
+{
+    if (o->plot != NULL && k > NNC_PLOT_MAX_CONFUSION) {
+        fprintf(stderr, "nnc eval: --plot draws a confusion matrix of at most %d classes; "
+                        "the model has %d\n", NNC_PLOT_MAX_CONFUSION, k);
+        return 1;
+    }
+    if (o->confusion != NULL && k > CONFUSION_FILE_MAX) {
+        fprintf(stderr, "nnc eval: --confusion writes a confusion matrix of at most %d "
+                        "classes; the model has %d\n", CONFUSION_FILE_MAX, k);
+        return 1;
+    }
+    if ((o->plot != NULL || o->confusion != NULL) && k == 0) {
+        fprintf(stderr, "nnc eval: --plot and --confusion need a classification model\n");
+        return 1;
+    }
+    return 0;
+}
+
 static int evaluate(const eval_options *o, nnc_model *model, const nnc_dataset *data)
 {
     int k = nnc_model_classes(model);
-    int *confusion = k > 0 ? calloc((size_t)k * (size_t)k, sizeof *confusion) : NULL;
+    int wanted = confusion_printed(k) || o->plot != NULL || o->confusion != NULL;
+    int *confusion = wanted ? calloc((size_t)k * (size_t)k, sizeof *confusion) : NULL;
     nnc_metrics m;
-    if (k > 0 && confusion == NULL) {
+    if (wanted && confusion == NULL) {
         fprintf(stderr, "nnc: out of memory\n");
         return 1;
     }
-    int rc = nnc_model_evaluate(model, data, &m, confusion) == NNC_OK
-                 ? 0 : fail_with_library_error();
-    if (rc == 0 && k > 0 && o->plot)
+    int rc = 0;
+    if (nnc_model_evaluate(model, data, &m, confusion) != NNC_OK) {
+        /* The library names the row; the data's name says of what. */
+        fprintf(stderr, "nnc: %s: %s\n", data_source_name(&o->src), nnc_last_error());
+        rc = 1;
+    }
+    if (rc == 0 && o->plot)
         rc = plot_confusion(o->plot, model, confusion);
+    if (rc == 0 && o->confusion)
+        rc = write_confusion(o->confusion, model, confusion);
     if (rc == 0) {
         print_metrics(stdout, data_source_name(&o->src), nnc_model_task(model), &m);
         if (k > 0)
@@ -114,13 +153,22 @@ int command_eval(int argc, char **argv)
     int parsed = parse_options(argc, argv, &o);
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;
+    const named_path in[] = { { "--model", o.model, NULL },
+                              { "--data", o.src.csv, NULL },
+                              { "--images", o.src.images, NULL },
+                              { "--labels", o.src.labels, NULL } };
+    const named_path out[] = { { "--plot", o.plot, NULL }, { "--confusion", o.confusion, NULL } };
+    if (check_outputs("eval", in, 4, out, 2) != 0)
+        return 1;
     nnc_model *model = load_model(o.model);
     if (model == NULL)
         return 1;
     model_columns cols = { NULL, NULL };
     nnc_csv_options csv;
     nnc_dataset *data = NULL;
-    int rc = model_columns_options(model, &cols, &csv);
+    int rc = check_matrix_outputs(&o, nnc_model_classes(model));
+    if (rc == 0)
+        rc = model_columns_options(model, &cols, &csv);
     if (rc == 0 && (data = data_source_load(&o.src, &csv)) == NULL)
         rc = 1;
     if (rc == 0 && nnc_dataset_inputs(data) != nnc_model_inputs(model)) {

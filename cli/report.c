@@ -1,8 +1,12 @@
 /*
  * report.c - printing metrics and confusion matrices (see report.h).
+ *
+ * Matrix cells are indexed in size_t: with int, true * classes + predicted
+ * overflows past 46,340 classes.
  */
 #include "report.h"
 
+#include <errno.h>
 #include <string.h>
 
 int fail_with_library_error(void)
@@ -21,6 +25,11 @@ void print_metrics(FILE *to, const char *label, nnc_task task, const nnc_metrics
                 m->mse, m->mae, m->loss, m->rows);
 }
 
+int confusion_printed(int classes)
+{
+    return classes > 0 && classes <= REPORT_MAX_CLASSES;
+}
+
 static int label_width(const nnc_model *model)
 {
     int width = 4;
@@ -32,9 +41,23 @@ static int label_width(const nnc_model *model)
     return width > 24 ? 24 : width;
 }
 
+static int cell(const int *confusion, size_t k, int truth, int predicted)
+{
+    return confusion[(size_t)truth * k + (size_t)predicted];
+}
+
 void print_confusion(FILE *to, const nnc_model *model, const int *confusion)
 {
     int k = nnc_model_classes(model), w = label_width(model);
+    if (!confusion_printed(k)) {
+        fprintf(to, "confusion matrix and per-class precision and recall: not printed for "
+                    "%d classes (at most %d are; nnc eval --confusion FILE writes the matrix "
+                    "as CSV for up to %d)\n",
+                k, REPORT_MAX_CLASSES, CONFUSION_FILE_MAX);
+        return;
+    }
+    if (confusion == NULL)
+        return;
     fprintf(to, "confusion matrix (rows: true class, columns: predicted class)\n");
     fprintf(to, "%*s", w + 2, "");
     for (int j = 0; j < k; j++)
@@ -43,19 +66,62 @@ void print_confusion(FILE *to, const nnc_model *model, const int *confusion)
     for (int i = 0; i < k; i++) {
         fprintf(to, "  %*.*s", w, w, nnc_model_class_label(model, i));
         for (int j = 0; j < k; j++)
-            fprintf(to, " %*d", w, confusion[i * k + j]);
+            fprintf(to, " %*d", w, cell(confusion, (size_t)k, i, j));
         fprintf(to, "\n");
     }
     fprintf(to, "\n  %*s  precision  recall  support\n", w, "class");
     for (int c = 0; c < k; c++) {
         long predicted = 0, actual = 0;
         for (int j = 0; j < k; j++) {
-            predicted += confusion[j * k + c];
-            actual += confusion[c * k + j];
+            predicted += cell(confusion, (size_t)k, j, c);
+            actual += cell(confusion, (size_t)k, c, j);
         }
-        long right = confusion[c * k + c];
+        long right = cell(confusion, (size_t)k, c, c);
         fprintf(to, "  %*.*s  %9.4f  %6.4f  %7ld\n", w, w, nnc_model_class_label(model, c),
                 predicted ? (double)right / predicted : 0.0,
                 actual ? (double)right / actual : 0.0, actual);
     }
+}
+
+void put_csv_field(FILE *fp, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, fp);
+        return;
+    }
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
+}
+
+int write_confusion(const char *path, const nnc_model *model, const int *confusion)
+{
+    nnc_atomic_file *file;
+    if (nnc_atomic_open(path, &file) != NNC_OK)
+        return fail_with_library_error();
+    FILE *fp = nnc_atomic_stream(file);
+    int k = nnc_model_classes(model);
+    fputs("true\\predicted", fp);
+    for (int j = 0; j < k; j++) {
+        fputc(',', fp);
+        put_csv_field(fp, nnc_model_class_label(model, j));
+    }
+    fputc('\n', fp);
+    for (int i = 0; i < k; i++) {
+        put_csv_field(fp, nnc_model_class_label(model, i));
+        for (int j = 0; j < k; j++)
+            fprintf(fp, ",%d", cell(confusion, (size_t)k, i, j));
+        fputc('\n', fp);
+    }
+    if (ferror(fp)) {
+        int err = errno;
+        nnc_atomic_abort(file);
+        fprintf(stderr, "nnc: %s: cannot write: %s\n", path, strerror(err ? err : EIO));
+        return 1;
+    }
+    return nnc_atomic_commit(file) == NNC_OK ? 0 : fail_with_library_error();
 }

@@ -698,8 +698,10 @@ nnc_status nnc_plot_decision_regions(const char *path, nnc_model *model,
                                      const nnc_dataset *data, const char *title);
 
 /* A classes x classes confusion matrix (row = true class) as a grid of
- * shaded, numbered cells labelled with the class names. 1 to 64 classes;
- * labels may be NULL (classes are then numbered). */
+ * shaded, numbered cells labelled with the class names. 1 to
+ * NNC_PLOT_MAX_CONFUSION classes (past that the cells are too small to
+ * read); labels may be NULL (classes are then numbered). */
+#define NNC_PLOT_MAX_CONFUSION 64
 nnc_status nnc_plot_confusion(const char *path, const int *confusion, int classes,
                               const char *const *labels, const char *title);
 

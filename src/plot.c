@@ -35,7 +35,7 @@
 #define PLOT_HEIGHT 600
 #define MAX_LINES 8            /* series in one line chart */
 #define MAX_REGION_CLASSES 20  /* classes with a colour of their own */
-#define MAX_CONFUSION_CLASSES 64
+#define MAX_CONFUSION_CLASSES NNC_PLOT_MAX_CONFUSION
 #define LEGEND_CHARS 12        /* of a class name in the regions' legend */
 #define GRID 200               /* decision-region grid points per axis */
 #define GRID_BATCH 1000        /* grid points per prediction call */
@@ -879,7 +879,8 @@ static void draw_confusion(const void *p)
               NULL);
     plscmap1n(256);
     long long total = 0, on_diagonal = 0, max_count = 0;
-    for (int i = 0; i < k_n * k_n; i++) {
+    const size_t cells = (size_t)k_n * (size_t)k_n;   /* size_t: no product overflows */
+    for (size_t i = 0; i < cells; i++) {
         total += job->counts[i];
         if (job->counts[i] > max_count)
             max_count = job->counts[i];
@@ -893,11 +894,12 @@ static void draw_confusion(const void *p)
     int show_counts = count_scale * unit >= 6;
     for (int r = 0; r < k_n; r++) {
         long long row_sum = 0;
+        const int *row = job->counts + (size_t)r * (size_t)k_n;
         for (int c = 0; c < k_n; c++)
-            row_sum += job->counts[r * k_n + c];
-        on_diagonal += job->counts[r * k_n + r];
+            row_sum += row[c];
+        on_diagonal += row[r];
         for (int c = 0; c < k_n; c++) {
-            int n = job->counts[r * k_n + c];
+            int n = row[c];
             double f = row_sum > 0 ? (double)n / row_sum : 0;
             double y0 = k_n - r - 1, x0 = c;
             plcol1(f);
@@ -953,10 +955,11 @@ nnc_status nnc_plot_confusion(const char *path, const int *confusion, int classe
     if (classes < 1 || classes > MAX_CONFUSION_CLASSES)
         return nnc_fail(NNC_EINVAL, "plot confusion: classes must be 1 to %d, got %d",
                         MAX_CONFUSION_CLASSES, classes);
-    for (int i = 0; i < classes * classes; i++)
+    for (size_t i = 0; i < (size_t)classes * (size_t)classes; i++)
         if (confusion[i] < 0)
-            return nnc_fail(NNC_EINVAL, "plot confusion: negative count %d (true class %d, "
-                            "predicted %d)", confusion[i], i / classes, i % classes);
+            return nnc_fail(NNC_EINVAL, "plot confusion: negative count %d (true class %zu, "
+                            "predicted %zu)", confusion[i], i / (size_t)classes,
+                            i % (size_t)classes);
     for (int k = 0; labels != NULL && k < classes; k++)
         if (labels[k] == NULL)
             return nnc_fail(NNC_EINVAL, "plot confusion: NULL label %d", k);
