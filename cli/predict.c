@@ -73,22 +73,6 @@ static int parse_options(int argc, char **argv, predict_options *o)
     return 0;
 }
 
-/* A CSV field, quoted when it holds a comma, quote or line break. */
-static void put_field(FILE *fp, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, fp);
-        return;
-    }
-    fputc('"', fp);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
-}
-
 static void write_header(FILE *fp, const nnc_model *model)
 {
     fputs("prediction", fp);
@@ -96,7 +80,7 @@ static void write_header(FILE *fp, const nnc_model *model)
         char name[512];
         snprintf(name, sizeof name, "p_%s", nnc_model_class_label(model, k));
         fputc(',', fp);
-        put_field(fp, name);
+        put_csv_field(fp, name);
     }
     fputc('\n', fp);
 }
@@ -113,30 +97,59 @@ static void write_row(FILE *fp, const nnc_model *model, const float *out, int ou
     }
     int cls;
     nnc_output_classes(out, 1, outputs, &cls);
-    put_field(fp, nnc_model_class_label(model, cls));
+    put_csv_field(fp, nnc_model_class_label(model, cls));
     for (int c = 0; c < k; c++)
         fprintf(fp, ",%.6f", outputs == 1 ? (c == 0 ? 1.0 - out[0] : out[0]) : out[c]);
     fputc('\n', fp);
 }
 
-static int write_predictions(FILE *fp, nnc_model *model, const nnc_dataset *data)
+/* nnc_model_predict refuses an output that is not finite, naming the row of
+ * its own call and leaving out filled; the row of the file is the batch's
+ * first row plus the first such row of out. */
+static int report_failure(nnc_status st, const char *path, const float *out, int n,
+                          int outputs, int start)
+{
+    if (st != NNC_ENUMERIC)
+        return fail_with_library_error();
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < outputs; j++)
+            if (!isfinite(out[(size_t)i * outputs + j])) {
+                fprintf(stderr, "nnc: %s: row %d: the model's output is not finite (%s): its "
+                                "weights or the row's inputs are too large for float "
+                                "arithmetic\n",
+                        path, start + i + 1, isnan(out[(size_t)i * outputs + j]) ? "NaN"
+                                                                               : "infinite");
+                return 1;
+            }
+    return fail_with_library_error();
+}
+
+/* Predicts every row, batch by batch, writing each to fp; with fp NULL only
+ * checks that every row can be predicted. */
+static int write_predictions(FILE *fp, const char *path, nnc_model *model,
+                             const nnc_dataset *data)
 {
     int in = nnc_model_inputs(model), outputs = nnc_net_outputs(nnc_model_net(model));
     float *x = malloc((size_t)BATCH * (size_t)in * sizeof *x);
     float *out = malloc((size_t)BATCH * (size_t)outputs * sizeof *out);
     size_t index[BATCH];
     int rc = x && out ? 0 : 1;
-    write_header(fp, model);
+    if (fp != NULL)
+        write_header(fp, model);
     for (int start = 0; rc == 0 && start < nnc_dataset_rows(data); start += BATCH) {
         int n = nnc_dataset_rows(data) - start < BATCH ? nnc_dataset_rows(data) - start : BATCH;
         for (int i = 0; i < n; i++)
             index[i] = (size_t)(start + i);
-        if (nnc_dataset_gather(data, index, n, x, NULL) != NNC_OK ||
-            nnc_model_predict(model, x, n, out) != NNC_OK) {
+        if (nnc_dataset_gather(data, index, n, x, NULL) != NNC_OK) {
             rc = fail_with_library_error();
             break;
         }
-        for (int i = 0; i < n; i++)
+        nnc_status st = nnc_model_predict(model, x, n, out);
+        if (st != NNC_OK) {
+            rc = report_failure(st, path, out, n, outputs, start);
+            break;
+        }
+        for (int i = 0; fp != NULL && i < n; i++)
             write_row(fp, model, out + (size_t)i * outputs, outputs);
     }
     if (x == NULL || out == NULL)
@@ -146,16 +159,22 @@ static int write_predictions(FILE *fp, nnc_model *model, const nnc_dataset *data
     return rc;
 }
 
+/* A refused row must leave no half-written predictions behind. A file is
+ * written atomically, so a failure leaves whatever was there before. Standard
+ * output cannot be taken back: every row is predicted once without writing
+ * first, which costs a second forward pass but no memory. */
 static int predict_to(const predict_options *o, nnc_model *model, const nnc_dataset *data)
 {
     if (o->out == NULL) {
-        int rc = write_predictions(stdout, model, data);
+        int rc = write_predictions(NULL, o->data, model, data);
+        if (rc == 0)
+            rc = write_predictions(stdout, o->data, model, data);
         return fflush(stdout) == 0 ? rc : 1;
     }
     nnc_atomic_file *file;
     if (nnc_atomic_open(o->out, &file) != NNC_OK)
         return fail_with_library_error();
-    if (write_predictions(nnc_atomic_stream(file), model, data) != 0) {
+    if (write_predictions(nnc_atomic_stream(file), o->data, model, data) != 0) {
         nnc_atomic_abort(file);
         return 1;
     }
