@@ -657,15 +657,17 @@ static int describe(const train_options *o, run *r)
     return st == NNC_OK ? 0 : fail_with_library_error();
 }
 
-static int package_and_test(run *r)
+static int package_and_test(const train_options *o, run *r)
 {
     r->model = nnc_model_new(r->net, r->norm, r->train);
     if (r->model == NULL)
         return fail_with_library_error();
     if (!r->has_test)
         return 0;
+    /* The k x k matrix only where it is printed or drawn. */
     int k = nnc_model_classes(r->model);
-    if (k > 0 && (r->confusion = calloc((size_t)k * (size_t)k, sizeof *r->confusion)) == NULL) {
+    int wanted = k > 0 && (confusion_printed(k) || (o->plot_dir && k <= NNC_PLOT_MAX_CONFUSION));
+    if (wanted && (r->confusion = calloc((size_t)k * (size_t)k, sizeof *r->confusion)) == NULL) {
         fprintf(stderr, "nnc: out of memory\n");
         return 1;
     }
@@ -803,7 +805,7 @@ int command_train(int argc, char **argv)
     rc = rc ? rc : build_network(&o, &rng, &r);
     rc = rc ? rc : make_optimizer(&o, &r);
     rc = rc ? rc : fit(&o, &rng, &r);
-    rc = rc ? rc : package_and_test(&r);
+    rc = rc ? rc : package_and_test(&o, &r);
     rc = rc ? rc : describe(&o, &r);
     if (rc == 0 && nnc_model_save(r.model, o.out) != NNC_OK)
         rc = fail_with_library_error();
@@ -816,7 +818,8 @@ int command_train(int argc, char **argv)
     FILE *report = nnc_same_file(o.out, "/dev/stdout") ? stderr : stdout;
     if (rc == 0)
         summarise(&o, &r, report);
-    if (r.has_test && rc == 0 && r.confusion && o.progress != PROGRESS_QUIET)
+    if (r.has_test && rc == 0 && nnc_model_task(r.model) == NNC_TASK_CLASSIFICATION &&
+        o.progress != PROGRESS_QUIET)
         print_confusion(report, r.model, r.confusion);
     /* A signal after the training still lets the outputs finish, but the
      * exit code says it came. */

@@ -156,7 +156,7 @@ nnc_named *nnc_sort_names(const char *const *names, int n)
  * empty, none given twice. A repeat is reported where the list first
  * repeats itself; sorting finds it in n log n, so the many classes a set may
  * have cost no quadratic check. */
-static nnc_status check_labels(const char *what, const char *const *labels, int n)
+nnc_status nnc_check_labels(const char *what, const char *const *labels, int n)
 {
     for (int i = 0; i < n; i++)
         if (labels[i] == NULL || labels[i][0] == '\0')
@@ -202,7 +202,7 @@ nnc_status nnc_dataset_take_classes(nnc_dataset *data, int *classes, int n_class
     if (st == NNC_OK && labels == NULL && (labels = numbered_names("", n_classes)) == NULL)
         st = NNC_ENOMEM;
     if (st == NNC_OK)
-        st = check_labels("class labels", (const char *const *)labels, n_classes);
+        st = nnc_check_labels("class labels", (const char *const *)labels, n_classes);
     if (st != NNC_OK) {
         free(classes);
         nnc_free_strings(labels, n_classes > 0 ? n_classes : 0);
@@ -290,7 +290,7 @@ nnc_status nnc_dataset_set_class_labels(nnc_dataset *data, const char *const *la
     if (data->task != NNC_TASK_CLASSIFICATION || n != data->n_classes)
         return nnc_fail(NNC_EINVAL, "class labels: %d names given, the data has %d classes", n,
                         data->n_classes);
-    nnc_status st = check_labels("class labels", labels, n);
+    nnc_status st = nnc_check_labels("class labels", labels, n);
     if (st != NNC_OK)
         return st;
     char **copy = nnc_copy_strings(labels, n);

@@ -226,6 +226,11 @@ typedef struct nnc_named {
 /* names[0..n) sorted by strcmp, equal names by index (NULL with NNC_ENOMEM). */
 nnc_named *nnc_sort_names(const char *const *names, int n);
 
+/* Refuses (NNC_EINVAL, "what: 'x' is given twice" or "what: name N is
+ * empty") class labels that do not tell the classes apart: predictions are
+ * named after them. n log n, so many classes cost no quadratic check. */
+nnc_status nnc_check_labels(const char *what, const char *const *labels, int n);
+
 /* A copy of a string (NULL with NNC_ENOMEM on failure). */
 char *nnc_strdup(const char *s);
 

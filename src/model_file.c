@@ -36,7 +36,7 @@ static const unsigned char MAGIC[8] = {'N', 'N', 'C', 'M', 'O', 'D', 'E', 'L'};
 #define MAX_FILE_BYTES ((size_t)1 << 30)
 #define MAX_LAYERS 1024u
 #define MAX_WIDTH (1u << 24)   /* inputs and units per layer */
-#define MAX_STRING 65536u
+#define MAX_STRING NNC_MAX_NAME_BYTES
 /* As many classes as a data set may have: a model with more could be
  * neither trained nor evaluated by nnc, and each class costs an output
  * and a row and column of a confusion matrix. */
@@ -661,7 +661,14 @@ static nnc_status parse_description(reader *r, parsed *p)
     if (classify && (uint32_t)nnc_targets_for_classes((int)p->classes) != outputs_of(p))
         return invalid(r, at, "%" PRIu32 " classes need %d outputs, the network has %" PRIu32,
                        p->classes, nnc_targets_for_classes((int)p->classes), outputs_of(p));
-    return get_strings(r, "class label", "class labels", p->classes, &p->labels);
+    at = r->pos;
+    st = get_strings(r, "class label", "class labels", p->classes, &p->labels);
+    /* Two classes of one name would make predictions that cannot be told
+     * apart (columns p_p,p_p). */
+    if (st == NNC_OK && classify &&
+        nnc_check_labels("class labels", (const char *const *)p->labels, (int)p->classes) != NNC_OK)
+        return invalid(r, at, "%s", nnc_last_error());
+    return st;
 }
 
 /* n floats into v, each finite; target scales (nonzero) are divided by. */

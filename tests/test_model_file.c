@@ -655,6 +655,14 @@ static void test_bad_strings(void **state)
     c = splice(b, size, second, 4 + 6, b + key, 4 + 9, &n);
     expect_format_error(c, n, "metadata key 2 of 5 (\"optimizer\") repeats key 1");
     free(c);
+
+    /* Class labels must tell the classes apart: predictions are named
+     * after them. The third label, "virginica", becomes the first. */
+    size_t label1 = skip_strings(b, OFF_NAME0, 4) + 4, label3 = skip_strings(b, label1, 2);
+    assert_int_equal(get32(b, label3), strlen("virginica"));
+    c = splice(b, size, label3, 4 + 9, b + label1, 4 + 6, &n);
+    expect_format_error(c, n, "class labels: 'setosa' is given twice");
+    free(c);
     free(b);
 }
 
