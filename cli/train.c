@@ -553,7 +553,7 @@ static char *run_identity(const train_options *o)
         return NULL;
     }
     size_t len = strlen(text);
-    snprintf(text + len, n - len, "seed %llu\nsplit validation=%.17g test=%.17g\nscale %s\n",
+    snprintf(text + len, n - len, "seed %llu\nsplit validation=%.15g test=%.15g\nscale %s\n",
              (unsigned long long)o->seed, o->val_fraction, o->test_src.images ? 0.0 :
              o->test_fraction, o->scaling >= 0 ? scaling_names[o->scaling] : "default");
     return text;

@@ -142,6 +142,21 @@ static uLong crc_of(uLong crc, const void *data, size_t bytes)
     return crc;
 }
 
+/* A double as the shortest of %.15g and %.17g that reads back as itself:
+ * "0.5", not "0.50000000000000000", yet exact. */
+typedef struct number_text {
+    char text[32];
+} number_text;
+
+static number_text exact(double v)
+{
+    number_text t;
+    snprintf(t.text, sizeof t.text, "%.15g", v);
+    if (strtod(t.text, NULL) != v)
+        snprintf(t.text, sizeof t.text, "%.17g", v);
+    return t;
+}
+
 /* One line for a data set: its shape and a checksum of its rows, in order. */
 static void describe_data(char **s, size_t *len, const char *key, const nnc_dataset *d)
 {
@@ -180,14 +195,15 @@ char *nnc_checkpoint_identity(const nnc_net *net, const nnc_optimizer *opt, doub
     append(&s, &len, "optimizer %s\n", rule);
     append(&s, &len, "batch_size %d\nshuffle %s\n", o->batch_size, o->shuffle ? "yes" : "no");
     if (o->schedule == NNC_SCHEDULE_STEP)
-        append(&s, &len, "schedule step step_epochs=%d gamma=%.17g\n", o->step_epochs, o->gamma);
+        append(&s, &len, "schedule step step_epochs=%d gamma=%s\n", o->step_epochs,
+               exact(o->gamma).text);
     else if (o->schedule == NNC_SCHEDULE_COSINE)   /* its curve spans all epochs */
-        append(&s, &len, "schedule cosine min_learning_rate=%.17g epochs=%d\n",
-               o->min_learning_rate, o->epochs);
+        append(&s, &len, "schedule cosine min_learning_rate=%s epochs=%d\n",
+               exact(o->min_learning_rate).text, o->epochs);
     else
         append(&s, &len, "schedule constant\n");
-    append(&s, &len, "patience %d\ntarget_scale %.17g\n", o->validation ? o->patience : 0,
-           o->target_scale > 0 ? o->target_scale : 1.0);
+    append(&s, &len, "patience %d\ntarget_scale %s\n", o->validation ? o->patience : 0,
+           exact(o->target_scale > 0 ? o->target_scale : 1.0).text);
     describe_data(&s, &len, "training_data", data);
     describe_data(&s, &len, "validation_data", o->validation);
     if (s == NULL)

@@ -40,23 +40,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
-
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define HAVE_VALGRIND_H 1
-#endif
-#endif
+#include "run_mode.h"
 
 #define MiB ((size_t)1 << 20)
 
@@ -65,30 +49,18 @@ static char created[16][256];
 static int n_created;
 
 /* How the test is run, which decides the sizes and bounds. */
-typedef enum { PLAIN, ASAN, VALGRIND } run_mode;
 static run_mode mode;
-
-/* valgrind's preloaded libraries give it away when its header is missing. */
-static int under_valgrind(void)
-{
-#ifdef HAVE_VALGRIND_H
-    if (RUNNING_ON_VALGRIND)
-        return 1;
-#endif
-    const char *preload = getenv("LD_PRELOAD");
-    return preload != NULL && strstr(preload, "vgpreload") != NULL;
-}
 
 /* Sizes shrink with the mode: by 4 under ASan, by 64 under valgrind. */
 static size_t scaled(size_t plain)
 {
-    return mode == PLAIN ? plain : mode == ASAN ? plain / 4 : plain / 64;
+    return mode == RUN_PLAIN ? plain : mode == RUN_ASAN ? plain / 4 : plain / 64;
 }
 
 /* Time limits: generous for the slow modes, which only must finish. */
 static unsigned seconds_allowed(unsigned plain)
 {
-    return mode == PLAIN ? plain : mode == ASAN ? 3 * plain : 30 * plain;
+    return mode == RUN_PLAIN ? plain : mode == RUN_ASAN ? 3 * plain : 30 * plain;
 }
 
 static const char *path_of(const char *name)
@@ -102,7 +74,7 @@ static const char *path_of(const char *name)
 static int setup(void **state)
 {
     (void)state;
-    mode = UNDER_ASAN ? ASAN : under_valgrind() ? VALGRIND : PLAIN;
+    mode = detect_run_mode();
     return mkdtemp(tmp_dir) != NULL ? 0 : -1;
 }
 
@@ -170,7 +142,7 @@ static void child(int fd, load_fn load, const void *arg, after_fn after, size_t 
     memset(&o, 0, sizeof o);
     reset_peak();
     long start_kib = status_kib("VmRSS");
-    if (mode == PLAIN) {
+    if (mode == RUN_PLAIN) {
         struct rlimit lim;
         lim.rlim_cur = lim.rlim_max = (rlim_t)status_kib("VmSize") * 1024 + allowance;
         if (setrlimit(RLIMIT_AS, &lim) != 0)
@@ -242,10 +214,10 @@ static outcome run_limited(load_fn load, const void *arg, after_fn after, size_t
  * process's own pages (stdio buffers, a first malloc arena, BLAS). */
 static void expect_peak(const outcome *o, double factor, size_t bytes)
 {
-    double slack_kib = mode == VALGRIND ? 96.0 * 1024 : 24.0 * 1024;
-    if (mode == ASAN)
+    double slack_kib = mode == RUN_VALGRIND ? 96.0 * 1024 : 24.0 * 1024;
+    if (mode == RUN_ASAN)
         factor *= 2.5;   /* realloc copies, freed blocks wait in quarantine, the shadow */
-    else if (mode == VALGRIND)
+    else if (mode == RUN_VALGRIND)
         factor *= 3;   /* memcheck's shadow memory lives in the same process */
     double bound = factor * (double)bytes / 1024 + slack_kib;
     if ((double)o->peak_kib > bound)
@@ -383,7 +355,7 @@ static void test_a_class_per_row(void **state)
     /* 4096 classes of 16 rows each (8 under ASan, 4 under valgrind): as
      * one-hot floats that was 1 GiB, and every split and subset copied it */
     const char *many = path_of("many-classes.csv");
-    int rows = (mode == PLAIN ? 16 : mode == ASAN ? 8 : 4) * NNC_MAX_CLASSES;
+    int rows = (mode == RUN_PLAIN ? 16 : mode == RUN_ASAN ? 8 : 4) * NNC_MAX_CLASSES;
     bytes = write_ids(many, rows, NNC_MAX_CLASSES);
     c = (csv_case){many, NNC_TASK_AUTO};
     o = run_limited(load_csv, &c, use_classes, 256 * MiB, 10);

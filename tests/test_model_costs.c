@@ -42,45 +42,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
-
-typedef enum { NATIVE, SANITIZED, VALGRIND } runtime;
-
-/* Where this test runs. Without <valgrind/valgrind.h>, valgrind shows in
- * LD_PRELOAD, which it sets to its vgpreload libraries. */
-static runtime how(void)
-{
-#ifdef RUNNING_ON_VALGRIND
-    if (RUNNING_ON_VALGRIND)
-        return VALGRIND;
-#else
-    const char *preload = getenv("LD_PRELOAD");
-    if (preload != NULL && strstr(preload, "vgpreload") != NULL)
-        return VALGRIND;
-#endif
-    return UNDER_ASAN ? SANITIZED : NATIVE;
-}
+#include "run_mode.h"
 
 /* Time limits: far above what the work takes (a fraction of a second
  * natively), far below what the old quadratic or k x k paths took. */
 static unsigned seconds_for(unsigned native)
 {
-    return how() == VALGRIND ? 20 * native : how() == SANITIZED ? 4 * native : native;
+    run_mode mode = detect_run_mode();
+    return mode == RUN_VALGRIND ? 20 * native : mode == RUN_ASAN ? 4 * native : native;
 }
 
 /* ------------------------------------------------------ bounded children */
@@ -125,7 +94,7 @@ static void within(const char *what, int (*work)(void *), void *arg, unsigned se
     assert_true(pid >= 0);
     if (pid == 0) {
         warm_up_blas();
-        if (how() == NATIVE) {
+        if (detect_run_mode() == RUN_PLAIN) {
             rlim_t cap = (rlim_t)(mapped_now() + budget);
             struct rlimit limit = { cap, cap };
             if (setrlimit(RLIMIT_AS, &limit) != 0)
@@ -268,7 +237,8 @@ static void save(nnc_model *model, const char *name)
  * slowly. */
 static int deep_width(void)
 {
-    return how() == VALGRIND ? 16 : how() == SANITIZED ? 32 : 64;
+    run_mode mode = detect_run_mode();
+    return mode == RUN_VALGRIND ? 16 : mode == RUN_ASAN ? 32 : 64;
 }
 
 static void make_deep_model(const char *name)
@@ -425,7 +395,7 @@ static void test_many_classes_on_three_rows(void **state)
     assert_contains(out, "not printed for 4096 classes");
     free(out);
     /* Its own few MB plus OpenBLAS's; the matrix alone would be 64 MiB. */
-    long rss_limit = how() == NATIVE ? 40 * 1024 : 256 * 1024;
+    long rss_limit = detect_run_mode() == RUN_PLAIN ? 40 * 1024 : 256 * 1024;
     if (rss > rss_limit)
         fail_msg("nnc eval of 3 rows peaked at %ld KB (limit %ld KB)", rss, rss_limit);
 
