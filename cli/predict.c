@@ -40,7 +40,11 @@ static void usage(FILE *to)
             "\n"
             "  --model FILE   a model made by nnc train\n"
             "  --data FILE    the rows to predict\n"
-            "  --out FILE     where the predictions go (default: standard output)\n"
+            "  --out FILE     where the predictions go (default: standard output), written\n"
+            "                 atomically (a new file renamed into place; a symbolic link's\n"
+            "                 target is replaced, permissions are kept), except a device,\n"
+            "                 FIFO or socket, which is written to directly; it may not be\n"
+            "                 the model or the data\n"
             "  -h, --help     this help\n");
 }
 
