@@ -331,61 +331,207 @@ static void test_divergence(void **state)
     assert_true(exists(in_dir("m.nnc")));
 }
 
-/* A training killed with SIGKILL at a random moment and resumed from its last
- * checkpoint ends with the same model file, byte for byte, as one never
- * stopped. A kill during a checkpoint's write leaves a temporary file beside
- * the last good checkpoint; that must not disturb the resume either. */
+/* -------------------------------------------------- killed and resumed */
+
+/* The training the kill test interrupts: 50,826 parameters, so that with
+ * Adam's two moments each checkpoint is 800 kB and takes long enough to
+ * write that a kill sometimes lands inside the write; 20 epochs of some
+ * 30 ms each on an idle machine, so that the whole test takes seconds. */
+#define KILL_EPOCHS 20
+#define TEXT(x) #x
+#define NUMBER_TEXT(x) TEXT(x)
+#define KILL_ARGS "--target target --layers 256,128 --epochs " NUMBER_TEXT(KILL_EPOCHS) \
+                  " --patience 0 --learning-rate 0.001 --batch-size 8 --seed 5"
+
+/* The kill comes after the killed run has reported an epoch between 1 and
+ * this (so a checkpoint exists), and at most about one epoch later, so some
+ * ten epochs are left to resume however fast or slow the machine is. */
+#define KILL_LATEST 8
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void sleep_seconds(double s)
+{
+    struct timespec t = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+    nanosleep(&t, NULL);
+}
+
+/* The epochs a --json run reported on stderr (complete lines only: the file
+ * may be caught half-written), and the first of them in *first. */
+static int reported_epochs(const char *text, int *first)
+{
+    int n = 0;
+    for (const char *line = text, *end; (end = strchr(line, '\n')) != NULL; line = end + 1) {
+        if (strncmp(line, "{\"epoch\":", 9) != 0)
+            continue;
+        if (n++ == 0 && first != NULL)
+            *first = atoi(line + 9);
+    }
+    return n;
+}
+
+static int reported_so_far(const char *path)
+{
+    if (!exists(path))
+        return 0;
+    char *text = slurp(path, NULL);
+    int n = reported_epochs(text, NULL);
+    free(text);
+    return n;
+}
+
+/* Resumes from checkpoint `ck` (and keeps checkpointing there, as README's
+ * `--checkpoint ck --resume ck`) into `out`; checks that the run trained
+ * only the epochs after some checkpoint, at least one, not all of them from
+ * scratch, and returns the epoch it resumed after. */
+static int resume(const char *data, const char *ck, const char *out)
+{
+    assert_int_equal(run_nnc("train --data '%s' " KILL_ARGS " --json --checkpoint '%s' "
+                             "--resume '%s' --out '%s'", data, in_dir(ck), in_dir(ck),
+                             in_dir(out)), 0);
+    char *err = slurp(in_dir("stderr"), NULL);
+    int first = 0, n = reported_epochs(err, &first);
+    free(err);
+    if (!(n >= 1 && first >= 2 && first + n - 1 == KILL_EPOCHS))
+        fail_msg("resuming from %s trained %d epochs from epoch %d: not a resume of the "
+                 "%d-epoch run from a checkpoint in its middle", ck, n, first, KILL_EPOCHS);
+    return first - 1;
+}
+
+static void assert_same_file(const char *a, const char *b)
+{
+    long na, nb;
+    char *x = slurp(in_dir(a), &na), *y = slurp(in_dir(b), &nb);
+    if (na != nb || memcmp(x, y, (size_t)na) != 0)
+        fail_msg("%s (%ld bytes) differs from %s (%ld bytes)", b, nb, a, na);
+    free(x);
+    free(y);
+}
+
+/* The folder holds nothing but `expected` and, beside each of `outputs`, at
+ * most one "<output>.tmp..." file: what a kill may leave of a write in
+ * progress (temporaries may also have no name at all, or be cleared by the
+ * next write of the same output: both are fine). Removes those temporaries,
+ * so that the refusals that follow can check none is made. */
+static void check_leftovers(const char *const *expected, const char *const *outputs)
+{
+    DIR *d = opendir(in_dir("."));
+    assert_non_null(d);
+    int temporaries[8] = { 0 };
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        int known = 0;
+        for (int i = 0; expected[i] != NULL; i++)
+            known |= strcmp(e->d_name, expected[i]) == 0;
+        for (int i = 0; !known && outputs[i] != NULL; i++) {
+            size_t n = strlen(outputs[i]);
+            if (strncmp(e->d_name, outputs[i], n) == 0 && strncmp(e->d_name + n, ".tmp", 4) == 0) {
+                if (++temporaries[i] > 1)
+                    fail_msg("a second temporary beside %s: %s", outputs[i], e->d_name);
+                print_message("left beside %s: %s\n", outputs[i], e->d_name);
+                assert_int_equal(remove(in_dir(e->d_name)), 0);
+                known = 1;
+            }
+        }
+        if (!known)
+            fail_msg("unexpected file left in the folder: %s", e->d_name);
+    }
+    closedir(d);
+}
+
+/* A training killed with SIGKILL and resumed from its last checkpoint ends
+ * with the same model file, byte for byte, as one never stopped, whatever
+ * the moment of the kill:
+ *  (a) a real kill at a random moment after the first checkpoint exists
+ *      (during an epoch, or inside the next checkpoint's write);
+ *  (b) the state a kill inside a checkpoint's write leaves, made on purpose
+ *      so that every run covers it: the last good checkpoint with a
+ *      half-written temporary beside it, which neither the loader nor the
+ *      next writes of that checkpoint may trip over.
+ * Each resume must train only the epochs after the checkpoint: a loader that
+ * ignored the file and started again would also end with the same model. */
 static void test_checkpoint_survives_sigkill(void **state)
 {
     (void)state;
-    const char *common = "--target target --layers 256,128 --epochs 40 --patience 0 "
-                         "--learning-rate 0.001 --batch-size 8 --seed 5 --quiet";
     char data[512];
     snprintf(data, sizeof data, "%s/digits.csv", NNC_TEST_DATA);
-    assert_int_equal(run_nnc("train --data '%s' %s --out '%s'", data, common, in_dir("full.nnc")),
-                     0);
+    double started = seconds_now();
+    assert_int_equal(run_nnc("train --data '%s' " KILL_ARGS " --quiet --out '%s'", data,
+                             in_dir("full.nnc")), 0);
+    double epoch_seconds = (seconds_now() - started) / KILL_EPOCHS;   /* an overestimate */
 
+    /* (a) The moment: after epoch `after` (1..KILL_LATEST) is reported, plus
+     * up to one epoch; drawn from the clock, so a different one each run. */
+    nnc_rng rng;
+    nnc_rng_seed(&rng, (uint64_t)(started * 1e9) ^ (uint64_t)getpid());
+    int after = 1 + (int)nnc_rng_below(&rng, KILL_LATEST);
+    double delay = epoch_seconds * nnc_rng_uniform(&rng);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "exec '%s' train --data '%s' " KILL_ARGS " --json --checkpoint '%s' "
+             "--out '%s' > /dev/null 2> '%s'", NNC_BINARY, data, in_dir("ck"),
+             in_dir("part.nnc"), in_dir("killed.json"));
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        char cmd[2048];
-        snprintf(cmd, sizeof cmd, "exec '%s' train --data '%s' %s --checkpoint '%s' --out '%s' "
-                 "> /dev/null 2>&1", NNC_BINARY, data, common, in_dir("ck"), in_dir("part.nnc"));
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }
-    /* A moment between 0.1 and 1 s in, from the clock: a different one each run. */
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long delay_ms = 100 + now.tv_nsec % 900;
-    struct timespec pause = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
-    nanosleep(&pause, NULL);
-    kill(pid, SIGKILL);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    print_message("killed after %ld ms (%s)\n", delay_ms,
-                  WIFSIGNALED(status) ? "mid-run" : "it had finished");
+    /* nnc_fit saves an epoch's checkpoint before reporting the epoch. */
+    int status = 0, ended = 0;
+    double deadline = seconds_now() + 120;
+    while (!ended && reported_so_far(in_dir("killed.json")) < after) {
+        ended = waitpid(pid, &status, WNOHANG) == pid;
+        if (!ended && seconds_now() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fail_msg("the run to kill reported no epoch %d within 120 s", after);
+        }
+        sleep_seconds(0.001);
+    }
+    if (!ended) {
+        sleep_seconds(delay);
+        kill(pid, SIGKILL);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+    }
+    if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
+        fail_msg("the run to kill ended on its own after %d epochs",
+                 reported_so_far(in_dir("killed.json")));
+    assert_true(exists(in_dir("ck")));
+    print_message("killed %.0f ms after epoch %d (an epoch takes about %.0f ms)\n", delay * 1e3,
+                  after, epoch_seconds * 1e3);
 
-    write_text("ck.tmp-XXXXXX", "half a checkpoint, as a kill mid-write leaves it");
-    if (exists(in_dir("ck")))
-        assert_int_equal(run_nnc("train --data '%s' %s --resume '%s' --out '%s'", data, common,
-                                 in_dir("ck"), in_dir("resumed.nnc")), 0);
-    else   /* killed before the first checkpoint: start again */
-        assert_int_equal(run_nnc("train --data '%s' %s --out '%s'", data, common,
-                                 in_dir("resumed.nnc")), 0);
-    long na, nb;
-    char *a = slurp(in_dir("full.nnc"), &na), *b = slurp(in_dir("resumed.nnc"), &nb);
-    assert_int_equal(na, nb);
-    assert_memory_equal(a, b, (size_t)na);
-    free(a);
-    free(b);
+    /* (b)'s starting point, copied before (a)'s resume moves ck on: the
+     * checkpoint the kill left, and beside it the first half of a checkpoint
+     * under a temporary's name, as a kill inside a write leaves it. */
+    long size;
+    char *ck = slurp(in_dir("ck"), &size);
+    write_file(in_dir("mid.ck"), ck, (size_t)size);
+    write_file(in_dir("mid.ck.tmp-K1ll3d"), ck, (size_t)size / 2);
+    free(ck);
+
+    int resumed_a = resume(data, "ck", "resumed.nnc");
+    assert_same_file("full.nnc", "resumed.nnc");
+    int resumed_b = resume(data, "mid.ck", "mid.nnc");
+    assert_same_file("full.nnc", "mid.nnc");
+    assert_int_equal(resumed_b, resumed_a);   /* both from the checkpoint the kill left */
+    assert_true(resumed_a >= after && resumed_a <= KILL_EPOCHS - 1);
+    print_message("resumed after epoch %d of %d\n", resumed_a, KILL_EPOCHS);
+
+    check_leftovers((const char *const[]){ "stdout", "stderr", "killed.json", "full.nnc", "ck",
+                                           "resumed.nnc", "mid.ck", "mid.nnc", NULL },
+                    (const char *const[]){ "ck", "part.nnc", "resumed.nnc", "mid.ck", "mid.nnc",
+                                           NULL });
 
     /* A checkpoint of another network is refused, not misread. */
-    remove(in_dir("ck.tmp-XXXXXX"));
-    if (exists(in_dir("ck")))
-        expect_refusal(in_dir("other.nnc"), WANT("ck", "checkpoint"),
-                       "train --data '%s' --target target --layers 8 --quiet --resume '%s' "
-                       "--out '%s'", data, in_dir("ck"), in_dir("other.nnc"));
+    expect_refusal(in_dir("other.nnc"), WANT("ck", "checkpoint"),
+                   "train --data '%s' --target target --layers 8 --quiet --resume '%s' "
+                   "--out '%s'", data, in_dir("ck"), in_dir("other.nnc"));
 }
 
 static void test_prediction_data_that_does_not_fit(void **state)
