@@ -13,8 +13,10 @@
  * upstream gradient), each loss's backward, and every parameter and input
  * gradient of several multi-layer networks, with one row and with a batch,
  * covering both fused output gradients (softmax + cross-entropy, sigmoid +
- * binary cross-entropy) and the unfused path through softmax's full Jacobian.
- * Each check prints its worst relative error.
+ * binary cross-entropy) and the unfused path through softmax's full Jacobian;
+ * networks at the sizes that take each of the dense layer's kernels (loops,
+ * the single-row loop, BLAS) and each fused plain-SGD step, whose update is
+ * read back as a gradient. Each check prints its worst relative error.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -343,6 +345,7 @@ typedef struct net_spec {
     nnc_activation act[4];
     nnc_loss loss;
     int free_targets;   /* softmax CE: targets in [0, 1) whose rows need not sum to 1 */
+    int zero_blocks;    /* inputs 0-15 and 40-47 are 0, as an image's margins */
 } net_spec;
 
 typedef struct net_ctx {
@@ -378,18 +381,20 @@ static nnc_net *build_net(const net_spec *spec, nnc_rng *rng)
  * from the network's own parameters (HUGE_VAL if there is no ReLU), or 0 when
  * a ReLU layer is off entirely: everything below it would have a gradient of
  * exactly 0, which checks nothing. */
+enum { MAX_WIDTH = 128 };
+
 static double relu_margin(nnc_net *net, const float *x_row)
 {
-    double in[64], z[64], margin = HUGE_VAL;
+    double in[MAX_WIDTH], z[MAX_WIDTH], margin = HUGE_VAL;
     int width = nnc_net_inputs(net);
-    assert_true(width <= 64);
+    assert_true(width <= MAX_WIDTH);
     for (int i = 0; i < width; i++)
         in[i] = x_row[i];
     for (int l = 0; l < nnc_net_layer_count(net); l++) {
         int units = nnc_net_layer_units(net, l);
         nnc_activation act = nnc_net_layer_activation(net, l);
         const float *w = nnc_net_weights(net, l), *b = nnc_net_bias(net, l);
-        assert_true(units <= 64);
+        assert_true(units <= MAX_WIDTH);
         for (int u = 0; u < units; u++) {
             z[u] = b[u];
             for (int i = 0; i < width; i++)
@@ -433,6 +438,9 @@ static void make_batch(nnc_net *net, const net_spec *spec, nnc_rng *rng, float *
             assert_true(tries++ < 1000);
             for (int i = 0; i < spec->inputs; i++)
                 row[i] = (float)uniform(rng, -1.0, 1.0);
+            /* Whole 8-input blocks of zeros, which the single-row kernel skips. */
+            for (int i = 0; spec->zero_blocks && i < spec->inputs; i++)
+                row[i] = i < 16 || (i >= 40 && i < 48) ? 0.0f : row[i];
         } while (relu_margin(net, row) < KINK_MARGIN);
     }
     size_t n_out = (size_t)rows * (size_t)outputs;
@@ -488,26 +496,34 @@ static int check_net_batch(const net_spec *spec, int rows, nnc_rng *rng)
     return bad;
 }
 
-/* One row and a batch of six: the batch sums each parameter's gradient over
+/* Each batch size of rows[0..n): a batch sums each parameter's gradient over
  * rows and divides by the loss's count, which one row cannot show. */
-static void check_net(const net_spec *spec, uint64_t seed)
+static void check_net_rows(const net_spec *spec, uint64_t seed, const int *rows, int n)
 {
     nnc_rng rng;
     nnc_rng_seed(&rng, seed);
-    int bad = check_net_batch(spec, 1, &rng);
-    bad += check_net_batch(spec, 6, &rng);
+    int bad = 0;
+    for (int i = 0; i < n; i++)
+        bad += check_net_batch(spec, rows[i], &rng);
     assert_int_equal(bad, 0);
 }
 
+/* One row and a batch of six. */
+static void check_net(const net_spec *spec, uint64_t seed)
+{
+    check_net_rows(spec, seed, (const int[]){ 1, 6 }, 2);
+}
+
 /* Softmax output with cross-entropy: the fused (p - t) / rows top gradient. */
+static const net_spec SOFTMAX_NET = {
+    .name = "5-7tanh-6relu-4sigmoid-3softmax/softmax_ce", .inputs = 5, .n_layers = 4,
+    .units = {7, 6, 4, 3}, .act = {NNC_TANH, NNC_RELU, NNC_SIGMOID, NNC_SOFTMAX},
+    .loss = NNC_LOSS_SOFTMAX_CROSS_ENTROPY};
+
 static void test_net_softmax_cross_entropy(void **state)
 {
     (void)state;
-    static const net_spec spec = {
-        .name = "5-7tanh-6relu-4sigmoid-3softmax/softmax_ce", .inputs = 5, .n_layers = 4,
-        .units = {7, 6, 4, 3}, .act = {NNC_TANH, NNC_RELU, NNC_SIGMOID, NNC_SOFTMAX},
-        .loss = NNC_LOSS_SOFTMAX_CROSS_ENTROPY};
-    check_net(&spec, SEED + 10);
+    check_net(&SOFTMAX_NET, SEED + 10);
 }
 
 /* Identity output with the mean squared error: loss then identity, unfused. */
@@ -567,6 +583,140 @@ static void test_net_softmax_cross_entropy_free_targets(void **state)
     check_net(&spec, SEED + 15);
 }
 
+/* ------------------------------------------------------------ kernel paths */
+
+/* The dense layer picks its kernel by size (src/dense.c). With B rows, I
+ * inputs and U units:
+ *   B * I * U <= 4096 (TINY_WORK): plain loops forward and backward, except
+ *       that one row with I >= 8 goes forward through gemv_rows, the
+ *       single-row vector loop (blocks of 8 inputs, all-zero blocks skipped,
+ *       4 units at a time, then the inputs and units left over);
+ *   B = 1, more work: gemv_rows forward, cblas_sger (dW) and cblas_sgemv
+ *       (dx) backward;
+ *   B > 1, more work: cblas_sgemm forward, and twice backward (dW, dx).
+ * A plain SGD step (nnc_train_step with nnc_sgd_new, no weight decay) folds
+ * the update into the backward pass instead (src/net.c, src/dense.c):
+ *   B = 1, every layer I * U <= 256 (SMALL_LAYER_WEIGHTS), an output that
+ *       fuses with the loss and is not softmax: small_sgd_step;
+ *   B = 1 otherwise: nnc_dense_sgd_single, layer by layer;
+ *   B > 1: nnc_dense_sgd, with loops when tiny, else cblas_sgemm for dx and
+ *       straight into W.
+ * The networks above are all tiny, so only the loops and gemv_rows; the two
+ * below are sized for the rest, each layer's path named beside it. */
+
+/* At 8 rows: 24->32 (6144 multiply-adds) and 32->20 (5120) sgemm, 20->6 and
+ * 6->3 loops. At 1 row: gemv_rows forward for the first three layers (I >= 8),
+ * loops for the last; loops backward. No ReLU: the kernels do not depend on
+ * the activation, and a ReLU unit fed by this many saturating ones is often
+ * near 0 for every input, which make_batch cannot draw around. */
+static const net_spec WIDE_BATCH = {
+    .name = "24-32tanh-20sigmoid-6tanh-3softmax/softmax_ce", .inputs = 24, .n_layers = 4,
+    .units = {32, 20, 6, 3}, .act = {NNC_TANH, NNC_SIGMOID, NNC_TANH, NNC_SOFTMAX},
+    .loss = NNC_LOSS_SOFTMAX_CROSS_ENTROPY};
+
+/* At 1 row: 75->61 (4575 multiply-adds) gemv_rows forward over 9 blocks of
+ * 8 inputs, 3 of them zero, and a tail of 3, 15 groups of 4 units and one
+ * more; sger and sgemv backward. 61->3 is tiny: gemv_rows forward (only its
+ * unit tail), loops backward. At 2 rows: 75->61 sgemm, 61->3 loops. */
+static const net_spec WIDE_ROW = {
+    .name = "75-61tanh-3identity/mse, zero blocks", .inputs = 75, .n_layers = 2,
+    .units = {61, 3}, .act = {NNC_TANH, NNC_IDENTITY}, .loss = NNC_LOSS_MSE,
+    .zero_blocks = 1};
+
+static void test_net_blas_batch(void **state)
+{
+    (void)state;
+    check_net_rows(&WIDE_BATCH, SEED + 16, (const int[]){ 1, 8 }, 2);
+}
+
+static void test_net_blas_single_row(void **state)
+{
+    (void)state;
+    check_net_rows(&WIDE_ROW, SEED + 17, (const int[]){ 1, 2 }, 2);
+}
+
+/* Layers of 60, 72 and 12 weights, a sigmoid output with binary
+ * cross-entropy: one row takes small_sgd_step, six rows nnc_dense_sgd's loops. */
+static const net_spec SMALL_NET = {
+    .name = "5-12tanh-6relu-2sigmoid/bce", .inputs = 5, .n_layers = 3, .units = {12, 6, 2},
+    .act = {NNC_TANH, NNC_RELU, NNC_SIGMOID}, .loss = NNC_LOSS_BINARY_CROSS_ENTROPY};
+
+/* The rate of the steps below. The update is rate * gradient, read back as
+ * (before - after) / rate; at a rate of 1 the read-back loses only the
+ * parameters' own float rounding. */
+#define SGD_RATE 1.0f
+
+/* One plain SGD step (fused, no gradient block) on a batch of `rows`: the
+ * update it made, divided by the rate, must be the finite-difference
+ * gradient at the parameters before it, and the loss it reports theirs.
+ * Returns the number of failing entries. */
+static int check_sgd_step(const net_spec *spec, int rows, const char *path, nnc_rng *rng)
+{
+    nnc_net *net = build_net(spec, rng);
+    size_t n = nnc_net_param_count(net);
+    size_t n_y = (size_t)rows * (size_t)nnc_net_outputs(net);
+    float *x = malloc((size_t)rows * (size_t)spec->inputs * sizeof *x);
+    float *y = malloc(n_y * sizeof *y);
+    double *numeric = malloc(n * sizeof *numeric);
+    nnc_optimizer *sgd = nnc_sgd_new(SGD_RATE);
+    assert_true(x && y && numeric && sgd);
+    make_batch(net, spec, rng, x, y, rows);
+
+    net_ctx ctx = {net, x, y, rows};
+    double noise = numeric_gradient(&FLOAT_FD, nnc_net_params(net), n, net_objective, &ctx,
+                                    numeric);
+    double loss_before = net_objective(&ctx), loss = NAN;
+    double *update = widen(nnc_net_params(net), n);
+    assert_int_equal(nnc_train_step(net, sgd, x, y, rows, &loss), NNC_OK);
+    /* The step's forward pass may sum in another order (small_sgd_step's own
+     * loops): float rounding, far below 1e-6. */
+    if (!(fabs(loss - loss_before) <= 1e-6 * fmax(fabs(loss_before), 1.0)))
+        fail_msg("%s: the step reported loss %.9g, the parameters before it give %.9g", path,
+                 loss, loss_before);
+    const float *after = nnc_net_params(net);
+    double largest = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        largest = fmax(largest, fmax(fabs(update[i]), fabs((double)after[i])));
+        update[i] = (update[i] - after[i]) / SGD_RATE;
+    }
+    char what[128];
+    snprintf(what, sizeof what, "sgd %s, %d row%s: %s", spec->name, rows, rows > 1 ? "s" : "",
+             path);
+    int bad = compare_gradients(what, update, numeric, n, FLOAT_FD.tol,
+                                fmax(noise, FLT_EPSILON * largest / SGD_RATE));
+    free(update);
+    free(numeric);
+    free(x);
+    free(y);
+    nnc_optimizer_free(sgd);
+    nnc_net_free(net);
+    return bad;
+}
+
+/* Every fused step, each with the path it takes. */
+static void test_sgd_step_paths(void **state)
+{
+    (void)state;
+    static const struct {
+        const net_spec *spec;
+        int rows;
+        const char *path;
+    } steps[] = {
+        { &SMALL_NET, 1, "small_sgd_step" },
+        { &SOFTMAX_NET, 1, "nnc_dense_sgd_single (softmax output)" },
+        { &WIDE_ROW, 1, "nnc_dense_sgd_single (4575 weights)" },
+        { &SMALL_NET, 6, "nnc_dense_sgd loops" },
+        { &WIDE_BATCH, 8, "nnc_dense_sgd sgemm, then loops" },
+        { &WIDE_ROW, 2, "nnc_dense_sgd sgemm, then loops" },
+    };
+    nnc_rng rng;
+    nnc_rng_seed(&rng, SEED + 20);
+    int bad = 0;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        bad += check_sgd_step(steps[i].spec, steps[i].rows, steps[i].path, &rng);
+    assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -578,6 +728,9 @@ int main(void)
         cmocka_unit_test(test_net_squared_error),
         cmocka_unit_test(test_net_softmax_mse),
         cmocka_unit_test(test_net_softmax_cross_entropy_free_targets),
+        cmocka_unit_test(test_net_blas_batch),
+        cmocka_unit_test(test_net_blas_single_row),
+        cmocka_unit_test(test_sgd_step_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
