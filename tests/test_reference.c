@@ -9,6 +9,11 @@
  * the conventions too (W layout, which losses are summed or averaged, that the
  * squared error is not halved), which a self-consistent library can get wrong.
  *
+ * Networks the files do not have - at the sizes that take the dense layer's
+ * BLAS kernels and single-row loop - are computed again here in float64
+ * with plain loops (compute_in_double), and every case also checks the
+ * gradient a fused plain-SGD step applies, read back from its update.
+ *
  * Every quantity is compared element by element within 1e-5 relative (see
  * compare for the scale near zero), and the largest difference of each
  * quantity is printed so that a drift towards the tolerance shows before it
@@ -40,9 +45,11 @@
 /* One reference case after parsing: the network's description and every
  * expected quantity, flattened to row-major doubles. */
 typedef struct reference {
-    cJSON *root;
+    cJSON *root;            /* NULL for a case computed by this file */
     int n_layers;
     int sizes[8];           /* layer_sizes: inputs, then each layer's units */
+    nnc_activation act[8];  /* each layer's */
+    nnc_loss loss;
     int rows;
     double *x, *y, *output, *grad_x;
     double *weights[8], *biases[8], *grad_weights[8], *grad_biases[8];
@@ -117,6 +124,28 @@ static double *flatten(const cJSON *node, size_t expected, const char *what)
     return out;
 }
 
+/* The files name their losses by how they reduce; each maps to exactly one
+ * nnc loss whose reduction is the same (nnc.h documents each), so no scaling
+ * is needed. Any other name is a file this test does not understand. */
+static nnc_loss loss_of(const char *name)
+{
+    static const struct {
+        const char *file_name;
+        nnc_loss loss;
+    } map[] = {
+        {"squared_error_sum", NNC_LOSS_SQUARED_ERROR},
+        {"mse_mean", NNC_LOSS_MSE},
+        {"binary_cross_entropy", NNC_LOSS_BINARY_CROSS_ENTROPY},
+        {"softmax_cross_entropy", NNC_LOSS_SOFTMAX_CROSS_ENTROPY},
+    };
+    assert_non_null(name);
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(name, map[i].file_name) == 0)
+            return map[i].loss;
+    fail_msg("unknown loss '%s' in a reference file", name);
+    return NNC_LOSS_SQUARED_ERROR;
+}
+
 static size_t layer_weights(const reference *ref, int l)
 {
     return (size_t)ref->sizes[l + 1] * (size_t)ref->sizes[l];
@@ -144,6 +173,14 @@ static void load_reference(reference *ref, const char *name)
         assert_true(cJSON_IsNumber(size) && size->valueint >= 1);
         ref->sizes[i] = size->valueint;
     }
+    const cJSON *acts = cJSON_GetObjectItemCaseSensitive(ref->root, "activations");
+    assert_int_equal(cJSON_GetArraySize(acts), ref->n_layers);
+    for (int l = 0; l < ref->n_layers; l++) {
+        const char *act_name = cJSON_GetStringValue(cJSON_GetArrayItem(acts, l));
+        assert_non_null(act_name);
+        assert_int_equal(nnc_activation_parse(act_name, &ref->act[l]), NNC_OK);
+    }
+    ref->loss = loss_of(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ref->root, "loss")));
     ref->rows = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ref->root, "x"));
     assert_true(ref->rows >= 1);
 
@@ -186,28 +223,6 @@ static void free_reference(reference *ref)
 
 /* ------------------------------------------------------- network building */
 
-/* The files name their losses by how they reduce; each maps to exactly one
- * nnc loss whose reduction is the same (nnc.h documents each), so no scaling
- * is needed. Any other name is a file this test does not understand. */
-static nnc_loss loss_of(const char *name)
-{
-    static const struct {
-        const char *file_name;
-        nnc_loss loss;
-    } map[] = {
-        {"squared_error_sum", NNC_LOSS_SQUARED_ERROR},
-        {"mse_mean", NNC_LOSS_MSE},
-        {"binary_cross_entropy", NNC_LOSS_BINARY_CROSS_ENTROPY},
-        {"softmax_cross_entropy", NNC_LOSS_SOFTMAX_CROSS_ENTROPY},
-    };
-    assert_non_null(name);
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(name, map[i].file_name) == 0)
-            return map[i].loss;
-    fail_msg("unknown loss '%s' in a reference file", name);
-    return NNC_LOSS_SQUARED_ERROR;
-}
-
 static void copy_to_float(float *dst, const double *src, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -218,18 +233,9 @@ static nnc_net *build_net(const reference *ref)
 {
     nnc_net *net = nnc_net_new(ref->sizes[0]);
     assert_non_null(net);
-    const cJSON *acts = cJSON_GetObjectItemCaseSensitive(ref->root, "activations");
-    assert_int_equal(cJSON_GetArraySize(acts), ref->n_layers);
-    for (int l = 0; l < ref->n_layers; l++) {
-        nnc_activation act;
-        const char *act_name = cJSON_GetStringValue(cJSON_GetArrayItem(acts, l));
-        assert_non_null(act_name);
-        assert_int_equal(nnc_activation_parse(act_name, &act), NNC_OK);
-        assert_int_equal(nnc_net_add_dense(net, ref->sizes[l + 1], act), NNC_OK);
-    }
-    const char *loss_name =
-        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ref->root, "loss"));
-    assert_int_equal(nnc_net_set_loss(net, loss_of(loss_name)), NNC_OK);
+    for (int l = 0; l < ref->n_layers; l++)
+        assert_int_equal(nnc_net_add_dense(net, ref->sizes[l + 1], ref->act[l]), NNC_OK);
+    assert_int_equal(nnc_net_set_loss(net, ref->loss), NNC_OK);
     /* Parameters are set after the last layer: adding one zeroes them all. */
     for (int l = 0; l < ref->n_layers; l++) {
         copy_to_float(nnc_net_weights(net, l), ref->weights[l], layer_weights(ref, l));
@@ -297,46 +303,300 @@ static int compare(const char *file, const char *quantity, const double *expecte
     return bad;
 }
 
+/* ------------------------------------------------- a float64 network here */
+
+/* The same network computed again in double precision with plain loops and
+ * the unfused chain rule, written from the definitions in nnc.h and not from
+ * the library's code: for networks the reference files do not have, at the
+ * sizes where src/dense.c leaves its loops for BLAS (see kernel_case). */
+
+static double act_value(nnc_activation act, double z)
+{
+    switch (act) {
+    case NNC_SIGMOID: return 1.0 / (1.0 + exp(-z));
+    case NNC_TANH: return tanh(z);
+    case NNC_RELU: return z > 0.0 ? z : 0.0;
+    default: return z;   /* identity; softmax is done by rows */
+    }
+}
+
+/* d out / d z from z and out (ReLU's at 0 is 0, as PyTorch takes it). */
+static double act_slope(nnc_activation act, double z, double out)
+{
+    switch (act) {
+    case NNC_SIGMOID: return out * (1.0 - out);
+    case NNC_TANH: return 1.0 - out * out;
+    case NNC_RELU: return z > 0.0 ? 1.0 : 0.0;
+    default: return 1.0;
+    }
+}
+
+/* The loss of p against t (n = rows * cols entries) and d loss / d p. */
+static double loss_and_slope(nnc_loss loss, const double *p, const double *t, int rows, int cols,
+                             double *dp)
+{
+    size_t n = (size_t)rows * (size_t)cols;
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        switch (loss) {
+        case NNC_LOSS_SQUARED_ERROR:
+        case NNC_LOSS_MSE:
+            sum += (p[i] - t[i]) * (p[i] - t[i]);
+            dp[i] = 2.0 * (p[i] - t[i]) / (loss == NNC_LOSS_MSE ? (double)n : 1.0);
+            break;
+        case NNC_LOSS_BINARY_CROSS_ENTROPY:
+            sum -= t[i] * log(p[i]) + (1.0 - t[i]) * log(1.0 - p[i]);
+            dp[i] = (p[i] - t[i]) / (p[i] * (1.0 - p[i])) / (double)n;
+            break;
+        case NNC_LOSS_SOFTMAX_CROSS_ENTROPY:
+            sum -= t[i] * log(p[i]);
+            dp[i] = -t[i] / p[i] / rows;
+            break;
+        }
+    }
+    return loss == NNC_LOSS_SQUARED_ERROR ? sum
+           : loss == NNC_LOSS_SOFTMAX_CROSS_ENTROPY ? sum / rows
+                                                    : sum / (double)n;
+}
+
+/* Fills ref's output, loss_value, grad_weights, grad_biases and grad_x from
+ * its network and batch. */
+static void compute_in_double(reference *ref)
+{
+    int rows = ref->rows, L = ref->n_layers;
+    double *a[9], *z[8];   /* a[l]: layer l's input (a[0] = x); z[l]: its sums */
+    a[0] = ref->x;
+    for (int l = 0; l < L; l++) {
+        int in = ref->sizes[l], units = ref->sizes[l + 1];
+        z[l] = malloc((size_t)rows * units * sizeof(double));
+        a[l + 1] = malloc((size_t)rows * units * sizeof(double));
+        assert_true(z[l] && a[l + 1]);
+        for (int r = 0; r < rows; r++) {
+            double *zr = z[l] + (size_t)r * units, *ar = a[l + 1] + (size_t)r * units;
+            double most = -HUGE_VAL, sum = 0.0;
+            for (int u = 0; u < units; u++) {
+                zr[u] = ref->biases[l][u];
+                for (int i = 0; i < in; i++)
+                    zr[u] += ref->weights[l][(size_t)u * in + i] * a[l][(size_t)r * in + i];
+                most = fmax(most, zr[u]);
+            }
+            for (int u = 0; u < units; u++) {
+                ar[u] = ref->act[l] == NNC_SOFTMAX ? exp(zr[u] - most) : act_value(ref->act[l], zr[u]);
+                sum += ar[u];
+            }
+            for (int u = 0; ref->act[l] == NNC_SOFTMAX && u < units; u++)
+                ar[u] /= sum;
+        }
+    }
+    int outputs = ref->sizes[L];
+    size_t n_out = (size_t)rows * outputs;
+    memcpy(ref->output, a[L], n_out * sizeof(double));
+    /* g: d loss / d (this layer's output), then d loss / d z in place. */
+    double *g = malloc(n_out * sizeof *g);
+    assert_non_null(g);
+    ref->loss_value = loss_and_slope(ref->loss, a[L], ref->y, rows, outputs, g);
+    for (int l = L - 1; l >= 0; l--) {
+        int in = ref->sizes[l], units = ref->sizes[l + 1];
+        for (int r = 0; r < rows; r++) {
+            double *gr = g + (size_t)r * units;
+            const double *s = a[l + 1] + (size_t)r * units, *zr = z[l] + (size_t)r * units;
+            double dot = 0.0;
+            for (int u = 0; u < units; u++)
+                dot += gr[u] * s[u];
+            for (int u = 0; u < units; u++)
+                gr[u] = ref->act[l] == NNC_SOFTMAX ? s[u] * (gr[u] - dot)
+                                                   : gr[u] * act_slope(ref->act[l], zr[u], s[u]);
+        }
+        double *below = calloc((size_t)rows * in, sizeof *below);
+        assert_non_null(below);
+        memset(ref->grad_weights[l], 0, (size_t)units * in * sizeof(double));
+        memset(ref->grad_biases[l], 0, (size_t)units * sizeof(double));
+        for (int r = 0; r < rows; r++)
+            for (int u = 0; u < units; u++) {
+                double d = g[(size_t)r * units + u];
+                ref->grad_biases[l][u] += d;
+                for (int i = 0; i < in; i++) {
+                    ref->grad_weights[l][(size_t)u * in + i] += d * a[l][(size_t)r * in + i];
+                    below[(size_t)r * in + i] += d * ref->weights[l][(size_t)u * in + i];
+                }
+            }
+        free(g);
+        g = below;
+    }
+    memcpy(ref->grad_x, g, (size_t)rows * ref->sizes[0] * sizeof(double));
+    free(g);
+    for (int l = 0; l < L; l++) {
+        free(z[l]);
+        free(a[l + 1]);
+    }
+}
+
+/* A network, batch and targets of the given shape drawn from seed, every
+ * number a float so that both computations start from the same values;
+ * then the expected quantities in double. Inputs 0-15 and 40-47 of each row
+ * are 0 with zero_blocks, the image-like margins the single-row kernel skips. */
+typedef struct kernel_case {
+    const char *name;
+    int n_layers;
+    int sizes[5];
+    nnc_activation act[4];
+    nnc_loss loss;
+    int rows;
+    int zero_blocks;
+} kernel_case;
+
+static double *new_doubles(size_t n)
+{
+    double *v = malloc(n * sizeof *v);
+    assert_non_null(v);
+    return v;
+}
+
+static double draw(nnc_rng *rng, double scale)
+{
+    return (double)(float)(scale * nnc_rng_normal(rng));
+}
+
+static void make_case(reference *ref, const kernel_case *c, uint64_t seed)
+{
+    memset(ref, 0, sizeof *ref);
+    nnc_rng rng;
+    nnc_rng_seed(&rng, seed);
+    ref->n_layers = c->n_layers;
+    ref->rows = c->rows;
+    ref->loss = c->loss;
+    memcpy(ref->sizes, c->sizes, sizeof c->sizes);
+    memcpy(ref->act, c->act, sizeof c->act);
+    int inputs = c->sizes[0], outputs = c->sizes[c->n_layers];
+    size_t n_in = (size_t)c->rows * inputs, n_out = (size_t)c->rows * outputs;
+    ref->x = new_doubles(n_in);
+    ref->grad_x = new_doubles(n_in);
+    ref->y = new_doubles(n_out);
+    ref->output = new_doubles(n_out);
+    for (size_t k = 0; k < n_in; k++) {
+        int i = (int)(k % (size_t)inputs);
+        int zero = c->zero_blocks && (i < 16 || (i >= 40 && i < 48));
+        ref->x[k] = zero ? 0.0 : (double)(float)(2.0 * nnc_rng_uniform(&rng) - 1.0);
+    }
+    for (int l = 0; l < c->n_layers; l++) {
+        size_t nw = layer_weights(ref, l), nb = (size_t)c->sizes[l + 1];
+        ref->weights[l] = new_doubles(nw);
+        ref->grad_weights[l] = new_doubles(nw);
+        ref->biases[l] = new_doubles(nb);
+        ref->grad_biases[l] = new_doubles(nb);
+        double scale = sqrt(2.0 / (c->sizes[l] + c->sizes[l + 1]));   /* Xavier's */
+        for (size_t k = 0; k < nw; k++)
+            ref->weights[l][k] = draw(&rng, scale);
+        for (size_t k = 0; k < nb; k++)
+            ref->biases[l][k] = draw(&rng, 0.3);
+    }
+    for (int r = 0; r < c->rows; r++) {
+        double *yr = ref->y + (size_t)r * outputs;
+        int hot = (int)nnc_rng_below(&rng, (uint64_t)outputs);
+        for (int j = 0; j < outputs; j++) {
+            if (c->loss == NNC_LOSS_SOFTMAX_CROSS_ENTROPY)
+                yr[j] = j == hot;
+            else if (c->loss == NNC_LOSS_BINARY_CROSS_ENTROPY)
+                yr[j] = nnc_rng_uniform(&rng) < 0.5;
+            else
+                yr[j] = draw(&rng, 1.0);
+        }
+    }
+    compute_in_double(ref);
+}
+
 /* ------------------------------------------------------------------ tests */
 
-static void check_reference(const char *name)
+/* The gradient a plain SGD step used (nnc_train_step with nnc_sgd_new: the
+ * update is fused into the backward pass and no gradient is stored), read
+ * back as (before - after) / rate, in the gradient block's layout. The rate
+ * is a power of two that makes every layer's step at least 64 times the
+ * largest parameter, so the read-back loses only the step's own float
+ * rounding, not that of the parameters it was added to; a step that used
+ * weights it had already updated would be off by far more. */
+static float *sgd_step_gradient(const reference *ref, const float *x, const float *y)
 {
-    reference ref;
-    load_reference(&ref, name);
-    nnc_net *net = build_net(&ref);
-    int outputs = ref.sizes[ref.n_layers], inputs = ref.sizes[0];
-    size_t n_in = (size_t)ref.rows * (size_t)inputs, n_out = (size_t)ref.rows * (size_t)outputs;
+    double params = 1e-3, smallest = HUGE_VAL;
+    for (int l = 0; l < ref->n_layers; l++) {
+        size_t nw = layer_weights(ref, l), nb = (size_t)ref->sizes[l + 1];
+        params = fmax(params, fmax(largest(ref->weights[l], nw), largest(ref->biases[l], nb)));
+        double g = fmax(largest(ref->grad_weights[l], nw), largest(ref->grad_biases[l], nb));
+        if (g > 0.0)
+            smallest = fmin(smallest, g);
+    }
+    assert_true(isfinite(smallest));
+    double rate = exp2(ceil(log2(64.0 * params / smallest)));
+    nnc_net *net = build_net(ref);
+    size_t n = nnc_net_param_count(net);
+    float *before = malloc(n * sizeof *before), *grad = malloc(n * sizeof *grad);
+    nnc_optimizer *sgd = nnc_sgd_new((float)rate);
+    assert_true(before && grad && sgd);
+    memcpy(before, nnc_net_params(net), n * sizeof *before);
+    assert_int_equal(nnc_train_step(net, sgd, x, y, ref->rows, NULL), NNC_OK);
+    const float *after = nnc_net_params(net);
+    for (size_t i = 0; i < n; i++)
+        grad[i] = (float)(((double)before[i] - after[i]) / rate);
+    nnc_optimizer_free(sgd);
+    nnc_net_free(net);
+    free(before);
+    return grad;
+}
+
+/* Compares everything nnc computes for ref's network and batch with ref:
+ * the outputs, the loss, the gradients and the input gradient from
+ * nnc_net_gradients, and the gradient a fused SGD step applied. Returns the
+ * number of failing entries. */
+static int check_case(const reference *ref, const char *name)
+{
+    nnc_net *net = build_net(ref);
+    int outputs = ref->sizes[ref->n_layers], inputs = ref->sizes[0];
+    size_t n_in = (size_t)ref->rows * (size_t)inputs, n_out = (size_t)ref->rows * (size_t)outputs;
     float *x = malloc(n_in * sizeof *x), *y = malloc(n_out * sizeof *y);
     float *out = malloc(n_out * sizeof *out), *dx = malloc(n_in * sizeof *dx);
     assert_true(x && y && out && dx);
-    copy_to_float(x, ref.x, n_in);
-    copy_to_float(y, ref.y, n_out);
+    copy_to_float(x, ref->x, n_in);
+    copy_to_float(y, ref->y, n_out);
 
     double loss = NAN;
-    assert_int_equal(nnc_predict(net, x, ref.rows, out), NNC_OK);
-    assert_int_equal(nnc_net_gradients(net, x, y, ref.rows, &loss, dx), NNC_OK);
+    assert_int_equal(nnc_predict(net, x, ref->rows, out), NNC_OK);
+    assert_int_equal(nnc_net_gradients(net, x, y, ref->rows, &loss, dx), NNC_OK);
+    float *stepped = sgd_step_gradient(ref, x, y);
 
     /* The loss is a double summed from float outputs; as a float it keeps 6e-8
      * relative, far inside the tolerance, and shares the comparison. */
     float loss_f = (float)loss;
-    int bad = compare(name, "output", ref.output, out, n_out);
-    bad += compare(name, "loss", &ref.loss_value, &loss_f, 1);
-    for (int l = 0; l < ref.n_layers; l++) {
-        char what[2][32];
+    int bad = compare(name, "output", ref->output, out, n_out);
+    bad += compare(name, "loss", &ref->loss_value, &loss_f, 1);
+    const float *step_at = stepped;
+    for (int l = 0; l < ref->n_layers; l++) {
+        char what[4][32];
+        size_t nw = layer_weights(ref, l), nb = (size_t)ref->sizes[l + 1];
         snprintf(what[0], sizeof what[0], "grad_weights[%d]", l);
         snprintf(what[1], sizeof what[1], "grad_biases[%d]", l);
-        bad += compare(name, what[0], ref.grad_weights[l], nnc_net_weight_grads(net, l),
-                       layer_weights(&ref, l));
-        bad += compare(name, what[1], ref.grad_biases[l], nnc_net_bias_grads(net, l),
-                       (size_t)ref.sizes[l + 1]);
+        snprintf(what[2], sizeof what[2], "sgd step dW[%d]", l);
+        snprintf(what[3], sizeof what[3], "sgd step db[%d]", l);
+        bad += compare(name, what[0], ref->grad_weights[l], nnc_net_weight_grads(net, l), nw);
+        bad += compare(name, what[1], ref->grad_biases[l], nnc_net_bias_grads(net, l), nb);
+        bad += compare(name, what[2], ref->grad_weights[l], step_at, nw);
+        bad += compare(name, what[3], ref->grad_biases[l], step_at + nw, nb);
+        step_at += nw + nb;
     }
-    bad += compare(name, "grad_x", ref.grad_x, dx, n_in);
+    bad += compare(name, "grad_x", ref->grad_x, dx, n_in);
 
+    free(stepped);
     free(x);
     free(y);
     free(out);
     free(dx);
     nnc_net_free(net);
+    return bad;
+}
+
+static void check_reference(const char *name)
+{
+    reference ref;
+    load_reference(&ref, name);
+    int bad = check_case(&ref, name);
     free_reference(&ref);
     assert_int_equal(bad, 0);
 }
@@ -371,6 +631,56 @@ static void test_wide_batch_squared(void **state)
     check_reference("wide_batch_squared");
 }
 
+/* The kernels src/dense.c and src/net.c choose by size, with B rows, I
+ * inputs and U units in a layer:
+ *   B * I * U <= 4096 (TINY_WORK): loops forward and backward, except that
+ *       one row with I >= 8 goes forward through gemv_rows, the single-row
+ *       vector loop (8 inputs at a time, all-zero blocks skipped, 4 units at
+ *       a time, then the inputs and units left over);
+ *   B = 1, more work: gemv_rows forward, cblas_sger and cblas_sgemv backward;
+ *   B > 1, more work: cblas_sgemm forward and backward.
+ * A plain SGD step fuses the update into the backward pass: small_sgd_step
+ * for one row through layers of at most 256 weights (SMALL_LAYER_WEIGHTS)
+ * whose output fuses with the loss and is not softmax; nnc_dense_sgd_single
+ * for any other single row; nnc_dense_sgd for a batch, with loops when tiny,
+ * else sgemm. The reference files are all tiny (their one single row,
+ * tutorial_step, takes small_sgd_step); these cases take the rest, each
+ * layer's paths named beside it. */
+static const kernel_case KERNEL_CASES[] = {
+    /* 24->32 and 32->20 (6144 and 5120 multiply-adds): sgemm forward,
+     * backward and in the step; 20->6 and 6->3: loops. */
+    { "sgemm, then loops", 4, { 24, 32, 20, 6, 3 },
+      { NNC_TANH, NNC_SIGMOID, NNC_RELU, NNC_SOFTMAX }, NNC_LOSS_SOFTMAX_CROSS_ENTROPY, 8, 0 },
+    /* 75->61: sgemm at sizes no SIMD width divides; 61->3: loops. */
+    { "sgemm, odd sizes", 2, { 75, 61, 3 }, { NNC_TANH, NNC_IDENTITY }, NNC_LOSS_MSE, 6, 1 },
+    /* 75->61 (4575): gemv_rows forward over 9 blocks of 8 inputs (3 zero)
+     * and a tail of 3, 15 groups of 4 units and 1 more; sger and sgemv
+     * backward; nnc_dense_sgd_single. 61->3: gemv_rows forward, loops
+     * backward, nnc_dense_sgd_single. */
+    { "one row, sger/sgemv", 2, { 75, 61, 3 }, { NNC_TANH, NNC_IDENTITY }, NNC_LOSS_MSE, 1, 1 },
+    /* Forward: loops (I = 5), gemv_rows (I = 12), loops (I = 6); loops
+     * backward; the step is small_sgd_step (60, 72, 12 weights). */
+    { "one row, small step", 3, { 5, 12, 6, 2 }, { NNC_TANH, NNC_RELU, NNC_SIGMOID },
+      NNC_LOSS_BINARY_CROSS_ENTROPY, 1, 0 },
+    /* gemv_rows forward (I >= 8), loops backward; a softmax output never
+     * takes the small step: nnc_dense_sgd_single. */
+    { "one row, softmax", 2, { 10, 16, 4 }, { NNC_RELU, NNC_SOFTMAX },
+      NNC_LOSS_SOFTMAX_CROSS_ENTROPY, 1, 0 },
+};
+
+static void test_kernel_paths_against_double(void **state)
+{
+    (void)state;
+    int bad = 0;
+    for (size_t k = 0; k < sizeof KERNEL_CASES / sizeof KERNEL_CASES[0]; k++) {
+        reference ref;
+        make_case(&ref, &KERNEL_CASES[k], 20240611u + k);
+        bad += check_case(&ref, KERNEL_CASES[k].name);
+        free_reference(&ref);
+    }
+    assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +689,7 @@ int main(void)
         cmocka_unit_test(test_classifier_softmax),
         cmocka_unit_test(test_binary_deep_sigmoid),
         cmocka_unit_test(test_wide_batch_squared),
+        cmocka_unit_test(test_kernel_paths_against_double),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
