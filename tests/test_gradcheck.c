@@ -17,6 +17,8 @@
  * networks at the sizes that take each of the dense layer's kernels (loops,
  * the single-row loop, BLAS) and each fused plain-SGD step, whose update is
  * read back as a gradient. Each check prints its worst relative error.
+ * Where a finite difference cannot look - ReLU exactly at its kink, the
+ * losses where the probability clamp holds - exact values are asserted.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -717,6 +719,148 @@ static void test_sgd_step_paths(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* -------------------------------------------- where differences cannot look */
+
+/* ReLU's derivative at exactly 0 is taken as 0, as PyTorch does (src/
+ * activation.c promises it). A central difference there straddles the kink
+ * and sees 1/2, and the checks above keep away from it, so it is asserted
+ * directly: 0 at +0 and -0, 1 just above, 0 just below. */
+static void test_relu_derivative_at_zero(void **state)
+{
+    (void)state;
+    const float z[4] = { 0.0f, -0.0f, FLT_MIN, -FLT_MIN };
+    const float dout[4] = { 1.5f, -2.0f, 3.0f, 4.0f };
+    float out[4], dz[4];
+    assert_int_equal(nnc_activation_forward(NNC_RELU, z, out, 1, 4), NNC_OK);
+    assert_int_equal(nnc_activation_backward(NNC_RELU, z, out, dout, dz, 1, 4), NNC_OK);
+    assert_true(out[0] == 0.0f && out[1] == 0.0f && out[2] == FLT_MIN && out[3] == 0.0f);
+    assert_true(dz[0] == 0.0f && dz[1] == 0.0f);
+    assert_true(dz[2] == dout[2] && dz[3] == 0.0f);
+}
+
+/* A 2-2relu-1identity network whose first hidden unit has z exactly 0 for
+ * the input (0.75, 0.75): weights (1, -1), bias 0. The second unit is on. */
+static nnc_net *net_with_unit_at_zero(void)
+{
+    nnc_net *net = nnc_net_new(2);
+    assert_non_null(net);
+    assert_int_equal(nnc_net_add_dense(net, 2, NNC_RELU), NNC_OK);
+    assert_int_equal(nnc_net_add_dense(net, 1, NNC_IDENTITY), NNC_OK);
+    const float w0[4] = { 1.0f, -1.0f, 0.5f, 0.25f }, b0[2] = { 0.0f, 0.1f };
+    const float w1[2] = { 2.0f, -3.0f }, b1[1] = { 0.5f };
+    memcpy(nnc_net_weights(net, 0), w0, sizeof w0);
+    memcpy(nnc_net_bias(net, 0), b0, sizeof b0);
+    memcpy(nnc_net_weights(net, 1), w1, sizeof w1);
+    memcpy(nnc_net_bias(net, 1), b1, sizeof b1);
+    return net;
+}
+
+/* The same through every path a hidden ReLU's derivative is taken on: the
+ * gradients (one row and a batch), the small single-row SGD step and the
+ * batch SGD step. A unit at z = 0 passes nothing down: its weights and bias
+ * get a gradient of exactly 0, so an SGD step leaves them as they were, and
+ * dx comes from the other unit alone. The other unit's gradient is checked
+ * too, so a network that passed nothing at all would fail. */
+static void test_relu_at_zero_in_a_network(void **state)
+{
+    (void)state;
+    const float x[4] = { 0.75f, 0.75f, 0.75f, 0.75f }, y[2] = { 0.0f, 0.0f };
+    /* By hand, in double: z = (0, 0.6625), out = -3 * 0.6625 + 0.5, and
+     * d loss / d z of the second unit = -3 * 2 * out per row. */
+    double out = -3.0 * (0.5 * 0.75 + 0.25 * 0.75 + 0.1) + 0.5, dz1 = -3.0 * 2.0 * out;
+    for (int rows = 1; rows <= 2; rows++) {
+        nnc_net *net = net_with_unit_at_zero();
+        float dx[4];
+        assert_int_equal(nnc_net_gradients(net, x, y, rows, NULL, dx), NNC_OK);
+        const float *gw = nnc_net_weight_grads(net, 0), *gb = nnc_net_bias_grads(net, 0);
+        assert_true(gw[0] == 0.0f && gw[1] == 0.0f && gb[0] == 0.0f);
+        assert_float_equal(gb[1], rows * dz1, 1e-4);
+        assert_float_equal(gw[2], rows * dz1 * 0.75, 1e-4);
+        for (int r = 0; r < rows; r++) {
+            assert_float_equal(dx[2 * r], 0.5 * dz1, 1e-4);
+            assert_float_equal(dx[2 * r + 1], 0.25 * dz1, 1e-4);
+        }
+
+        /* One row: small_sgd_step (2 and 4 weights); two: nnc_dense_sgd's loops. */
+        nnc_optimizer *sgd = nnc_sgd_new(0.1f);
+        assert_non_null(sgd);
+        float before[4];
+        memcpy(before, nnc_net_weights(net, 0), sizeof before);
+        float b_before = nnc_net_bias(net, 0)[0];
+        assert_int_equal(nnc_train_step(net, sgd, x, y, rows, NULL), NNC_OK);
+        const float *w = nnc_net_weights(net, 0);
+        assert_true(w[0] == before[0] && w[1] == before[1] && nnc_net_bias(net, 0)[0] == b_before);
+        assert_float_equal(w[2], before[2] - 0.1 * rows * dz1 * 0.75, 1e-4);
+        nnc_optimizer_free(sgd);
+        nnc_net_free(net);
+    }
+}
+
+/* The cross-entropies clamp probabilities to [1e-7, 1 - 1e-7] inside their
+ * logarithms (nnc.h): at p = 0 or 1 exactly, which a saturated sigmoid or
+ * softmax reaches in float32, the loss and its derivative are finite and are
+ * those of the nearest bound. Finite differences look only inside (0, 1). */
+#define PROB_LOW 1e-7
+#define PROB_HIGH (1.0 - 1e-7)
+
+static double clamped(float p)
+{
+    return p < PROB_LOW ? PROB_LOW : p > PROB_HIGH ? PROB_HIGH : p;
+}
+
+/* got within float32 rounding of want, and finite. */
+static void assert_near(double got, double want, const char *what)
+{
+    if (!(isfinite(got) && fabs(got - want) <= 1e-6 * fabs(want) + 1e-12))
+        fail_msg("%s: got %.9g, want %.9g", what, got, want);
+}
+
+static void test_losses_at_certain_probabilities(void **state)
+{
+    (void)state;
+    /* Binary cross-entropy: p in {0, 1} against t in {0, 1}, every pairing. */
+    const float p[4] = { 0.0f, 0.0f, 1.0f, 1.0f }, t[4] = { 0.0f, 1.0f, 0.0f, 1.0f };
+    float d[4];
+    double sum = 0.0, loss = NAN;
+    for (int i = 0; i < 4; i++)
+        sum -= t[i] * log(clamped(p[i])) + (1.0 - t[i]) * log(1.0 - clamped(p[i]));
+    assert_int_equal(nnc_loss_forward(NNC_LOSS_BINARY_CROSS_ENTROPY, p, t, 1, 4, &loss), NNC_OK);
+    assert_near(loss, sum / 4, "binary cross-entropy at p = 0 and 1");
+    assert_int_equal(nnc_loss_backward(NNC_LOSS_BINARY_CROSS_ENTROPY, p, t, 1, 4, d), NNC_OK);
+    for (int i = 0; i < 4; i++) {
+        double c = clamped(p[i]);
+        assert_near(d[i], (c - t[i]) / (c * (1.0 - c)) / 4, "its derivative");
+    }
+
+    /* Softmax cross-entropy: a row certain of the right class, one certain
+     * of a wrong one. */
+    const float s[6] = { 1.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f };
+    const float hot[6] = { 1.0f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f };
+    float ds[6];
+    assert_int_equal(nnc_loss_forward(NNC_LOSS_SOFTMAX_CROSS_ENTROPY, s, hot, 2, 3, &loss),
+                     NNC_OK);
+    assert_near(loss, -(log(PROB_HIGH) + log(PROB_LOW)) / 2, "softmax cross-entropy at 0 and 1");
+    assert_int_equal(nnc_loss_backward(NNC_LOSS_SOFTMAX_CROSS_ENTROPY, s, hot, 2, 3, ds), NNC_OK);
+    for (int i = 0; i < 6; i++)
+        assert_near(ds[i], -hot[i] / clamped(s[i]) / 2, "its derivative");
+
+    /* In a network: a sigmoid saturated to exactly 1.0f against a target of
+     * 0 is the largest loss the clamp allows, not an infinity the training
+     * step would refuse as divergence. */
+    nnc_net *net = nnc_net_new(1);
+    assert_non_null(net);
+    assert_int_equal(nnc_net_add_dense(net, 1, NNC_SIGMOID), NNC_OK);
+    assert_int_equal(nnc_net_set_loss(net, NNC_LOSS_BINARY_CROSS_ENTROPY), NNC_OK);
+    nnc_net_weights(net, 0)[0] = 40.0f;
+    const float one[1] = { 1.0f }, zero[1] = { 0.0f };
+    float prediction[1];
+    assert_int_equal(nnc_predict(net, one, 1, prediction), NNC_OK);
+    assert_true(prediction[0] == 1.0f);
+    assert_int_equal(nnc_net_gradients(net, one, zero, 1, &loss, NULL), NNC_OK);
+    assert_near(loss, -log(1.0 - PROB_HIGH), "a saturated sigmoid's loss");
+    nnc_net_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -731,6 +875,9 @@ int main(void)
         cmocka_unit_test(test_net_blas_batch),
         cmocka_unit_test(test_net_blas_single_row),
         cmocka_unit_test(test_sgd_step_paths),
+        cmocka_unit_test(test_relu_derivative_at_zero),
+        cmocka_unit_test(test_relu_at_zero_in_a_network),
+        cmocka_unit_test(test_losses_at_certain_probabilities),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
