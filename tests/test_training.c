@@ -27,22 +27,30 @@ static const float tutorial_x[8][2] = {
 };
 static const float tutorial_y[8] = { 0, 1, 0, 1, 0, 1, 1, 0 };
 
-/* A 2-4-1 network (tanh hidden, sigmoid out, binary cross-entropy) trained on
- * XOR with full-batch gradient descent; returns it for inspection. */
+/* A 2-4-1 network for XOR (tanh hidden, sigmoid out, binary cross-entropy),
+ * its weights drawn from rng. */
+static nnc_net *xor_net(nnc_rng *rng)
+{
+    nnc_net *net = nnc_net_new(2);
+    assert_non_null(net);
+    assert_int_equal(nnc_net_add_dense(net, 4, NNC_TANH), NNC_OK);
+    assert_int_equal(nnc_net_add_dense(net, 1, NNC_SIGMOID), NNC_OK);
+    assert_int_equal(nnc_net_set_loss(net, NNC_LOSS_BINARY_CROSS_ENTROPY), NNC_OK);
+    assert_int_equal(nnc_net_init(net, NNC_INIT_XAVIER, rng), NNC_OK);
+    return net;
+}
+
+/* That network trained on XOR with full-batch gradient descent; returns it
+ * for inspection. */
 static nnc_net *train_xor(uint64_t seed, int epochs, double *loss)
 {
     nnc_rng rng;
     nnc_rng_seed(&rng, seed);
-    nnc_net *net = nnc_net_new(2);
+    nnc_net *net = xor_net(&rng);
     nnc_optimizer *sgd = nnc_sgd_new(0.5f);
     nnc_dataset *data = nnc_dataset_from_arrays(&xor_x[0][0], xor_y, 4, 2, 1);
-    assert_non_null(net);
     assert_non_null(sgd);
     assert_non_null(data);
-    assert_int_equal(nnc_net_add_dense(net, 4, NNC_TANH), NNC_OK);
-    assert_int_equal(nnc_net_add_dense(net, 1, NNC_SIGMOID), NNC_OK);
-    assert_int_equal(nnc_net_set_loss(net, NNC_LOSS_BINARY_CROSS_ENTROPY), NNC_OK);
-    assert_int_equal(nnc_net_init(net, NNC_INIT_XAVIER, &rng), NNC_OK);
     nnc_fit_options options = nnc_fit_defaults();
     options.epochs = epochs;
     options.batch_size = 4;
@@ -364,13 +372,9 @@ static void test_fit_checkpoint_and_resume(void **state)
 
     nnc_rng rng;
     nnc_rng_seed(&rng, 4);
-    nnc_net *net = nnc_net_new(2);
+    nnc_net *net = xor_net(&rng);
     nnc_optimizer *sgd = nnc_sgd_new(0.5f);
     nnc_dataset *data = nnc_dataset_from_arrays(&xor_x[0][0], xor_y, 4, 2, 1);
-    assert_int_equal(nnc_net_add_dense(net, 4, NNC_TANH), NNC_OK);
-    assert_int_equal(nnc_net_add_dense(net, 1, NNC_SIGMOID), NNC_OK);
-    assert_int_equal(nnc_net_set_loss(net, NNC_LOSS_BINARY_CROSS_ENTROPY), NNC_OK);
-    assert_int_equal(nnc_net_init(net, NNC_INIT_XAVIER, &rng), NNC_OK);
     nnc_fit_options options = nnc_fit_defaults();
     options.batch_size = 4;
     options.epochs = 15;   /* "killed" after 15 of 40 epochs */
@@ -378,11 +382,16 @@ static void test_fit_checkpoint_and_resume(void **state)
     options.checkpoint_every = 5;
     assert_int_equal(nnc_fit(net, sgd, data, &options, &rng, NULL), NNC_OK);
 
-    /* A fresh process would start from scratch: new network, optimizer, rng. */
-    nnc_net *again = nnc_net_clone(net);
-    nnc_optimizer *sgd2 = nnc_sgd_new(0.5f);
+    /* A fresh process starts from scratch: a new network, initialised from
+     * another seed (so a loader that forgot the parameters cannot pass on
+     * weights the network already had), a new optimizer and generator. */
     nnc_rng other;
     nnc_rng_seed(&other, 999);
+    nnc_net *again = xor_net(&other);
+    nnc_optimizer *sgd2 = nnc_sgd_new(0.5f);
+    assert_non_null(sgd2);
+    assert_true(memcmp(nnc_net_params(again), nnc_net_params(net),
+                       nnc_net_param_count(net) * sizeof(float)) != 0);
     options.epochs = 40;
     options.checkpoint = NULL;
     options.resume = path;
