@@ -161,7 +161,10 @@ nnc_status nnc_loss_parse(const char *name, nnc_loss *out);
 nnc_status nnc_loss_forward(nnc_loss loss, const float *pred, const float *target,
                             int rows, int cols, double *value);
 
-/* d loss / d pred (rows x cols) into dpred. */
+/* d loss / d pred (rows x cols) into dpred. For the cross-entropies the
+ * derivative is the formula's at the clamped probability (about +-1e7 / n
+ * at p = 0 or 1), not the zero slope of the clamp itself, so a confident
+ * wrong prediction still pulls the weights back. */
 nnc_status nnc_loss_backward(nnc_loss loss, const float *pred, const float *target,
                              int rows, int cols, float *dpred);
 
