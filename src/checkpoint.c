@@ -44,18 +44,16 @@ static const unsigned char MAGIC[8] = { 'N', 'N', 'C', 'C', 'K', 'P', 'T', '1' }
 #define PREFIX_BYTES (8 + 4 + 4)
 #define STATE_BYTES (8 + 4 + 8 + 4 + 4 + 32 + 8 + 4 + 4 + 4 + 4 + 8)
 
+/* Cursors over the byte codec (bytes.c): write or read, then step past. */
 static unsigned char *put(unsigned char *p, uint64_t v, int bytes)
 {
-    for (int i = 0; i < bytes; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
+    nnc_le_put(p, v, bytes);
     return p + bytes;
 }
 
 static uint64_t get(const unsigned char **p, int bytes)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++)
-        v |= (uint64_t)(*p)[i] << (8 * i);
+    uint64_t v = nnc_le_get(*p, bytes);
     *p += bytes;
     return v;
 }
@@ -76,20 +74,14 @@ static double bits_double(uint64_t bits)
 
 static unsigned char *put_floats(unsigned char *p, const float *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint32_t bits;
-        memcpy(&bits, &v[i], sizeof bits);
-        p = put(p, bits, 4);
-    }
-    return p;
+    nnc_le_put_f32s(p, v, n);
+    return p + 4 * n;
 }
 
 static void get_floats(const unsigned char **p, float *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint32_t bits = (uint32_t)get(p, 4);
-        memcpy(&v[i], &bits, sizeof bits);
-    }
+    nnc_le_get_f32s(*p, v, n);
+    *p += 4 * n;
 }
 
 /* Bytes of a checkpoint for n parameters, the given moment buffers and an
@@ -323,30 +315,6 @@ nnc_status nnc_checkpoint_save(const char *path, const char *identity, nnc_net *
     return st;
 }
 
-/* The whole file, refusing one larger than a checkpoint of this network can be. */
-static nnc_status read_all(const char *path, size_t most, unsigned char **data, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return nnc_fail(NNC_EIO, "%s: cannot open: %s", path, strerror(errno));
-    *data = nnc_alloc(most + 1, 1, 0);
-    if (*data == NULL) {
-        fclose(f);
-        return NNC_ENOMEM;
-    }
-    *size = fread(*data, 1, most + 1, f);
-    int failed = ferror(f);
-    fclose(f);
-    if (failed || *size > most) {
-        free(*data);
-        return nnc_fail(failed ? NNC_EIO : NNC_EFORMAT,
-                        failed ? "%s: cannot read the checkpoint"
-                               : "%s: too large for a checkpoint of this network",
-                        path);
-    }
-    return NNC_OK;
-}
-
 /* Checks the envelope: magic, checksum, version, the run it belongs to and
  * the parameter count; leaves p after the parameter count. */
 static nnc_status check_file(const char *path, const unsigned char *data, size_t size,
@@ -354,8 +322,7 @@ static nnc_status check_file(const char *path, const unsigned char *data, size_t
 {
     if (size < PREFIX_BYTES + STATE_BYTES + 4 || memcmp(data, MAGIC, sizeof MAGIC) != 0)
         return nnc_fail(NNC_EFORMAT, "%s: not an nnc checkpoint", path);
-    uint32_t stored = (uint32_t)(data[size - 4] | data[size - 3] << 8 |
-                                 (uint32_t)data[size - 2] << 16 | (uint32_t)data[size - 1] << 24);
+    uint32_t stored = (uint32_t)nnc_le_get(data + size - 4, 4);
     if (crc_of(crc32(0L, Z_NULL, 0), data, size - 4) != stored)
         return nnc_fail(NNC_EFORMAT, "%s: checksum mismatch: the checkpoint is damaged", path);
     *p = data + sizeof MAGIC;
@@ -437,7 +404,8 @@ nnc_status nnc_checkpoint_load(const char *path, const nnc_checkpoint_run *run, 
         return nnc_fail(NNC_EINVAL, "checkpoint: NULL argument");
     size_t n = nnc_net_param_count(net), size = 0;
     unsigned char *data = NULL;
-    nnc_status st = read_all(path, size_for(n, 1, 1, MAX_IDENTITY), &data, &size);
+    nnc_status st = nnc_read_whole_file(path, size_for(n, 1, 1, MAX_IDENTITY),
+                                        "a checkpoint of this network", &data, &size);
     if (st != NNC_OK)
         return st;
     const unsigned char *p = NULL;

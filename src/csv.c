@@ -125,66 +125,6 @@ static name_list list_names(const char *const *names, int n)
     return out;
 }
 
-/* ========================================================= reading the file */
-
-static nnc_status too_large(const char *path)
-{
-    return nnc_fail(NNC_EFORMAT, "%s: larger than %zu MiB, too large for a CSV file", path,
-                    MAX_FILE_BYTES >> 20);
-}
-
-/* Reads the file into *text with a NUL after its *size bytes. A regular
- * file's buffer has its size from the start, so it is never copied while it
- * grows; pipes and /dev/stdin are read in doubling chunks. */
-static nnc_status read_file(const char *path, char **text, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return nnc_fail(NNC_EIO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = (size_t)1 << 16, n = 0;
-    struct stat info;
-    if (fstat(fileno(f), &info) == 0 && S_ISREG(info.st_mode)) {
-        if ((uintmax_t)info.st_size > MAX_FILE_BYTES) {
-            fclose(f);
-            return too_large(path);
-        }
-        cap = (size_t)info.st_size + 2;   /* the NUL, and a byte to see the end */
-    }
-    char *buf = nnc_alloc(cap, 1, 0);
-    nnc_status st = buf != NULL ? NNC_OK : NNC_ENOMEM;
-    while (st == NNC_OK) {
-        if (n > MAX_FILE_BYTES) {
-            st = too_large(path);
-            break;
-        }
-        if (n + 1 == cap) {   /* full: grow, keeping a byte for the final NUL */
-            size_t bigger = cap * 2 < MAX_FILE_BYTES + 2 ? cap * 2 : MAX_FILE_BYTES + 2;
-            char *grown = realloc(buf, bigger);
-            if (grown == NULL) {
-                st = nnc_fail(NNC_ENOMEM, "%s: out of memory reading the file", path);
-                break;
-            }
-            buf = grown;
-            cap = bigger;
-        }
-        size_t want = cap - 1 - n, got = fread(buf + n, 1, want, f);
-        n += got;
-        if (got < want && ferror(f))
-            st = nnc_fail(NNC_EIO, "%s: cannot read: %s", path, strerror(errno));
-        else if (got < want)
-            break;   /* end of file */
-    }
-    fclose(f);
-    if (st != NNC_OK) {
-        free(buf);
-        return st;
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *size = n;
-    return NNC_OK;
-}
-
 /* ============================================================== the parser */
 
 /* A cursor over the file's text. text[size] is a NUL that the parser treats
@@ -1176,8 +1116,10 @@ nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options
     locale_t c_numbers = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
     locale_t previous = c_numbers != (locale_t)0 ? uselocale(c_numbers) : (locale_t)0;
     nnc_status st = check_options(&L);
+    unsigned char *bytes = NULL;
     if (st == NNC_OK)
-        st = read_file(path, &L.r.text, &L.r.size);
+        st = nnc_read_whole_file(path, MAX_FILE_BYTES, "a CSV file", &bytes, &L.r.size);
+    L.r.text = (char *)bytes;
     if (st == NNC_OK)
         L.r.cr_lines = memchr(L.r.text, '\n', L.r.size) == NULL &&
                        memchr(L.r.text, '\r', L.r.size) != NULL;

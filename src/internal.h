@@ -31,6 +31,23 @@ void *nnc_alloc_aligned(size_t count, size_t size, int zero);
 /* count * size, or 0 with NNC_ENOMEM recorded if the product overflows. */
 int nnc_mul_overflows(size_t count, size_t size, size_t *product);
 
+/* ------------------------------------------------------- bytes (bytes.c) */
+
+/* v's low `bytes` bytes at p, least significant first; and back. */
+void nnc_le_put(unsigned char *p, uint64_t v, int bytes);
+uint64_t nnc_le_get(const unsigned char *p, int bytes);
+
+/* n floats as their IEEE-754 bits, 4 little-endian bytes each; and back. */
+void nnc_le_put_f32s(unsigned char *p, const float *v, size_t n);
+void nnc_le_get_f32s(const unsigned char *p, float *v, size_t n);
+
+/* The whole of path in a new buffer with a NUL after its *size bytes (the
+ * caller frees it). A file of more than `most` bytes is refused, a regular
+ * one before anything is read, with "path: the file has more than N bytes,
+ * the most <what> may have" (NNC_EFORMAT); NNC_EIO if it cannot be read. */
+nnc_status nnc_read_whole_file(const char *path, size_t most, const char *what,
+                               unsigned char **data, size_t *size);
+
 /* One dense layer inside a network: where its parameters and its values live.
  * Offsets are into the network's parameter and gradient blocks. */
 typedef struct nnc_layer {

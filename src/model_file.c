@@ -97,16 +97,14 @@ static void put_bytes(writer *w, const void *p, size_t n)
 static void put_u32(writer *w, uint32_t v)
 {
     unsigned char b[4];
-    for (int i = 0; i < 4; i++)
-        b[i] = (unsigned char)(v >> (8 * i));
+    nnc_le_put(b, v, 4);
     put_bytes(w, b, sizeof b);
 }
 
 static void put_u64(writer *w, uint64_t v)
 {
     unsigned char b[8];
-    for (int i = 0; i < 8; i++)
-        b[i] = (unsigned char)(v >> (8 * i));
+    nnc_le_put(b, v, 8);
     put_bytes(w, b, sizeof b);
 }
 
@@ -116,12 +114,7 @@ static void put_f32s(writer *w, const float *v, size_t n)
     unsigned char b[1024];
     while (n > 0) {
         size_t k = n < sizeof b / 4 ? n : sizeof b / 4;
-        for (size_t i = 0; i < k; i++) {
-            uint32_t bits;
-            memcpy(&bits, &v[i], sizeof bits);
-            for (int j = 0; j < 4; j++)
-                b[4 * i + (size_t)j] = (unsigned char)(bits >> (8 * j));
-        }
+        nnc_le_put_f32s(b, v, k);
         put_bytes(w, b, 4 * k);
         v += k;
         n -= k;
@@ -332,19 +325,12 @@ static const unsigned char *take(reader *r, size_t n)
     return r->data + r->pos - n;
 }
 
-static uint64_t decode(const unsigned char *b, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = v << 8 | b[i];
-    return v;
-}
 
 static int get_u32(reader *r, uint32_t *v)
 {
     const unsigned char *b = take(r, 4);
     if (b != NULL)
-        *v = (uint32_t)decode(b, 4);
+        *v = (uint32_t)nnc_le_get(b, 4);
     return b != NULL;
 }
 
@@ -352,15 +338,14 @@ static int get_u64(reader *r, uint64_t *v)
 {
     const unsigned char *b = take(r, 8);
     if (b != NULL)
-        *v = decode(b, 8);
+        *v = nnc_le_get(b, 8);
     return b != NULL;
 }
 
 static float decode_f32(const unsigned char *b)
 {
-    uint32_t bits = (uint32_t)decode(b, 4);
     float f;
-    memcpy(&f, &bits, sizeof f);
+    nnc_le_get_f32s(b, &f, 1);
     return f;
 }
 
@@ -499,7 +484,7 @@ static nnc_status header_version(reader *r)
 /* Whether the last 4 of the first size bytes are the CRC-32 of the others. */
 static int crc_matches(const unsigned char *data, size_t size)
 {
-    uint32_t stored = (uint32_t)decode(data + size - CRC_BYTES, 4);
+    uint32_t stored = (uint32_t)nnc_le_get(data + size - CRC_BYTES, 4);
     return crc32_z(crc32(0L, Z_NULL, 0), data, size - CRC_BYTES) == stored;
 }
 
@@ -899,62 +884,6 @@ static nnc_status build_model(parsed *p, nnc_model **out)
 
 /* ------------------------------------------------------------ the file */
 
-static nnc_status too_large(const char *path)
-{
-    return nnc_fail(NNC_EFORMAT, "%s: the file has more than %zu bytes, the most a model "
-                                 "file may have", path, MAX_FILE_BYTES);
-}
-
-/* The first bytes of fp up to the cap into a new buffer. Regular files are
- * sized first, so a huge one is refused before anything is read. */
-static nnc_status read_all(FILE *fp, const char *path, unsigned char **data, size_t *size)
-{
-    struct stat info;
-    size_t cap = 65536;
-    if (fstat(fileno(fp), &info) == 0 && S_ISREG(info.st_mode)) {
-        if ((uintmax_t)info.st_size > MAX_FILE_BYTES)
-            return too_large(path);
-        cap = (size_t)info.st_size + 1;   /* + 1: the end shows without a regrow */
-    }
-    unsigned char *buf = nnc_alloc(cap, 1, 0);
-    size_t len = 0;
-    while (buf != NULL && !feof(fp)) {
-        if (len == cap && cap > MAX_FILE_BYTES) {
-            free(buf);
-            return too_large(path);
-        }
-        if (len == cap) {
-            cap = cap > MAX_FILE_BYTES / 2 ? MAX_FILE_BYTES + 1 : 2 * cap;
-            unsigned char *more = realloc(buf, cap);
-            if (more == NULL)
-                free(buf);
-            buf = more;
-            if (buf == NULL)
-                return nnc_fail(NNC_ENOMEM, "%s: out of memory reading the file", path);
-        }
-        len += fread(buf + len, 1, cap - len, fp);
-        if (ferror(fp)) {
-            free(buf);
-            return nnc_fail(NNC_EIO, "%s: cannot read: %s", path, strerror(errno));
-        }
-    }
-    if (buf == NULL)
-        return NNC_ENOMEM;
-    *data = buf;
-    *size = len;
-    return NNC_OK;
-}
-
-static nnc_status read_file(const char *path, unsigned char **data, size_t *size)
-{
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
-        return nnc_fail(NNC_EIO, "%s: cannot open: %s", path, strerror(errno));
-    nnc_status st = read_all(fp, path, data, size);
-    fclose(fp);
-    return st;
-}
-
 nnc_status nnc_model_load(const char *path, nnc_model **out)
 {
     if (out != NULL)
@@ -963,7 +892,7 @@ nnc_status nnc_model_load(const char *path, nnc_model **out)
         return nnc_fail(NNC_EINVAL, "model load: NULL argument");
     unsigned char *data = NULL;
     size_t size = 0;
-    nnc_status st = read_file(path, &data, &size);
+    nnc_status st = nnc_read_whole_file(path, MAX_FILE_BYTES, "a model file", &data, &size);
     if (st != NNC_OK)
         return st;
     reader r = {path, data, 0, size};
