@@ -279,7 +279,7 @@ static void test_resume_refuses_another_run(void **state)
                              in_dir("iris.csv"), in_dir("ck"), in_dir("x.nnc")), 0);
 }
 
-/* Offsets into a version-2 checkpoint (see src/checkpoint.c): after the
+/* Offsets into a version-2 checkpoint (see src/train/checkpoint.c): after the
  * magic, version and identity, the parameter count, then the optimizer's
  * rule, steps and two flags, the generator, then the progress. */
 static size_t state_offset(const unsigned char *ck)

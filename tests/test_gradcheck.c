@@ -587,7 +587,7 @@ static void test_net_softmax_cross_entropy_free_targets(void **state)
 
 /* ------------------------------------------------------------ kernel paths */
 
-/* The dense layer picks its kernel by size (src/dense.c). With B rows, I
+/* The dense layer picks its kernel by size (src/nn/layers/dense.c). With B rows, I
  * inputs and U units:
  *   B * I * U <= 4096 (TINY_WORK): plain loops forward and backward, except
  *       that one row with I >= 8 goes forward through gemv_rows, the
@@ -597,7 +597,7 @@ static void test_net_softmax_cross_entropy_free_targets(void **state)
  *       (dx) backward;
  *   B > 1, more work: cblas_sgemm forward, and twice backward (dW, dx).
  * A plain SGD step (nnc_train_step with nnc_sgd_new, no weight decay) folds
- * the update into the backward pass instead (src/net.c, src/dense.c):
+ * the update into the backward pass instead (src/nn/net.c, src/nn/layers/dense.c):
  *   B = 1, every layer I * U <= 256 (SMALL_LAYER_WEIGHTS), an output that
  *       fuses with the loss and is not softmax: small_sgd_step;
  *   B = 1 otherwise: nnc_dense_sgd_single, layer by layer;

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "nnc.h"
-#include "internal.h"
+#include "data/data.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -28,7 +28,8 @@
 #include <cmocka.h>
 
 #include "cli_support.h"
-#include "internal.h"
+#include "data/data.h"
+#include "nn/nn.h"
 #include "../cli/report.h"
 
 #include <fcntl.h>

@@ -15,7 +15,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "data/data.h"
 
 #include <dirent.h>
 #include <math.h>

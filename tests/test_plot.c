@@ -16,7 +16,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "data/data.h"
 #include "nnc.h"
 
 #include <dirent.h>

@@ -308,7 +308,7 @@ static int compare(const char *file, const char *quantity, const double *expecte
 /* The same network computed again in double precision with plain loops and
  * the unfused chain rule, written from the definitions in nnc.h and not from
  * the library's code: for networks the reference files do not have, at the
- * sizes where src/dense.c leaves its loops for BLAS (see kernel_case). */
+ * sizes where src/nn/layers/dense.c leaves its loops for BLAS (see kernel_case). */
 
 static double act_value(nnc_activation act, double z)
 {
@@ -631,7 +631,7 @@ static void test_wide_batch_squared(void **state)
     check_reference("wide_batch_squared");
 }
 
-/* The kernels src/dense.c and src/net.c choose by size, with B rows, I
+/* The kernels src/nn/layers/dense.c and src/nn/net.c choose by size, with B rows, I
  * inputs and U units in a layer:
  *   B * I * U <= 4096 (TINY_WORK): loops forward and backward, except that
  *       one row with I >= 8 goes forward through gemv_rows, the single-row

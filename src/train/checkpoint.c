@@ -25,7 +25,7 @@
  * f32 parameters, f32 best parameters, f32 m, f32 v (when present),
  * u32 CRC-32 of everything before it.
  */
-#include "internal.h"
+#include "train/train.h"
 
 #include <errno.h>
 #include <math.h>

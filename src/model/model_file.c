@@ -13,7 +13,10 @@
  * much more than the file's own size.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "internal.h"
+#include "data/data.h"
+#include "model/model.h"
+#include "nn/nn.h"
+#include "train/train.h"
 
 #include <errno.h>
 #include <inttypes.h>

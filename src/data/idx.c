@@ -20,7 +20,7 @@
  * gzread would skip anything else in silence, which hides a damaged or
  * doubled file, so the stream is inflated here.
  */
-#include "internal.h"
+#include "data/data.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -25,7 +25,7 @@
  * stale temporary per output, and the next write of that output removes it.
  */
 #define _GNU_SOURCE   /* O_TMPFILE, AT_EMPTY_PATH */
-#include "internal.h"
+#include "core/core.h"
 
 #include <dirent.h>
 #include <errno.h>

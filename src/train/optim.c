@@ -11,7 +11,7 @@
  * used (biases are left alone: shrinking them does not reduce overfitting);
  * the gradient block itself is not changed.
  */
-#include "internal.h"
+#include "train/train.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * later, from a file; multiplying them unchecked is how a crafted input turns
  * into a tiny allocation and a large write.
  */
-#include "internal.h"
+#include "core/core.h"
 
 #include <stdint.h>
 #include <stdlib.h>

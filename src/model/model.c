@@ -6,7 +6,10 @@
  * the input column names, the normaliser, the class labels; plus free-form
  * notes on how it was trained. nnc_model_save/load (model_file.c) persist it.
  */
-#include "internal.h"
+#include "data/data.h"
+#include "model/model.h"
+#include "nn/nn.h"
+#include "train/train.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * cheaper form (sigmoid' = s (1 - s), tanh' = 1 - t^2), which is why the
  * backward pass receives both z and out.
  */
-#include "internal.h"
+#include "nn/nn.h"
 
 #include <math.h>
 #include <string.h>

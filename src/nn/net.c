@@ -10,7 +10,7 @@
  *   dW, db, dx  = dense_backward(dz)                    (the layer's local derivatives)
  *   dz_below    = dx  *  act'(z_below)                  (and on down the stack)
  */
-#include "internal.h"
+#include "nn/nn.h"
 
 #include <math.h>
 #include <stdlib.h>

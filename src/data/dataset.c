@@ -9,7 +9,7 @@
  * at a time, so a set of many classes costs an int per row, not a float per
  * row and class (65,536 rows of 65,536 classes would be 16 GiB).
  */
-#include "internal.h"
+#include "data/data.h"
 
 #include <stdint.h>
 #include <stdio.h>

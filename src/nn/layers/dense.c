@@ -14,7 +14,7 @@
  * a single row uses a matrix-vector loop of our own forward (and sger/sgemv
  * backward, unless the SGD step is fused), and batches use sgemm.
  */
-#include "internal.h"
+#include "nn/nn.h"
 
 #include <cblas.h>
 

@@ -6,7 +6,7 @@
  * MSE, MAE and R^2 in the target's own units for values. All are computed in
  * one pass, batch by batch, so a large data set needs no large buffer.
  */
-#include "internal.h"
+#include "train/train.h"
 
 #include <math.h>
 #include <stdlib.h>

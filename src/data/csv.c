@@ -32,7 +32,7 @@
  * same type serves prediction data.
  */
 #define _POSIX_C_SOURCE 200809L   /* newlocale, uselocale */
-#include "internal.h"
+#include "data/data.h"
 
 #include <errno.h>
 #include <float.h>

@@ -1,5 +1,5 @@
 /*
- * train.c - the training loop: one step, and a whole fit.
+ * fit.c - the training loop: one step, and a whole fit.
  *
  * A step is the tutorial's iteration: compute the gradients of the loss on a
  * batch, then let the optimizer update the parameters. nnc_fit repeats that
@@ -7,7 +7,7 @@
  * rate on a schedule, watches the validation loss and stops when it no longer
  * improves ("knowing when to stop training"), going back to the best weights.
  */
-#include "internal.h"
+#include "train/train.h"
 
 #include <math.h>
 #include <stdlib.h>

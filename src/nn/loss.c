@@ -5,7 +5,7 @@
  * a plain sum (the tutorial's per-instance error, not halved), the others are
  * means. Every gradient is of the reduced value.
  */
-#include "internal.h"
+#include "nn/nn.h"
 
 #include <math.h>
 #include <string.h>

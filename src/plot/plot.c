@@ -19,7 +19,7 @@
  * before plot_render, so a refused call leaves no file behind.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "internal.h"
+#include "core/core.h"
 
 #include <plplot.h>
 

@@ -6,7 +6,7 @@
  * test data would leak it into training) and then travel with the model, so
  * `predict` applies exactly the transform training saw.
  */
-#include "internal.h"
+#include "data/data.h"
 
 #include <math.h>
 #include <stdlib.h>

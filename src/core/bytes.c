@@ -7,7 +7,7 @@
  * the messages are the same everywhere.
  */
 #define _POSIX_C_SOURCE 200809L   /* fileno */
-#include "internal.h"
+#include "core/core.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -4,7 +4,7 @@
  * One message per thread: the library never prints, so a failing call leaves
  * its explanation here for the caller to show however it likes.
  */
-#include "internal.h"
+#include "core/core.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,0 +1,104 @@
+/*
+ * data/data.h - data sets in memory and their normalisation.
+ */
+#ifndef NNC_DATA_H
+#define NNC_DATA_H
+
+#include "core/core.h"
+
+/* ------------------------------------------------------------- datasets */
+
+/* Inputs are stored either as floats or, for images, as bytes that become
+ * floats (byte * byte_scale) only when a batch is gathered. Targets are
+ * floats for a regression (y) and one class index per row for a
+ * classification (classes, y NULL): the 0/1 or one-hot floats a network
+ * trains on are made a batch at a time (nnc_dataset_batch_targets), so a
+ * set costs 4 bytes per input cell (1 for bytes) plus 4 per target cell or
+ * per row. */
+struct nnc_dataset {
+    int rows;
+    int n_inputs;
+    int n_targets;
+    nnc_task task;
+    int n_classes;          /* classification only */
+    char **class_labels;    /* n_classes strings */
+    char **input_names;     /* n_inputs strings */
+    char *target_name;      /* the target column's name ("y" unless set) */
+    float *x;               /* rows x n_inputs, or NULL when bytes is used */
+    unsigned char *bytes;   /* rows x n_inputs, or NULL */
+    float byte_scale;
+    float *y;               /* rows x n_targets; NULL for classification */
+    int *classes;           /* rows class indices (classification only) */
+};
+
+/* An empty data set with room for rows x n_inputs inputs (as bytes when
+ * use_bytes) and rows x n_targets targets, inputs named "x0", "x1", ...
+ * Sizes are checked for overflow. NULL (with a message) on failure. */
+nnc_dataset *nnc_dataset_alloc(int rows, int n_inputs, int n_targets, int use_bytes);
+
+/* The same, with y only when with_y (a set that gets classes next needs none). */
+nnc_dataset *nnc_dataset_new(int rows, int n_inputs, int n_targets, int use_bytes, int with_y);
+
+/* A data set around blocks the caller made, which it takes (and frees on
+ * failure too): x (rows x n_inputs floats) or bytes (as many bytes), and y
+ * (rows x n_targets floats, or NULL before nnc_dataset_take_classes); inputs
+ * named after copies of names[0..n_inputs) (NULL: "x0", "x1", ...). The
+ * loaders hand over what they read instead of copying it. */
+nnc_dataset *nnc_dataset_adopt(int rows, int n_inputs, int n_targets, float *x,
+                               unsigned char *bytes, float *y, const char *const *names);
+
+/* Rows first..first+n-1's targets as a network trains on them: a pointer into
+ * y for a regression, else encoded into buf (n x n_targets floats). */
+const float *nnc_dataset_batch_targets(const nnc_dataset *data, size_t first, int n, float *buf);
+
+/* Replaces the input names with copies of names[0..n_inputs). */
+nnc_status nnc_dataset_set_input_names(nnc_dataset *data, const char *const *names);
+
+/* Makes data a classification set: keeps copies of classes[0..rows) and of
+ * the labels (NULL: "0", "1", ...; they must differ and not be empty) and
+ * drops y, whose encoding (one 0/1 column for two classes, one-hot
+ * otherwise) is made as rows are gathered. data must have been allocated
+ * with the matching n_targets (1 for two classes, n_classes otherwise). */
+nnc_status nnc_dataset_set_classes(nnc_dataset *data, const int *classes, int n_classes,
+                                   const char *const *labels);
+
+/* The same, taking classes (rows ints) and labels (n_classes strings, or
+ * NULL) instead of copying them; both are freed if it fails. */
+nnc_status nnc_dataset_take_classes(nnc_dataset *data, int *classes, int n_classes,
+                                    char **labels);
+
+/* The number of target columns that encodes n_classes classes. */
+int nnc_targets_for_classes(int n_classes);
+
+/* A name and its place in a list, sorted for binary search and for finding
+ * a name given twice in n log n. */
+typedef struct nnc_named {
+    const char *name;
+    int index;
+} nnc_named;
+
+/* names[0..n) sorted by strcmp, equal names by index (NULL with NNC_ENOMEM). */
+nnc_named *nnc_sort_names(const char *const *names, int n);
+
+/* Refuses (NNC_EINVAL, "what: 'x' is given twice" or "what: name N is
+ * empty") class labels that do not tell the classes apart: predictions are
+ * named after them. n log n, so many classes cost no quadratic check. */
+nnc_status nnc_check_labels(const char *what, const char *const *labels, int n);
+
+/* ---------------------------------------------------------- normalisation */
+
+struct nnc_normalizer {
+    nnc_scaling kind;
+    int n_inputs;
+    float *offset;          /* x' = (x - offset) * scale, per input column */
+    float *scale;
+    int n_targets;          /* 0 unless regression targets are standardised */
+    float *target_offset;
+    float *target_scale;
+};
+
+/* An identity normaliser shell with arrays for n_inputs and n_targets
+ * columns (offsets 0, scales 1); used by the fit and by the model loader. */
+nnc_normalizer *nnc_normalizer_alloc(nnc_scaling kind, int n_inputs, int n_targets);
+
+#endif /* NNC_DATA_H */
