@@ -170,6 +170,16 @@ nnc_status nnc_loss_backward(nnc_loss loss, const float *pred, const float *targ
 
 /* ----------------------------------------------------------------- network */
 
+/* The shape of one instance: channels x height x width, stored channel-major
+ * (all of channel 0 row by row, then channel 1, ...). A plain vector of n
+ * values is n x 1 x 1; a 28 x 28 grey image is 1 x 28 x 28. */
+typedef struct nnc_shape {
+    int channels;
+    int height;
+    int width;
+} nnc_shape;
+
+
 typedef struct nnc_net nnc_net;   /* opaque */
 
 typedef enum nnc_init {
