@@ -7,7 +7,7 @@
  *   nnc_fit        epochs of shuffled mini-batches, validation, early stopping;
  *                  nnc_train_step for one batch
  *   nnc_optimizer  an update rule over the parameter block (SGD, momentum, Adam)
- *   nnc_net        a stack of dense layers, its parameters in one contiguous block
+ *   nnc_net        a stack of layers (dense, ...), its parameters in one contiguous block
  *   nnc_dataset    inputs and targets in memory (from arrays, CSV or IDX files)
  *   nnc_rng        the one seeded random generator everything random draws from
  *
@@ -193,6 +193,10 @@ typedef enum nnc_init {
  * nnc_net_free. */
 nnc_net *nnc_net_new(int n_inputs);
 
+/* The same for instances of the given shape (channels x height x width,
+ * each >= 1, at most 2^24 values in all); nnc_net_new(n) is n x 1 x 1. */
+nnc_net *nnc_net_new_shaped(nnc_shape shape);
+
 /* Frees the network and everything it owns. NULL is allowed. */
 void nnc_net_free(nnc_net *net);
 
@@ -204,6 +208,23 @@ nnc_net *nnc_net_clone(const nnc_net *net);
  * after the last layer is added. Softmax needs units >= 2. */
 nnc_status nnc_net_add_dense(nnc_net *net, int units, nnc_activation act);
 
+/* Appends the layers a text describes, in the layer grammar: items
+ * separated by commas, each a type and its fields separated by colons, an
+ * activation name last where the type takes one:
+ *     dense:64:relu,dense:32,dense:10:softmax
+ * A plain number is a dense layer of that width ("64,32" is two), and an
+ * item without an activation gets default_act. The types, their fields and
+ * the activations are listed in docs/architecture.md. On failure nothing
+ * is added, and the message names the column of the text where it is at
+ * fault ("layers: column 10, 'dense:x': the width must be a whole number
+ * from 1 to 16777216, got 'x'"). */
+nnc_status nnc_net_add_layers(nnc_net *net, const char *text, nnc_activation default_act);
+
+/* The layers in the grammar's canonical form (every activation written,
+ * "dense:64:relu,dense:3:softmax"), into buf (n bytes); returns the length
+ * snprintf would, or -1 for a NULL network. */
+int nnc_net_describe(const nnc_net *net, char *buf, size_t n);
+
 /* Chooses the loss the network trains on. Softmax cross-entropy needs a
  * softmax output layer (checked when gradients are computed). */
 nnc_status nnc_net_set_loss(nnc_net *net, nnc_loss loss);
@@ -211,11 +232,18 @@ nnc_status nnc_net_set_loss(nnc_net *net, nnc_loss loss);
 /* Draws every weight and bias again with the given scheme from rng. */
 nnc_status nnc_net_init(nnc_net *net, nnc_init scheme, nnc_rng *rng);
 
+/* The generator a training pass draws from (layers such as dropout need
+ * one); nnc_fit sets its own. Not owned; NULL (the default) for none. */
+void nnc_net_set_rng(nnc_net *net, nnc_rng *rng);
+
 /* Shape queries. Layers are numbered from 0 (the first hidden layer). */
 int nnc_net_inputs(const nnc_net *net);
+nnc_shape nnc_net_input_shape(const nnc_net *net);
 int nnc_net_outputs(const nnc_net *net);           /* 0 while there is no layer */
 int nnc_net_layer_count(const nnc_net *net);
 int nnc_net_layer_units(const nnc_net *net, int layer);          /* -1 if out of range */
+nnc_shape nnc_net_layer_shape(const nnc_net *net, int layer);    /* 0x0x0 if out of range */
+const char *nnc_net_layer_type(const nnc_net *net, int layer);   /* "dense"; NULL if out of range */
 nnc_activation nnc_net_layer_activation(const nnc_net *net, int layer);
 nnc_loss nnc_net_loss(const nnc_net *net);
 
@@ -226,8 +254,31 @@ size_t nnc_net_param_count(const nnc_net *net);
 float *nnc_net_params(nnc_net *net);
 float *nnc_net_grads(nnc_net *net);
 
+/* The non-trained state (running statistics and the like), saved with the
+ * model but never optimised: nnc_net_state_count floats (0 for a network of
+ * dense layers). */
+size_t nnc_net_state_count(const nnc_net *net);
+float *nnc_net_state(nnc_net *net);
+
+/* One named tensor of a layer: where it lies in the parameter block (or,
+ * for state, the state block), and whether weight decay applies to it. */
+typedef struct nnc_tensor_info {
+    const char *name;       /* "weight", "bias", ... */
+    int layer;
+    int is_state;           /* 1: in the state block, never optimised */
+    size_t offset;          /* floats from the start of its block */
+    size_t size;            /* floats */
+    int decays;             /* weight decay applies (weights; not biases) */
+} nnc_tensor_info;
+
+/* Tensors are numbered through the stack from the input side, each layer's
+ * parameters then its state. */
+int nnc_net_tensor_count(const nnc_net *net);
+nnc_status nnc_net_tensor(const nnc_net *net, int index, nnc_tensor_info *info);
+
 /* Views of one layer inside those blocks: W is units x inputs of the layer,
- * b has units entries. NULL if the layer does not exist. */
+ * b has units entries. NULL if the layer does not exist or has no tensor
+ * of that name ("weight", "bias"). */
 float *nnc_net_weights(nnc_net *net, int layer);
 float *nnc_net_bias(nnc_net *net, int layer);
 float *nnc_net_weight_grads(nnc_net *net, int layer);

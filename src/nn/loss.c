@@ -184,3 +184,15 @@ void nnc_loss_fused_backward(nnc_loss loss, nnc_activation act, const float *pre
             d[j] = (p[j] * t_sum - t[j]) * scale;
     }
 }
+
+nnc_status nnc_loss_checked(nnc_loss loss, const float *out, const float *target, int rows,
+                            int cols, double *value)
+{
+    (void)nnc_loss_forward(loss, out, target, rows, cols, value);
+    if (!isfinite(*value))
+        return nnc_fail(NNC_ENUMERIC,
+                        "the loss is not finite (%g): training diverged; try a smaller "
+                        "learning rate",
+                        *value);
+    return NNC_OK;
+}

@@ -1,52 +1,68 @@
 /*
  * net.c - the layer stack: parameters in one block, forward and backward passes.
  *
- * All weights and biases live in one contiguous array (and their gradients in
- * another of the same layout), so optimizers, copies, saving and gradient
- * checks are single loops. Each layer records offsets into those blocks.
+ * Every layer's trained parameters live in one contiguous array (and their
+ * gradients in another of the same layout), and its non-trained state in a
+ * third, so optimizers, copies, saving and gradient checks are single loops.
+ * Each layer records offsets into those blocks; what a layer is and does is
+ * its type's (nn/layer.h, one file per type in layers/).
  *
  * The backward pass is the tutorial's chain rule, layer by layer from the top:
  *   dz_top      = d loss / d out  *  d out / d z        (loss, then activation)
- *   dW, db, dx  = dense_backward(dz)                    (the layer's local derivatives)
+ *   dW, db, dx  = type->backward(dz)                    (the layer's local derivatives)
  *   dz_below    = dx  *  act'(z_below)                  (and on down the stack)
  */
+#include "nn/layer.h"
 #include "nn/nn.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Layers and widths are bounded so that every size product fits comfortably
- * in size_t and int arithmetic; real networks are far below these. */
-#define MAX_LAYERS 1024
-#define MAX_WIDTH (1 << 24)
-
 struct nnc_net {
-    int n_inputs;
+    nnc_shape in_shape;
+    int n_inputs;           /* in_shape's product */
     int n_layers;
     int layer_room;         /* layer records allocated */
     nnc_layer *layers;
     nnc_loss loss;
     int small;              /* takes small_sgd_step for one row (see there) */
+    int fused;              /* every layer offers the fused SGD step */
     size_t n_params;
     float *params;
     float *grads;
+    size_t n_state;
+    float *state;           /* non-trained values (running statistics), saved, never optimised */
+    nnc_rng *rng;           /* what a training pass draws from (not owned) */
 
-    /* Scratch for a batch of up to `capacity` rows: each layer's z and out,
-     * and two buffers of rows x widest for gradients flowing down. */
+    /* Memory for a batch of up to `capacity` rows: each layer's z and out
+     * and saved values, the shared work space, and two buffers of rows x
+     * widest for gradients flowing down. */
     int capacity;
     float *scratch;
     float **z;
     float **out;
+    float **saved;
+    float *work;
     float *delta[2];
 };
 
+/* The most values per row in and out of any layer. */
 static size_t widest(const nnc_net *net)
 {
     size_t w = (size_t)net->n_inputs;
     for (int l = 0; l < net->n_layers; l++)
-        if ((size_t)net->layers[l].units > w)
-            w = (size_t)net->layers[l].units;
+        if ((size_t)net->layers[l].outputs > w)
+            w = (size_t)net->layers[l].outputs;
+    return w;
+}
+
+static size_t widest_work(const nnc_net *net)
+{
+    size_t w = 0;
+    for (int l = 0; l < net->n_layers; l++)
+        if (net->layers[l].plan.scratch_per_row > w)
+            w = net->layers[l].plan.scratch_per_row;
     return w;
 }
 
@@ -57,19 +73,21 @@ static void drop_scratch(nnc_net *net)
     net->scratch = NULL;
     net->z = NULL;
     net->out = NULL;
+    net->saved = NULL;
+    net->work = NULL;
     net->capacity = 0;
 }
 
-/* Sizes the scratch space for `rows` rows; does nothing when it is big enough,
- * which is what keeps the training loop free of allocations. */
+/* Sizes the batch memory for `rows` rows; does nothing when it is big
+ * enough, which is what keeps the training loop free of allocations. */
 static nnc_status reserve(nnc_net *net, int rows)
 {
     if (rows <= net->capacity)
         return NNC_OK;
-    size_t per_row = 2 * widest(net);
+    size_t per_row = 2 * widest(net) + widest_work(net);
     for (int l = 0; l < net->n_layers; l++)
-        per_row += 2 * (size_t)net->layers[l].units;
-    float **views = nnc_alloc(2 * (size_t)net->n_layers + 1, sizeof *views, 0);
+        per_row += 2 * (size_t)net->layers[l].outputs + net->layers[l].plan.saved_per_row;
+    float **views = nnc_alloc(3 * (size_t)net->n_layers + 1, sizeof *views, 0);
     float *block = nnc_alloc_aligned((size_t)rows, per_row * sizeof(float), 0);
     if (views == NULL || block == NULL) {
         free(views);
@@ -80,47 +98,97 @@ static nnc_status reserve(nnc_net *net, int rows)
     net->scratch = block;
     net->z = views;
     net->out = views + net->n_layers;
+    net->saved = views + 2 * net->n_layers;
     float *p = block;
     for (int l = 0; l < net->n_layers; l++) {
-        size_t n = (size_t)rows * (size_t)net->layers[l].units;
+        size_t n = (size_t)rows * (size_t)net->layers[l].outputs;
         net->z[l] = p;
         net->out[l] = p + n;
         p += 2 * n;
+        net->saved[l] = p;
+        p += (size_t)rows * net->layers[l].plan.saved_per_row;
     }
+    net->work = p;
+    p += (size_t)rows * widest_work(net);
     net->delta[0] = p;
     net->delta[1] = p + (size_t)rows * widest(net);
     net->capacity = rows;
     return NNC_OK;
 }
 
-/* At most this many weights per layer for the small single-row step. */
-#define SMALL_LAYER_WEIGHTS 256
+/* Layer l's slices of the network's blocks for a pass. */
+static nnc_layer_data layer_data(const nnc_net *net, int l)
+{
+    const nnc_layer *layer = &net->layers[l];
+    nnc_layer_data d = { net->params + layer->param_offset, net->grads + layer->param_offset,
+                         net->state + layer->state_offset, net->saved ? net->saved[l] : NULL };
+    return d;
+}
 
-/* Whether a one-row step can take small_sgd_step: narrow layers and an
- * element-wise output that fuses with the loss. Kept in net->small, since
- * only adding a layer or setting the loss changes it. */
+/* Whether a one-row step can take small_sgd_step: the layers are all of one
+ * type that offers the single-row step, each finds itself small, and the
+ * output is element-wise and fuses with the loss. Kept in net->small, since only adding a layer or
+ * setting the loss changes it. */
 static int takes_small_step(const nnc_net *net)
 {
-    for (int l = 0; l < net->n_layers; l++)
-        if ((long)net->layers[l].inputs * net->layers[l].units > SMALL_LAYER_WEIGHTS)
+    if (net->n_layers == 0 || net->layers[0].type->row_stack_sgd == NULL)
+        return 0;
+    for (int l = 0; l < net->n_layers; l++) {
+        const nnc_layer *layer = &net->layers[l];
+        if (layer->type != net->layers[0].type || !layer->type->row_small(layer))
             return 0;
+    }
     nnc_activation top = net->layers[net->n_layers - 1].act;
     return top != NNC_SOFTMAX && nnc_loss_fuses_with(net->loss, top);
 }
 
-nnc_net *nnc_net_new(int n_inputs)
+static int takes_fused_step(const nnc_net *net)
 {
-    if (n_inputs < 1 || n_inputs > MAX_WIDTH) {
-        nnc_fail(NNC_EINVAL, "network: inputs must be between 1 and %d, got %d", MAX_WIDTH,
-                 n_inputs);
+    for (int l = 0; l < net->n_layers; l++)
+        if (net->layers[l].type->sgd == NULL)
+            return 0;
+    return 1;
+}
+
+static int shape_ok(nnc_shape s)
+{
+    return s.channels >= 1 && s.height >= 1 && s.width >= 1 &&
+           (long long)s.channels * s.height * s.width <= NNC_MAX_WIDTH;
+}
+
+nnc_net *nnc_net_new_shaped(nnc_shape shape)
+{
+    if (!shape_ok(shape)) {
+        nnc_fail(NNC_EINVAL,
+                 "network: the input shape must have dimensions >= 1 and at most %d values, "
+                 "got %dx%dx%d",
+                 NNC_MAX_WIDTH, shape.channels, shape.height, shape.width);
         return NULL;
     }
     nnc_net *net = nnc_alloc(1, sizeof *net, 1);
     if (net == NULL)
         return NULL;
-    net->n_inputs = n_inputs;
+    net->in_shape = shape;
+    net->n_inputs = shape.channels * shape.height * shape.width;
     net->loss = NNC_LOSS_SQUARED_ERROR;
+    net->fused = 1;
     return net;
+}
+
+nnc_net *nnc_net_new(int n_inputs)
+{
+    if (n_inputs < 1 || n_inputs > NNC_MAX_WIDTH) {
+        nnc_fail(NNC_EINVAL, "network: inputs must be between 1 and %d, got %d", NNC_MAX_WIDTH,
+                 n_inputs);
+        return NULL;
+    }
+    return nnc_net_new_shaped((nnc_shape){ n_inputs, 1, 1 });
+}
+
+static void free_configs(nnc_layer *layers, int n)
+{
+    for (int l = 0; l < n; l++)
+        free(layers[l].config);
 }
 
 void nnc_net_free(nnc_net *net)
@@ -128,9 +196,11 @@ void nnc_net_free(nnc_net *net)
     if (net == NULL)
         return;
     drop_scratch(net);
+    free_configs(net->layers, net->n_layers);
     free(net->layers);
     free(net->params);
     free(net->grads);
+    free(net->state);
     free(net);
 }
 
@@ -146,97 +216,174 @@ nnc_net *nnc_net_clone(const nnc_net *net)
     *copy = *net;
     copy->capacity = 0;
     copy->scratch = NULL;
-    copy->z = copy->out = NULL;
+    copy->z = copy->out = copy->saved = NULL;
+    copy->work = NULL;
+    copy->n_layers = 0;   /* the configurations are copied one by one below */
     copy->layers = nnc_alloc((size_t)net->n_layers, sizeof *copy->layers, 0);
     copy->layer_room = net->n_layers;
     copy->params = nnc_alloc_aligned(net->n_params, sizeof(float), 0);
     copy->grads = nnc_alloc_aligned(net->n_params, sizeof(float), 1);
-    if (copy->layers == NULL || copy->params == NULL || copy->grads == NULL) {
+    copy->state = nnc_alloc_aligned(net->n_state, sizeof(float), 0);
+    if (copy->layers == NULL || copy->params == NULL || copy->grads == NULL ||
+        copy->state == NULL) {
         nnc_net_free(copy);
         return NULL;
     }
-    if (net->n_layers > 0)
-        memcpy(copy->layers, net->layers, (size_t)net->n_layers * sizeof *copy->layers);
+    for (int l = 0; l < net->n_layers; l++) {
+        copy->layers[l] = net->layers[l];
+        copy->layers[l].config = nnc_alloc(1, net->layers[l].type->config_size, 0);
+        if (copy->layers[l].config == NULL) {
+            nnc_net_free(copy);
+            return NULL;
+        }
+        memcpy(copy->layers[l].config, net->layers[l].config, net->layers[l].type->config_size);
+        copy->n_layers = l + 1;
+    }
     if (net->n_params > 0)
         memcpy(copy->params, net->params, net->n_params * sizeof(float));
+    if (net->n_state > 0)
+        memcpy(copy->state, net->state, net->n_state * sizeof(float));
     return copy;
 }
 
-/* Checks a layer and appends it to the stack with its offsets, leaving the
- * parameter blocks as they are (see size_blocks). */
-static nnc_status append_layer(nnc_net *net, int units, nnc_activation act)
+/* The shape a new layer gets as its input: the top's output, or the network's input. */
+static nnc_shape top_shape(const nnc_net *net)
 {
-    if (units < 1 || units > MAX_WIDTH)
-        return nnc_fail(NNC_EINVAL, "add dense: units must be between 1 and %d, got %d",
-                        MAX_WIDTH, units);
-    if (nnc_activation_name(act) == NULL)
-        return nnc_fail(NNC_EINVAL, "add dense: unknown activation %d", (int)act);
-    if (act == NNC_SOFTMAX && units < 2)
-        return nnc_fail(NNC_EINVAL, "add dense: softmax needs at least 2 units, got %d",
-                        units);
-    if (net->n_layers >= MAX_LAYERS)
-        return nnc_fail(NNC_EINVAL, "add dense: at most %d layers", MAX_LAYERS);
+    return net->n_layers ? net->layers[net->n_layers - 1].out_shape : net->in_shape;
+}
 
-    int inputs = net->n_layers ? net->layers[net->n_layers - 1].units : net->n_inputs;
-    size_t weights;
-    if (nnc_mul_overflows((size_t)units, (size_t)inputs, &weights) ||
-        net->n_params > SIZE_MAX / sizeof(float) - weights - (size_t)units)
-        return nnc_fail(NNC_ENOMEM, "add dense: %d x %d weights are too many", units, inputs);
+/* The sum of a plan's tensor sizes into *total, refusing one that does not
+ * fit in a block of floats after `before` values. */
+static int sum_tensors(const nnc_tensor *t, int n, size_t before, size_t *total)
+{
+    size_t sum = 0;
+    for (int i = 0; i < n; i++) {
+        if (t[i].size > SIZE_MAX / sizeof(float) - before - sum)
+            return 0;
+        sum += t[i].size;
+    }
+    *total = sum;
+    return 1;
+}
+
+nnc_status nnc_net_push_layer(nnc_net *net, const nnc_layer_type *type, const void *config,
+                              nnc_activation act)
+{
+    const char *name = type->name;
+    if (nnc_activation_name(act) == NULL)
+        return nnc_fail(NNC_EINVAL, "add %s: unknown activation %d", name, (int)act);
+    if (!type->takes_activation && act != NNC_IDENTITY)
+        return nnc_fail(NNC_EINVAL, "add %s: a %s layer takes no activation, got %s", name,
+                        name, nnc_activation_name(act));
+    if (net->n_layers >= NNC_MAX_LAYERS)
+        return nnc_fail(NNC_EINVAL, "add %s: at most %d layers", name, NNC_MAX_LAYERS);
+    nnc_layer_plan plan;
+    memset(&plan, 0, sizeof plan);
+    nnc_shape in = top_shape(net);
+    nnc_status st = type->plan(config, in, &plan);
+    if (st != NNC_OK)
+        return st;
+    size_t params, state;
+    if (!shape_ok(plan.out))
+        return nnc_fail(NNC_EINVAL, "add %s: the output shape %dx%dx%d has more than %d values",
+                        name, plan.out.channels, plan.out.height, plan.out.width,
+                        NNC_MAX_WIDTH);
+    if (!sum_tensors(plan.params, plan.n_params, net->n_params, &params) ||
+        !sum_tensors(plan.state, plan.n_state, net->n_state, &state))
+        return nnc_fail(NNC_ENOMEM, "add %s: too many parameters", name);
+    int outputs = plan.out.channels * plan.out.height * plan.out.width;
+    if (act == NNC_SOFTMAX && outputs < 2)
+        return nnc_fail(NNC_EINVAL, "add %s: softmax needs at least 2 units, got %d", name,
+                        outputs);
     /* Room for the layer records doubles, so building n layers copies O(n)
      * records in all, not O(n^2). */
     if (net->n_layers == net->layer_room) {
         int room = net->layer_room ? 2 * net->layer_room : 4;
         nnc_layer *layers = realloc(net->layers, (size_t)room * sizeof *layers);
         if (layers == NULL)
-            return nnc_fail(NNC_ENOMEM, "add dense: out of memory");
+            return nnc_fail(NNC_ENOMEM, "add %s: out of memory", name);
         net->layers = layers;
         net->layer_room = room;
     }
+    void *copy = nnc_alloc(1, type->config_size, 0);
+    if (copy == NULL)
+        return NNC_ENOMEM;
+    memcpy(copy, config, type->config_size);
     nnc_layer *layer = &net->layers[net->n_layers++];
-    layer->inputs = inputs;
-    layer->units = units;
+    layer->type = type;
+    layer->config = copy;
     layer->act = act;
-    layer->weight_offset = net->n_params;
-    layer->bias_offset = net->n_params + weights;
-    net->n_params += weights + (size_t)units;
+    layer->in_shape = in;
+    layer->out_shape = plan.out;
+    layer->inputs = in.channels * in.height * in.width;
+    layer->outputs = outputs;
+    layer->plan = plan;
+    layer->param_offset = net->n_params;
+    layer->param_count = params;
+    layer->state_offset = net->n_state;
+    layer->state_count = state;
+    net->n_params += params;
+    net->n_state += state;
     return NNC_OK;
 }
 
-/* Gives the network parameter and gradient blocks of exactly n_params
- * floats, zeroed but for the first `keep` parameters, copied from the old
- * block. Exact, not grown with room to spare: the blocks are the network's
- * memory, and the hot loops run over n_params either way. */
-static nnc_status size_blocks(nnc_net *net, size_t keep)
+void nnc_net_pop_layer(nnc_net *net)
+{
+    nnc_layer *top = &net->layers[--net->n_layers];
+    net->n_params -= top->param_count;
+    net->n_state -= top->state_count;
+    free(top->config);
+}
+
+/* Blocks of exactly the stack's sizes, not grown with room to spare: they
+ * are the network's memory, and the hot loops run over n_params either way. */
+nnc_status nnc_net_size_blocks(nnc_net *net, size_t keep, size_t keep_state)
 {
     float *params = nnc_alloc_aligned(net->n_params, sizeof(float), 1);
     float *grads = nnc_alloc_aligned(net->n_params, sizeof(float), 1);
-    if (params == NULL || grads == NULL) {
+    float *state = nnc_alloc_aligned(net->n_state, sizeof(float), 1);
+    if (params == NULL || grads == NULL || state == NULL) {
         free(params);
         free(grads);
+        free(state);
         return NNC_ENOMEM;
     }
     if (keep > 0)
         memcpy(params, net->params, keep * sizeof(float));
+    if (keep_state > 0)
+        memcpy(state, net->state, keep_state * sizeof(float));
     free(net->params);
     free(net->grads);
+    free(net->state);
     net->params = params;
     net->grads = grads;
+    net->state = state;
     net->small = takes_small_step(net);
+    net->fused = takes_fused_step(net);
     drop_scratch(net);   /* the widths changed; sized again on the next batch */
     return NNC_OK;
+}
+
+/* Pushes a layer and sizes the blocks, or leaves the network as it was. */
+static nnc_status add_layer(nnc_net *net, const nnc_layer_type *type, const void *config,
+                            nnc_activation act)
+{
+    size_t before = net->n_params, before_state = net->n_state;
+    nnc_status st = nnc_net_push_layer(net, type, config, act);
+    if (st == NNC_OK && (st = nnc_net_size_blocks(net, before, before_state)) != NNC_OK)
+        nnc_net_pop_layer(net);
+    return st;
 }
 
 nnc_status nnc_net_add_dense(nnc_net *net, int units, nnc_activation act)
 {
     if (net == NULL)
         return nnc_fail(NNC_EINVAL, "add dense: NULL network");
-    size_t before = net->n_params;
-    nnc_status st = append_layer(net, units, act);
-    if (st == NNC_OK && (st = size_blocks(net, before)) != NNC_OK) {
-        net->n_layers--;   /* a failed call leaves the network as it was */
-        net->n_params = before;
-    }
-    return st;
+    if (units < 1 || units > NNC_MAX_WIDTH)
+        return nnc_fail(NNC_EINVAL, "add dense: units must be between 1 and %d, got %d",
+                        NNC_MAX_WIDTH, units);
+    nnc_dense_config config = { units };
+    return add_layer(net, &nnc_dense_type, &config, act);
 }
 
 nnc_net *nnc_net_new_stack(int n_inputs, int n_layers, const int *units,
@@ -248,10 +395,16 @@ nnc_net *nnc_net_new_stack(int n_inputs, int n_layers, const int *units,
     }
     nnc_net *net = nnc_net_new(n_inputs);
     nnc_status st = net != NULL ? NNC_OK : NNC_ENOMEM;
-    for (int l = 0; st == NNC_OK && l < n_layers; l++)
-        st = append_layer(net, units[l], acts[l]);
+    for (int l = 0; st == NNC_OK && l < n_layers; l++) {
+        if (units[l] < 1 || units[l] > NNC_MAX_WIDTH)
+            st = nnc_fail(NNC_EINVAL, "add dense: units must be between 1 and %d, got %d",
+                          NNC_MAX_WIDTH, units[l]);
+        nnc_dense_config config = { units[l] };
+        if (st == NNC_OK)
+            st = nnc_net_push_layer(net, &nnc_dense_type, &config, acts[l]);
+    }
     if (st == NNC_OK)
-        st = size_blocks(net, 0);
+        st = nnc_net_size_blocks(net, 0, 0);
     if (st != NNC_OK) {
         nnc_net_free(net);
         return NULL;
@@ -270,19 +423,32 @@ nnc_status nnc_net_set_loss(nnc_net *net, nnc_loss loss)
     return NNC_OK;
 }
 
+void nnc_net_set_rng(nnc_net *net, nnc_rng *rng)
+{
+    if (net != NULL)
+        net->rng = rng;
+}
+
+nnc_rng *nnc_net_rng(const nnc_net *net) { return net ? net->rng : NULL; }
 int nnc_net_inputs(const nnc_net *net) { return net ? net->n_inputs : 0; }
+nnc_shape nnc_net_input_shape(const nnc_net *net)
+{
+    return net ? net->in_shape : (nnc_shape){ 0, 0, 0 };
+}
 int nnc_net_layer_count(const nnc_net *net) { return net ? net->n_layers : 0; }
 nnc_loss nnc_net_loss(const nnc_net *net) { return net ? net->loss : NNC_LOSS_SQUARED_ERROR; }
 size_t nnc_net_param_count(const nnc_net *net) { return net ? net->n_params : 0; }
 float *nnc_net_params(nnc_net *net) { return net ? net->params : NULL; }
 float *nnc_net_grads(nnc_net *net) { return net ? net->grads : NULL; }
+size_t nnc_net_state_count(const nnc_net *net) { return net ? net->n_state : 0; }
+float *nnc_net_state(nnc_net *net) { return net ? net->state : NULL; }
 
 int nnc_net_outputs(const nnc_net *net)
 {
-    return net && net->n_layers ? net->layers[net->n_layers - 1].units : 0;
+    return net && net->n_layers ? net->layers[net->n_layers - 1].outputs : 0;
 }
 
-static const nnc_layer *layer_at(const nnc_net *net, int layer)
+const nnc_layer *nnc_net_layer(const nnc_net *net, int layer)
 {
     if (net == NULL || layer < 0 || layer >= net->n_layers)
         return NULL;
@@ -291,38 +457,106 @@ static const nnc_layer *layer_at(const nnc_net *net, int layer)
 
 int nnc_net_layer_units(const nnc_net *net, int layer)
 {
-    const nnc_layer *l = layer_at(net, layer);
-    return l ? l->units : -1;
+    const nnc_layer *l = nnc_net_layer(net, layer);
+    return l ? l->outputs : -1;
+}
+
+nnc_shape nnc_net_layer_shape(const nnc_net *net, int layer)
+{
+    const nnc_layer *l = nnc_net_layer(net, layer);
+    return l ? l->out_shape : (nnc_shape){ 0, 0, 0 };
+}
+
+const char *nnc_net_layer_type(const nnc_net *net, int layer)
+{
+    const nnc_layer *l = nnc_net_layer(net, layer);
+    return l ? l->type->name : NULL;
 }
 
 nnc_activation nnc_net_layer_activation(const nnc_net *net, int layer)
 {
-    const nnc_layer *l = layer_at(net, layer);
+    const nnc_layer *l = nnc_net_layer(net, layer);
     return l ? l->act : NNC_IDENTITY;
+}
+
+/* Where layer `layer`'s tensor called name starts in the parameter block,
+ * or SIZE_MAX. */
+static size_t tensor_offset(const nnc_net *net, int layer, const char *name)
+{
+    const nnc_layer *l = nnc_net_layer(net, layer);
+    if (l == NULL)
+        return SIZE_MAX;
+    size_t at = l->param_offset;
+    for (int t = 0; t < l->plan.n_params; t++) {
+        if (strcmp(l->plan.params[t].name, name) == 0)
+            return at;
+        at += l->plan.params[t].size;
+    }
+    return SIZE_MAX;
+}
+
+static float *in_block(float *block, size_t offset)
+{
+    return block != NULL && offset != SIZE_MAX ? block + offset : NULL;
 }
 
 float *nnc_net_weights(nnc_net *net, int layer)
 {
-    const nnc_layer *l = layer_at(net, layer);
-    return l ? net->params + l->weight_offset : NULL;
+    return net ? in_block(net->params, tensor_offset(net, layer, "weight")) : NULL;
 }
 
 float *nnc_net_bias(nnc_net *net, int layer)
 {
-    const nnc_layer *l = layer_at(net, layer);
-    return l ? net->params + l->bias_offset : NULL;
+    return net ? in_block(net->params, tensor_offset(net, layer, "bias")) : NULL;
 }
 
 float *nnc_net_weight_grads(nnc_net *net, int layer)
 {
-    const nnc_layer *l = layer_at(net, layer);
-    return l ? net->grads + l->weight_offset : NULL;
+    return net ? in_block(net->grads, tensor_offset(net, layer, "weight")) : NULL;
 }
 
 float *nnc_net_bias_grads(nnc_net *net, int layer)
 {
-    const nnc_layer *l = layer_at(net, layer);
-    return l ? net->grads + l->bias_offset : NULL;
+    return net ? in_block(net->grads, tensor_offset(net, layer, "bias")) : NULL;
+}
+
+int nnc_net_tensor_count(const nnc_net *net)
+{
+    int n = 0;
+    for (int l = 0; net != NULL && l < net->n_layers; l++)
+        n += net->layers[l].plan.n_params + net->layers[l].plan.n_state;
+    return n;
+}
+
+nnc_status nnc_net_tensor(const nnc_net *net, int index, nnc_tensor_info *info)
+{
+    if (net == NULL || info == NULL)
+        return nnc_fail(NNC_EINVAL, "tensor: NULL argument");
+    int i = index;
+    for (int l = 0; l < net->n_layers && i >= 0; l++) {
+        const nnc_layer *layer = &net->layers[l];
+        size_t at = layer->param_offset;
+        for (int t = 0; t < layer->plan.n_params; t++, i--) {
+            if (i == 0) {
+                *info = (nnc_tensor_info){ layer->plan.params[t].name, l, 0, at,
+                                           layer->plan.params[t].size,
+                                           (layer->plan.params[t].flags & NNC_TENSOR_DECAYS) != 0 };
+                return NNC_OK;
+            }
+            at += layer->plan.params[t].size;
+        }
+        at = layer->state_offset;
+        for (int t = 0; t < layer->plan.n_state; t++, i--) {
+            if (i == 0) {
+                *info = (nnc_tensor_info){ layer->plan.state[t].name, l, 1, at,
+                                           layer->plan.state[t].size, 0 };
+                return NNC_OK;
+            }
+            at += layer->plan.state[t].size;
+        }
+    }
+    return nnc_fail(NNC_EINVAL, "tensor: index %d is out of range (the network has %d)", index,
+                    nnc_net_tensor_count(net));
 }
 
 nnc_status nnc_net_init(nnc_net *net, nnc_init scheme, nnc_rng *rng)
@@ -332,22 +566,10 @@ nnc_status nnc_net_init(nnc_net *net, nnc_init scheme, nnc_rng *rng)
     if (scheme != NNC_INIT_STANDARD_NORMAL && scheme != NNC_INIT_XAVIER &&
         scheme != NNC_INIT_HE)
         return nnc_fail(NNC_EINVAL, "init: unknown scheme %d", (int)scheme);
+    /* Layer by layer from the input side, each in its own fixed order. */
     for (int l = 0; l < net->n_layers; l++) {
-        const nnc_layer *layer = &net->layers[l];
-        double std = 1.0;
-        if (scheme == NNC_INIT_XAVIER)
-            std = sqrt(2.0 / (layer->inputs + layer->units));
-        else if (scheme == NNC_INIT_HE)
-            std = sqrt(2.0 / layer->inputs);
-        /* Drawn in block order, weights then bias, as the tutorial draws its
-         * two weights and then its bias. */
-        float *w = net->params + layer->weight_offset;
-        size_t n = (size_t)layer->units * (size_t)layer->inputs;
-        for (size_t i = 0; i < n; i++)
-            w[i] = (float)(std * nnc_rng_normal(rng));
-        float *b = net->params + layer->bias_offset;
-        for (int u = 0; u < layer->units; u++)
-            b[u] = scheme == NNC_INIT_STANDARD_NORMAL ? (float)nnc_rng_normal(rng) : 0.0f;
+        nnc_layer_data d = layer_data(net, l);
+        net->layers[l].type->init(&net->layers[l], &d, scheme, rng);
     }
     return NNC_OK;
 }
@@ -362,17 +584,27 @@ static nnc_status check_batch(const char *what, nnc_net *net, const float *x,
     return nnc_check_rows(what, rows);
 }
 
-/* Runs the batch through every layer, leaving z and out of each in scratch. */
-static nnc_status forward(nnc_net *net, const float *x, int rows)
+/* What every layer of a pass over `rows` rows is given. */
+static nnc_pass pass_for(const nnc_net *net, int rows, int training)
+{
+    nnc_pass pass = { rows, training, net->rng, net->work };
+    return pass;
+}
+
+/* Runs the batch through every layer, leaving z and out of each in scratch:
+ * the layer computes z, the network applies its activation. */
+static nnc_status forward(nnc_net *net, const float *x, int rows, int training)
 {
     nnc_status st = reserve(net, rows);
     if (st != NNC_OK)
         return st;
+    const nnc_pass pass = pass_for(net, rows, training);
     const float *in = x;
     for (int l = 0; l < net->n_layers; l++) {
         const nnc_layer *layer = &net->layers[l];
-        nnc_dense_forward(layer, net->params + layer->weight_offset,
-                          net->params + layer->bias_offset, in, rows, net->z[l], net->out[l]);
+        nnc_layer_data d = layer_data(net, l);
+        layer->type->forward(layer, &d, &pass, in, net->z[l]);
+        nnc_activate(layer->act, net->z[l], net->out[l], rows, layer->outputs);
         in = net->out[l];
     }
     return NNC_OK;
@@ -382,7 +614,7 @@ nnc_status nnc_predict(nnc_net *net, const float *x, int rows, float *out)
 {
     nnc_status st = check_batch("predict", net, x, out, rows);
     if (st == NNC_OK)
-        st = forward(net, x, rows);
+        st = forward(net, x, rows, 0);
     if (st != NNC_OK)
         return st;
     const float *top = net->out[net->n_layers - 1];
@@ -397,7 +629,7 @@ nnc_status nnc_net_loss_value(nnc_net *net, const float *x, const float *y, int 
     if (st == NNC_OK && loss == NULL)
         st = nnc_fail(NNC_EINVAL, "loss: NULL argument");
     if (st == NNC_OK)
-        st = forward(net, x, rows);
+        st = forward(net, x, rows, 0);
     if (st != NNC_OK)
         return st;
     return nnc_loss_forward(net->loss, net->out[net->n_layers - 1], y, rows,
@@ -412,29 +644,22 @@ static void top_gradient(nnc_net *net, const float *y, int rows, float *dz)
     const float *out = net->out[net->n_layers - 1];
     const float *z = net->z[net->n_layers - 1];
     if (nnc_loss_fuses_with(net->loss, top->act)) {
-        nnc_loss_fused_backward(net->loss, top->act, out, y, rows, top->units, dz);
+        nnc_loss_fused_backward(net->loss, top->act, out, y, rows, top->outputs, dz);
         return;
     }
-    nnc_loss_gradient(net->loss, out, y, rows, top->units, dz);
-    nnc_activate_backward(top->act, z, out, dz, dz, rows, top->units);
+    nnc_loss_gradient(net->loss, out, y, rows, top->outputs, dz);
+    nnc_activate_backward(top->act, z, out, dz, dz, rows, top->outputs);
 }
 
-/* The loss of the rows just run forward into *loss, refusing a non-finite
- * one: training has diverged, and the step must not go on to the update. */
+/* The loss of the rows just run forward into *loss, refusing a non-finite one. */
 static nnc_status measure_loss(nnc_net *net, const float *y, int rows, double *loss)
 {
-    (void)nnc_loss_forward(net->loss, net->out[net->n_layers - 1], y, rows,
-                           nnc_net_outputs(net), loss);
-    if (!isfinite(*loss))
-        return nnc_fail(NNC_ENUMERIC,
-                        "the loss is not finite (%g): training diverged; try a smaller "
-                        "learning rate",
-                        *loss);
-    return NNC_OK;
+    return nnc_loss_checked(net->loss, net->out[net->n_layers - 1], y, rows,
+                            nnc_net_outputs(net), loss);
 }
 
-/* What both backward passes start with: checks, the forward pass, and the
- * loss (when asked for), refusing a non-finite one. */
+/* What both backward passes start with: checks, the forward pass in
+ * training mode, and the loss (when asked for), refusing a non-finite one. */
 static nnc_status forward_for_backward(nnc_net *net, const float *x, const float *y, int rows,
                                        double *loss)
 {
@@ -447,32 +672,33 @@ static nnc_status forward_for_backward(nnc_net *net, const float *x, const float
                         "gradients: softmax_cross_entropy needs a softmax output layer, "
                         "the output layer is %s",
                         nnc_activation_name(top->act));
-    if ((st = forward(net, x, rows)) != NNC_OK)
+    if ((st = forward(net, x, rows, 1)) != NNC_OK)
         return st;
     return loss != NULL ? measure_loss(net, y, rows, loss) : NNC_OK;
 }
 
 /* The chain rule from the top layer down, starting from the top layer's
- * d loss / d z in delta[0]. With rate 0 each layer adds its
- * local derivatives to the gradient block (and the input gradient goes to dx,
- * if not NULL); with a rate > 0 each layer instead applies the plain SGD step
- * to its weights at once (nnc_dense_sgd), after passing the chain down. */
+ * d loss / d z in delta[0]. With rate 0 each layer adds its local
+ * derivatives to the gradient block (and the input gradient goes to dx, if
+ * not NULL); with a rate > 0 each layer instead applies the plain SGD step
+ * to its parameters at once (its fused sgd), after passing the chain down. */
 static void chain_down(nnc_net *net, const float *x, int rows, float rate, float *dx)
 {
+    const nnc_pass pass = pass_for(net, rows, 1);
     float *dz = net->delta[0], *below = net->delta[1];
     for (int l = net->n_layers - 1; l >= 0; l--) {
         const nnc_layer *layer = &net->layers[l];
         const float *in = l > 0 ? net->out[l - 1] : x;
-        float *w = net->params + layer->weight_offset, *down = l > 0 ? below : dx;
+        float *down = l > 0 ? below : dx;
+        nnc_layer_data d = layer_data(net, l);
         if (rate > 0.0f)
-            nnc_dense_sgd(layer, w, net->params + layer->bias_offset, in, dz, rows, rate, down);
+            layer->type->sgd(layer, &d, &pass, in, dz, rate, down);
         else
-            nnc_dense_backward(layer, w, in, dz, rows, net->grads + layer->weight_offset,
-                               net->grads + layer->bias_offset, down);
+            layer->type->backward(layer, &d, &pass, in, dz, down);
         if (l > 0) {
             const nnc_layer *prev = &net->layers[l - 1];
             nnc_activate_backward(prev->act, net->z[l - 1], net->out[l - 1], below, below, rows,
-                                  prev->units);
+                                  prev->outputs);
             float *t = dz;
             dz = below;
             below = t;
@@ -500,62 +726,8 @@ nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int r
     return NNC_OK;
 }
 
-/* b + w . in over n inputs, summed in order (as the tiny-layer loops do). */
-static float unit_sum(const float *restrict w, const float *restrict in, int n, float b)
-{
-    float sum = b;
-    for (int i = 0; i < n; i++)
-        sum += w[i] * in[i];
-    return sum;
-}
-
-/* z = b + W in and out = act(z), unit by unit, for one row through a narrow
- * layer. */
-static void small_forward(const nnc_layer *layer, const float *params, const float *in,
-                          float *z, float *out)
-{
-    const float *w = params + layer->weight_offset, *b = params + layer->bias_offset;
-    for (int u = 0; u < layer->units; u++) {
-        z[u] = unit_sum(w + (size_t)u * layer->inputs, in, layer->inputs, b[u]);
-        out[u] = nnc_activate_one(layer->act, z[u]);
-    }
-}
-
-/* Layer l's input: x for the first layer, the output below for the others. */
-static const float *l_in(const nnc_net *net, const float *x, int l)
-{
-    return l > 0 ? net->out[l - 1] : x;
-}
-
-/* The output layer's part of small_sgd_step: each unit's value (unless
- * forward_done, when it is read from out), its loss gradient, passed down
- * into dx (if not NULL) with the old weights, then its update. */
-static void small_top_step(nnc_net *net, const float *in, const float *y, float rate,
-                           int forward_done, float *dx)
-{
-    const int top = net->n_layers - 1;
-    const nnc_layer *t = &net->layers[top];
-    float *w = net->params + t->weight_offset, *b = net->params + t->bias_offset;
-    const float scale = nnc_fused_delta_scale(net->loss, (size_t)t->units);
-    if (dx != NULL)
-        memset(dx, 0, (size_t)t->inputs * sizeof *dx);
-    for (int u = 0; u < t->units; u++) {
-        float *wu = w + (size_t)u * t->inputs, p = net->out[top][u];
-        if (!forward_done) {
-            net->z[top][u] = unit_sum(wu, in, t->inputs, b[u]);
-            p = net->out[top][u] = nnc_activate_one(t->act, net->z[top][u]);
-        }
-        float d = nnc_fused_delta_one(net->loss, t->act, p, y[u], scale);
-        nnc_dense_unit_sgd(wu, b + u, in, t->inputs, d, rate, dx);
-    }
-}
-
-/* The plain SGD step for one row through a small network (the tutorial's
- * 2 -> 1 is the model case), with the same arithmetic as forward() and
- * backward() but in one place: each output unit's value, its loss gradient
- * and its update follow one another without leaving registers. At a few
- * weights per layer the step is a chain of dependent operations, and every
- * store and reload, call and dispatch on the way lengthens it. */
+/* The plain SGD step for one row through a small network, by the layers'
+ * type's own single-row step (see nnc_layer_type.row_stack_sgd). */
 static nnc_status small_sgd_step(nnc_net *net, const float *x, const float *y, float rate,
                                  double *loss)
 {
@@ -564,26 +736,9 @@ static nnc_status small_sgd_step(nnc_net *net, const float *x, const float *y, f
         st = reserve(net, 1);
     if (st != NNC_OK)
         return st;
-    /* The loss must be known (and finite) before the update, so asking for
-     * it costs the top layer's values a trip through memory. */
-    const int top = net->n_layers - 1, forward_done = loss != NULL;
-    for (int l = 0; l < top + forward_done; l++)
-        small_forward(&net->layers[l], net->params, l_in(net, x, l), net->z[l], net->out[l]);
-    if (loss != NULL && (st = measure_loss(net, y, 1, loss)) != NNC_OK)
-        return st;
-    float *dz = net->delta[0], *below = net->delta[1];
-    small_top_step(net, l_in(net, x, top), y, rate, forward_done, top > 0 ? dz : NULL);
-    for (int l = top - 1; l >= 0; l--) {
-        const nnc_layer *layer = &net->layers[l];
-        nnc_activate_backward(layer->act, net->z[l], net->out[l], dz, dz, 1, layer->units);
-        nnc_dense_sgd_single(layer, net->params + layer->weight_offset,
-                             net->params + layer->bias_offset, l_in(net, x, l), dz, rate,
-                             l > 0 ? below : NULL);
-        float *swap = dz;
-        dz = below;
-        below = swap;
-    }
-    return NNC_OK;
+    return net->layers[0].type->row_stack_sgd(net->layers, net->n_layers, net->params, x, y,
+                                              net->loss, rate, net->z, net->out, net->delta,
+                                              loss);
 }
 
 nnc_status nnc_net_sgd_step(nnc_net *net, const float *x, const float *y, int rows,
@@ -591,6 +746,13 @@ nnc_status nnc_net_sgd_step(nnc_net *net, const float *x, const float *y, int ro
 {
     if (net != NULL && net->small && rows == 1)
         return small_sgd_step(net, x, y, learning_rate, loss);
+    if (net != NULL && !net->fused) {
+        /* A layer without the fused step: gradients first, then the rule. */
+        nnc_status st = nnc_net_gradients(net, x, y, rows, loss, NULL);
+        for (size_t i = 0; st == NNC_OK && i < net->n_params; i++)
+            net->params[i] -= learning_rate * net->grads[i];
+        return st;
+    }
     nnc_status st = forward_for_backward(net, x, y, rows, loss);
     if (st == NNC_OK)
         backward(net, x, y, rows, learning_rate, NULL);

@@ -1,32 +1,11 @@
 /*
- * nn/nn.h - the network's insides: layers, activations, losses.
+ * nn/nn.h - the network's insides: the layer contract (nn/layer.h), the
+ * kernels of activations and losses the network's loops call directly.
  */
 #ifndef NNC_NN_H
 #define NNC_NN_H
 
-#include "core/core.h"
-
-/* One dense layer inside a network: where its parameters and its values live.
- * Offsets are into the network's parameter and gradient blocks. */
-typedef struct nnc_layer {
-    int inputs;
-    int units;
-    nnc_activation act;
-    size_t weight_offset;   /* W: units x inputs */
-    size_t bias_offset;     /* b: units */
-} nnc_layer;
-
-/* A dense layer's forward pass over a batch: z = x W^T + b, out = act(z).
- * x is rows x inputs; z and out are rows x units (they may be the same
- * buffer for every activation but softmax). */
-void nnc_dense_forward(const nnc_layer *layer, const float *w, const float *b,
-                       const float *x, int rows, float *z, float *out);
-
-/* A dense layer's backward pass, given dz = d loss / d z (rows x units):
- * dw += dz^T x, db += column sums of dz, and, if dx is not NULL,
- * dx = dz W (rows x inputs). */
-void nnc_dense_backward(const nnc_layer *layer, const float *w, const float *x,
-                        const float *dz, int rows, float *dw, float *db, float *dx);
+#include "nn/layer.h"
 
 /* A network of n_layers dense layers (units[l] wide, activation acts[l])
  * over n_inputs inputs, parameters zeroed: what nnc_net_add_dense layer by
@@ -37,28 +16,20 @@ void nnc_dense_backward(const nnc_layer *layer, const float *w, const float *x,
 nnc_net *nnc_net_new_stack(int n_inputs, int n_layers, const int *units,
                            const nnc_activation *acts);
 
-/* Backward pass and plain SGD update of a dense layer for one instance, in
- * one sweep over W: dx (if not NULL) = W^T dz with the old weights, then
- * W -= lr dz x^T and b -= lr dz. Nothing goes through the gradient block, so
- * W is read and written once per step instead of four times. */
-void nnc_dense_sgd_single(const nnc_layer *layer, float *restrict w, float *restrict b,
-                          const float *restrict x, const float *restrict dz, float learning_rate,
-                          float *restrict dx);
-
-/* One unit's part of that, given its d loss / d z: dx (if not NULL) += d w
- * with the old weights, then w -= lr d x and *b -= lr d, for in inputs. */
-void nnc_dense_unit_sgd(float *restrict w, float *restrict b, const float *restrict x, int in,
-                        float d, float learning_rate, float *restrict dx);
-
-/* The same for a batch of rows: dx (if not NULL) from the old weights, then
- * W -= lr dz^T x computed by sgemm straight into W, and b -= lr colsum(dz). */
-void nnc_dense_sgd(const nnc_layer *layer, float *w, float *b, const float *x, const float *dz,
-                   int rows, float learning_rate, float *dx);
+/* The generator nnc_net_set_rng gave the network (NULL for none). */
+nnc_rng *nnc_net_rng(const nnc_net *net);
 
 /* One plain-SGD step on a batch with the update fused into the backward pass
- * (see nnc_dense_sgd); the gradient block is left untouched. */
+ * where every layer offers it (nnc_layer_type.sgd); the gradient block is
+ * then left untouched. */
 nnc_status nnc_net_sgd_step(nnc_net *net, const float *x, const float *y, int rows,
                             float learning_rate, double *loss);
+
+/* The loss of rows x cols outputs against their targets into *value,
+ * refusing (NNC_ENUMERIC) a value that is not finite: training has
+ * diverged, and a step must not go on to its update. */
+nnc_status nnc_loss_checked(nnc_loss loss, const float *out, const float *target, int rows,
+                            int cols, double *value);
 
 /* The unchecked cores of nnc_activation_forward/backward and
  * nnc_loss_backward, for the network's inner loop, whose shapes are known good. */

@@ -209,6 +209,10 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
     if (st != NNC_OK)
         return st;
 
+    /* A training pass draws from the fit's generator (dropout, when there
+     * is such a layer); the network's own is put back at the end. */
+    nnc_rng *net_rng = nnc_net_rng(net);
+    nnc_net_set_rng(net, rng);
     size_t n_params = nnc_net_param_count(net);
     double base_rate = nnc_optimizer_learning_rate(opt);
     nnc_fit_progress at = { 0, 0, 0, INFINITY, w.best };
@@ -293,5 +297,6 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
     }
     release(&w);
     free(identity);
+    nnc_net_set_rng(net, net_rng);
     return st;
 }

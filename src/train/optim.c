@@ -238,13 +238,17 @@ nnc_status nnc_optimizer_step(nnc_optimizer *opt, nnc_net *net)
         update(opt, &a, p, g, 0, n, 0.0f, clip);
         return NNC_OK;
     }
-    /* Layer by layer: weights with decay, then the biases without. */
+    /* Tensor by tensor: decay where the layer flags it (weights), not on
+     * biases or normalisation scales. State is not the optimizer's. */
     for (int l = 0; l < nnc_net_layer_count(net); l++) {
-        size_t w_from = (size_t)(nnc_net_weights(net, l) - p);
-        size_t b_from = (size_t)(nnc_net_bias(net, l) - p);
-        size_t units = (size_t)nnc_net_layer_units(net, l);
-        update(opt, &a, p, g, w_from, b_from - w_from, opt->weight_decay, clip);
-        update(opt, &a, p, g, b_from, units, 0.0f, clip);
+        const nnc_layer *layer = nnc_net_layer(net, l);
+        size_t at = layer->param_offset;
+        for (int t = 0; t < layer->plan.n_params; t++) {
+            const nnc_tensor *tensor = &layer->plan.params[t];
+            float decay = tensor->flags & NNC_TENSOR_DECAYS ? opt->weight_decay : 0.0f;
+            update(opt, &a, p, g, at, tensor->size, decay, clip);
+            at += tensor->size;
+        }
     }
     return NNC_OK;
 }

@@ -3,7 +3,7 @@
  *
  * Shapes below: B rows in the batch, I inputs (`in` in the code, since <cblas.h>
  * brings <complex.h> and its macro I), U units.
- *   forward:  z (B x U) = x (B x I) W^T (I x U) + b,   out = act(z)
+ *   forward:  z (B x U) = x (B x I) W^T (I x U) + b    (the network applies act)
  *   backward: dW (U x I) += dz^T (U x B) x (B x I)      the tutorial's dlayer1_dweights
  *             db (U)     += sum over rows of dz         dlayer1_dbias = 1
  *             dx (B x I)  = dz (B x U) W (U x I)        the chain to the layer below
@@ -13,12 +13,18 @@
  * dominates small work: tiny layers (the tutorial's 2 -> 1) use plain loops,
  * a single row uses a matrix-vector loop of our own forward (and sger/sgemv
  * backward, unless the SGD step is fused), and batches use sgemm.
+ *
+ * Parameters: "weight" W (units x inputs, row-major, decays), then "bias" b.
+ * Any input shape is read as one vector of its C x H x W values.
  */
+#include "nn/layer.h"
 #include "nn/nn.h"
 
 #include <cblas.h>
 
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /* At or below this many multiply-adds a layer is computed with plain loops. */
@@ -144,28 +150,6 @@ static void forward_loops(const float *w, const float *b, const float *x, int ro
     }
 }
 
-void nnc_dense_forward(const nnc_layer *layer, const float *w, const float *b,
-                       const float *x, int rows, float *z, float *out)
-{
-    const int in = layer->inputs, units = layer->units;
-    if (is_tiny(rows, in, units) && (rows > 1 || in < 8)) {
-        forward_loops(w, b, x, rows, in, units, z);
-    } else {
-        /* Start every row of z from the bias, then accumulate x W^T onto it. */
-        for (int r = 0; r < rows; r++) {
-            float *zr = z + (size_t)r * units;
-            for (int u = 0; u < units; u++)
-                zr[u] = b[u];
-        }
-        if (rows == 1)
-            gemv_rows(w, x, in, units, z);
-        else
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, units, in, 1.0f, x, in,
-                        w, in, 1.0f, z, units);
-    }
-    nnc_activate(layer->act, z, out, rows, units);
-}
-
 static void backward_loops(const float *w, const float *x, const float *dz, int rows, int in,
                            int units, float *dw, float *dx)
 {
@@ -190,10 +174,119 @@ static void backward_loops(const float *w, const float *x, const float *dz, int 
     }
 }
 
-void nnc_dense_backward(const nnc_layer *layer, const float *w, const float *x,
-                        const float *dz, int rows, float *dw, float *db, float *dx)
+/* ------------------------------------------------------------ the contract */
+
+/* W (units x inputs, row-major) then b (units) in the layer's parameters. */
+static const float *weights(const nnc_layer *layer, const float *params)
 {
-    const int in = layer->inputs, units = layer->units;
+    (void)layer;
+    return params;
+}
+
+static size_t bias_at(const nnc_layer *layer)
+{
+    return (size_t)layer->outputs * (size_t)layer->inputs;
+}
+
+static nnc_status dense_parse(void *config, const nnc_layer_args *args)
+{
+    nnc_dense_config *c = config;
+    if (args->count != 1)
+        return nnc_layer_arg_fail(args, args->item_column,
+                                  "a dense layer takes its width, as dense:64 or dense:64:relu");
+    return nnc_layer_arg_int(args, 0, "the width", 1, NNC_MAX_WIDTH, &c->units);
+}
+
+static int dense_describe(const void *config, char *buf, size_t n)
+{
+    const nnc_dense_config *c = config;
+    return snprintf(buf, n, "dense:%d", c->units);
+}
+
+/* The model file's form: the width, a u32. */
+static size_t dense_encode(const void *config, unsigned char *out)
+{
+    const nnc_dense_config *c = config;
+    if (out != NULL)
+        nnc_le_put(out, (uint32_t)c->units, 4);
+    return 4;
+}
+
+static nnc_status dense_decode(void *config, const unsigned char *in, size_t n)
+{
+    nnc_dense_config *c = config;
+    if (n != 4)
+        return nnc_fail(NNC_EFORMAT, "a dense layer's configuration has 4 bytes, this one %zu",
+                        n);
+    uint64_t units = nnc_le_get(in, 4);
+    if (units < 1 || units > NNC_MAX_WIDTH)
+        return nnc_fail(NNC_EFORMAT, "a dense layer's width must be 1 to %d, got %llu",
+                        NNC_MAX_WIDTH, (unsigned long long)units);
+    c->units = (int)units;
+    return NNC_OK;
+}
+
+static nnc_status dense_plan(const void *config, nnc_shape in, nnc_layer_plan *plan)
+{
+    const nnc_dense_config *c = config;
+    /* Any input shape: a dense layer sees a row as one vector. */
+    size_t inputs = (size_t)in.channels * (size_t)in.height * (size_t)in.width, weights;
+    if (nnc_mul_overflows((size_t)c->units, inputs, &weights) ||
+        weights > SIZE_MAX / sizeof(float) - (size_t)c->units)
+        return nnc_fail(NNC_ENOMEM, "dense: %d x %zu weights are too many", c->units, inputs);
+    plan->out = (nnc_shape){ c->units, 1, 1 };
+    plan->n_params = 2;
+    plan->params[0] = (nnc_tensor){ "weight", weights, NNC_TENSOR_DECAYS };
+    plan->params[1] = (nnc_tensor){ "bias", (size_t)c->units, 0 };
+    return NNC_OK;
+}
+
+static void dense_init(const nnc_layer *layer, const nnc_layer_data *data, nnc_init scheme,
+                       nnc_rng *rng)
+{
+    double std = 1.0;
+    if (scheme == NNC_INIT_XAVIER)
+        std = sqrt(2.0 / (layer->inputs + layer->outputs));
+    else if (scheme == NNC_INIT_HE)
+        std = sqrt(2.0 / layer->inputs);
+    /* Weights then bias, as the tutorial draws its two weights and then
+     * its bias. */
+    float *w = data->params, *b = data->params + bias_at(layer);
+    size_t n = bias_at(layer);
+    for (size_t i = 0; i < n; i++)
+        w[i] = (float)(std * nnc_rng_normal(rng));
+    for (int u = 0; u < layer->outputs; u++)
+        b[u] = scheme == NNC_INIT_STANDARD_NORMAL ? (float)nnc_rng_normal(rng) : 0.0f;
+}
+
+static void dense_forward(const nnc_layer *layer, const nnc_layer_data *data,
+                          const nnc_pass *pass, const float *x, float *z)
+{
+    const int in = layer->inputs, units = layer->outputs, rows = pass->rows;
+    const float *w = weights(layer, data->params), *b = data->params + bias_at(layer);
+    if (is_tiny(rows, in, units) && (rows > 1 || in < 8)) {
+        forward_loops(w, b, x, rows, in, units, z);
+        return;
+    }
+    /* Start every row of z from the bias, then accumulate x W^T onto it. */
+    for (int r = 0; r < rows; r++) {
+        float *zr = z + (size_t)r * units;
+        for (int u = 0; u < units; u++)
+            zr[u] = b[u];
+    }
+    if (rows == 1)
+        gemv_rows(w, x, in, units, z);
+    else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, units, in, 1.0f, x, in, w,
+                    in, 1.0f, z, units);
+}
+
+static void dense_backward(const nnc_layer *layer, const nnc_layer_data *data,
+                           const nnc_pass *pass, const float *x, const float *dz, float *dx)
+{
+    const int in = layer->inputs, units = layer->outputs, rows = pass->rows;
+    const float *w = weights(layer, data->params);
+    float *dw = data->grads, *db = data->grads + bias_at(layer);
     for (int r = 0; r < rows; r++) {
         const float *dzr = dz + (size_t)r * units;
         for (int u = 0; u < units; u++)
@@ -214,8 +307,12 @@ void nnc_dense_backward(const nnc_layer *layer, const float *w, const float *x,
     }
 }
 
-void nnc_dense_unit_sgd(float *restrict w, float *restrict b, const float *restrict x, int in,
-                        float d, float learning_rate, float *restrict dx)
+/* ------------------------------------------------------------- fast paths */
+
+/* One unit's share of a plain SGD step, given its d loss / d z: dx (if not
+ * NULL) += d w with the old weights, then w -= lr d x and *b -= lr d. */
+static void unit_sgd(float *restrict w, float *restrict b, const float *restrict x, int in,
+                     float d, float learning_rate, float *restrict dx)
 {
     float step = learning_rate * d;
     *b -= step;
@@ -230,26 +327,32 @@ void nnc_dense_unit_sgd(float *restrict w, float *restrict b, const float *restr
     }
 }
 
-void nnc_dense_sgd_single(const nnc_layer *layer, float *restrict w, float *restrict b,
-                          const float *restrict x, const float *restrict dz, float learning_rate,
-                          float *restrict dx)
+/* The backward pass and plain SGD update for one row in one sweep over W:
+ * dx (if not NULL) = W^T dz with the old weights, then W -= lr dz x^T and
+ * b -= lr dz. W is read and written once per step instead of four times. */
+static void dense_row_sgd(const nnc_layer *layer, float *params, const float *x,
+                          const float *dz, float learning_rate, float *dx)
 {
-    const int in = layer->inputs, units = layer->units;
+    const int in = layer->inputs, units = layer->outputs;
+    float *w = params, *b = params + bias_at(layer);
     if (dx != NULL)
         memset(dx, 0, (size_t)in * sizeof *dx);
     for (int u = 0; u < units; u++) {
         /* A unit with no gradient (a silent ReLU) changes nothing: skip its row. */
         if (dz[u] != 0.0f)
-            nnc_dense_unit_sgd(w + (size_t)u * in, b + u, x, in, dz[u], learning_rate, dx);
+            unit_sgd(w + (size_t)u * in, b + u, x, in, dz[u], learning_rate, dx);
     }
 }
 
-void nnc_dense_sgd(const nnc_layer *layer, float *w, float *b, const float *x, const float *dz,
-                   int rows, float learning_rate, float *dx)
+/* The same for a batch: dx (if not NULL) from the old weights, then
+ * W -= lr dz^T x computed by sgemm straight into W, and b -= lr colsum(dz). */
+static void dense_sgd(const nnc_layer *layer, const nnc_layer_data *data, const nnc_pass *pass,
+                      const float *x, const float *dz, float learning_rate, float *dx)
 {
-    const int in = layer->inputs, units = layer->units;
+    const int in = layer->inputs, units = layer->outputs, rows = pass->rows;
+    float *w = data->params, *b = data->params + bias_at(layer);
     if (rows == 1) {
-        nnc_dense_sgd_single(layer, w, b, x, dz, learning_rate, dx);
+        dense_row_sgd(layer, data->params, x, dz, learning_rate, dx);
         return;
     }
     /* dx from the old weights first; then W -= lr dz^T x straight into W,
@@ -283,3 +386,105 @@ void nnc_dense_sgd(const nnc_layer *layer, float *w, float *b, const float *x, c
             b[u] -= learning_rate * dzr[u];
     }
 }
+
+/* At most this many weights for the unit-by-unit single-row kernels. */
+#define SMALL_LAYER_WEIGHTS 256
+
+static int dense_row_small(const nnc_layer *layer)
+{
+    return (long)layer->inputs * layer->outputs <= SMALL_LAYER_WEIGHTS;
+}
+
+/* b + w . in over n inputs, summed in order (as the tiny-layer loops do, so
+ * both paths give the same bits). */
+static float unit_sum(const float *restrict w, const float *restrict in, int n, float b)
+{
+    float sum = b;
+    for (int i = 0; i < n; i++)
+        sum += w[i] * in[i];
+    return sum;
+}
+
+/* z = b + W x and out = act(z), unit by unit, for one row. */
+static void row_forward(const nnc_layer *layer, const float *params, const float *x, float *z,
+                        float *out)
+{
+    const float *w = params, *b = params + bias_at(layer);
+    for (int u = 0; u < layer->outputs; u++) {
+        z[u] = unit_sum(w + (size_t)u * layer->inputs, x, layer->inputs, b[u]);
+        out[u] = nnc_activate_one(layer->act, z[u]);
+    }
+}
+
+/* The output layer's part of the single-row step: each unit's value
+ * (unless forward_done, when out holds it), its fused loss gradient, passed
+ * down into dx (if not NULL) with the old weights, then its update. */
+static void row_top_sgd(const nnc_layer *layer, float *params, const float *x, const float *y,
+                        nnc_loss loss, float rate, int forward_done, float *z, float *out,
+                        float *dx)
+{
+    const int in = layer->inputs;
+    float *w = params, *b = params + bias_at(layer);
+    const float scale = nnc_fused_delta_scale(loss, (size_t)layer->outputs);
+    if (dx != NULL)
+        memset(dx, 0, (size_t)in * sizeof *dx);
+    for (int u = 0; u < layer->outputs; u++) {
+        float *wu = w + (size_t)u * in, p = out[u];
+        if (!forward_done) {
+            z[u] = unit_sum(wu, x, in, b[u]);
+            p = out[u] = nnc_activate_one(layer->act, z[u]);
+        }
+        float d = nnc_fused_delta_one(loss, layer->act, p, y[u], scale);
+        unit_sgd(wu, b + u, x, in, d, rate, dx);
+    }
+}
+
+static nnc_status dense_row_stack_sgd(const nnc_layer *layers, int n, float *params,
+                                      const float *x, const float *y, nnc_loss loss, float rate,
+                                      float *const *z, float *const *out, float *const *delta,
+                                      double *loss_value)
+{
+    /* The loss must be known (and finite) before the update, so asking for
+     * it costs the top layer's values a trip through memory. */
+    const int top = n - 1, forward_done = loss_value != NULL;
+    for (int l = 0; l < top + forward_done; l++)
+        row_forward(&layers[l], params + layers[l].param_offset, l > 0 ? out[l - 1] : x, z[l],
+                    out[l]);
+    if (loss_value != NULL) {
+        nnc_status st = nnc_loss_checked(loss, out[top], y, 1, layers[top].outputs, loss_value);
+        if (st != NNC_OK)
+            return st;
+    }
+    float *dz = delta[0], *below = delta[1];
+    const nnc_layer *t = &layers[top];
+    row_top_sgd(t, params + t->param_offset, top > 0 ? out[top - 1] : x, y, loss, rate,
+                forward_done, z[top], out[top], top > 0 ? dz : NULL);
+    for (int l = top - 1; l >= 0; l--) {
+        const nnc_layer *layer = &layers[l];
+        nnc_activate_backward(layer->act, z[l], out[l], dz, dz, 1, layer->outputs);
+        dense_row_sgd(layer, params + layer->param_offset, l > 0 ? out[l - 1] : x, dz, rate,
+                      l > 0 ? below : NULL);
+        float *swap = dz;
+        dz = below;
+        below = swap;
+    }
+    return NNC_OK;
+}
+
+const nnc_layer_type nnc_dense_type = {
+    .name = "dense",
+    .code = 1,
+    .config_size = sizeof(nnc_dense_config),
+    .takes_activation = 1,
+    .parse = dense_parse,
+    .describe = dense_describe,
+    .encode = dense_encode,
+    .decode = dense_decode,
+    .plan = dense_plan,
+    .init = dense_init,
+    .forward = dense_forward,
+    .backward = dense_backward,
+    .sgd = dense_sgd,
+    .row_small = dense_row_small,
+    .row_stack_sgd = dense_row_stack_sgd,
+};
