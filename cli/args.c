@@ -96,30 +96,6 @@ int parse_double(const char *option, const char *text, double min, double max, d
     return 0;
 }
 
-int parse_int_list(const char *option, const char *text, long min, long max, int *values,
-                   int max_count, int *count)
-{
-    *count = 0;
-    const char *p = text;
-    for (;;) {
-        char *end;
-        errno = 0;
-        long v = strtol(p, &end, 10);
-        if (errno != 0 || end == p || v < min || v > max || *count >= max_count ||
-            (*end != ',' && *end != '\0')) {
-            fprintf(stderr,
-                    "nnc: %s expects up to %d comma-separated whole numbers from %ld to %ld, "
-                    "got '%s'\n",
-                    option, max_count, min, max, text);
-            return -1;
-        }
-        values[(*count)++] = (int)v;
-        if (*end == '\0')
-            return 0;
-        p = end + 1;
-    }
-}
-
 char **split_names(const char *option, const char *text, int *count)
 {
     size_t len = strlen(text);

@@ -21,11 +21,6 @@ int parse_positive(const char *option, const char *text, double *out);
 /* A finite number in [min, max] into *out; 0 or -1 as above. */
 int parse_double(const char *option, const char *text, double min, double max, double *out);
 
-/* Comma-separated whole numbers in [min, max], at most max_count of them,
- * into values; *count gets how many. 0 or -1 as above. */
-int parse_int_list(const char *option, const char *text, long min, long max, int *values,
-                   int max_count, int *count);
-
 /* Splits a comma-separated list of names into a NULL-terminated array of
  * pointers into a private copy; free the array with free_names. NULL (after a
  * message) when the list has an empty name. *count gets the number. */

@@ -24,6 +24,14 @@ static const char *scaling_name(const nnc_normalizer *norm)
     return "none";
 }
 
+/* "1x28x28" into text (n bytes). */
+static void format_shape(nnc_shape s, char *text, size_t n)
+{
+    snprintf(text, n, "%dx%dx%d", s.channels, s.height, s.width);
+}
+
+/* The summary line, then every layer in the layer grammar with the shape it
+ * gives and the parameters it has. */
 static void print_architecture(nnc_model *model)
 {
     nnc_net *net = nnc_model_net(model);
@@ -31,7 +39,32 @@ static void print_architecture(nnc_model *model)
     for (int l = 0; l < nnc_net_layer_count(net); l++)
         printf(" -> %d %s", nnc_net_layer_units(net, l),
                nnc_activation_name(nnc_net_layer_activation(net, l)));
-    printf("\nloss: %s\nparameters: %zu\n", nnc_loss_name(nnc_net_loss(net)),
+    char shape[64];
+    format_shape(nnc_net_input_shape(net), shape, sizeof shape);
+    printf("\nlayers:\n  %-28s%s\n", "input", shape);
+    int tensor = 0, tensors = nnc_net_tensor_count(net);
+    for (int l = 0; l < nnc_net_layer_count(net); l++) {
+        /* One layer's text: describe the whole stack and take its l-th item. */
+        char all[4096], item[64] = "?";
+        if (nnc_net_describe(net, all, sizeof all) < (int)sizeof all) {
+            const char *p = all;
+            for (int k = 0; k < l && p != NULL; k++)
+                if ((p = strchr(p, ',')) != NULL)
+                    p++;
+            if (p != NULL)
+                snprintf(item, sizeof item, "%.*s", (int)strcspn(p, ","), p);
+        }
+        size_t params = 0;
+        nnc_tensor_info info;
+        while (tensor < tensors && nnc_net_tensor(net, tensor, &info) == NNC_OK &&
+               info.layer == l) {
+            params += info.is_state ? 0 : info.size;
+            tensor++;
+        }
+        format_shape(nnc_net_layer_shape(net, l), shape, sizeof shape);
+        printf("  %-3d %-24s%-14s%zu parameters\n", l + 1, item, shape, params);
+    }
+    printf("loss: %s\nparameters: %zu\n", nnc_loss_name(nnc_net_loss(net)),
            nnc_net_param_count(net));
 }
 

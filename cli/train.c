@@ -28,7 +28,6 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#define MAX_HIDDEN 32
 
 typedef struct train_options {
     data_source src;
@@ -39,8 +38,7 @@ typedef struct train_options {
     char **class_names;         /* --class-names: new names for the classes */
     int n_class_names;
     int task;                   /* nnc_task */
-    int hidden[MAX_HIDDEN];
-    int n_hidden;
+    const char *layers;         /* --layers: the hidden layers, in the layer grammar */
     nnc_activation activation;
     int optimizer;              /* index into optimizer_names */
     double learning_rate;       /* 0: the optimizer's default */
@@ -94,8 +92,11 @@ static void usage(FILE *to)
         "  --test F               fraction held out for the final test (default 0.2; 0: none)\n"
         "  --test-images F --test-labels F   a separate IDX test set instead of --test\n"
         "network:\n"
-        "  --layers N,N           hidden layer widths (default 32)\n"
-        "  --activation A         hidden activation: relu | tanh | sigmoid | identity (default relu)\n"
+        "  --layers L,L           the hidden layers (default 32): a plain number is a dense\n"
+        "                         layer of that width, or TYPE:FIELDS[:ACTIVATION], as in\n"
+        "                         dense:64:relu,dense:32:tanh (docs/architecture.md)\n"
+        "  --activation A         hidden activation where --layers names none: relu | tanh |\n"
+        "                         sigmoid | identity (default relu)\n"
         "                         the output layer and loss follow from the task: sigmoid and\n"
         "                         binary cross-entropy for 2 classes, softmax and cross-entropy\n"
         "                         for more, identity and mean squared error for regression\n"
@@ -141,8 +142,7 @@ static void usage(FILE *to)
 static void defaults(train_options *o)
 {
     memset(o, 0, sizeof *o);
-    o->hidden[0] = 32;
-    o->n_hidden = 1;
+    o->layers = "32";
     o->activation = NNC_RELU;
     o->optimizer = 2;
     o->momentum = 0.9;
@@ -249,7 +249,8 @@ static int apply_option(int c, const char *arg, train_options *o)
     case OPT_VALIDATION: return parse_double("--validation", arg, 0, 0.9, &o->val_fraction);
     case OPT_TEST: return parse_double("--test", arg, 0, 0.9, &o->test_fraction);
     case OPT_LAYERS:
-        return parse_int_list("--layers", arg, 1, 1 << 20, o->hidden, MAX_HIDDEN, &o->n_hidden);
+        o->layers = arg;   /* checked by the grammar as the network is built */
+        return 0;
     case OPT_ACTIVATION: return parse_activation(arg, &o->activation);
     case OPT_OPTIMIZER: return set_choice("--optimizer", arg, optimizer_names, &o->optimizer);
     case OPT_LR: return parse_double("--learning-rate", arg, 1e-12, 1e3, &o->learning_rate);
@@ -434,9 +435,13 @@ static int build_network(const train_options *o, nnc_rng *rng, run *r)
         loss = classes == 2 ? NNC_LOSS_BINARY_CROSS_ENTROPY : NNC_LOSS_SOFTMAX_CROSS_ENTROPY;
     }
     r->net = nnc_net_new(nnc_dataset_inputs(d));
-    nnc_status st = r->net ? NNC_OK : NNC_ENOMEM;
-    for (int i = 0; st == NNC_OK && i < o->n_hidden; i++)
-        st = nnc_net_add_dense(r->net, o->hidden[i], o->activation);
+    if (r->net == NULL)
+        return fail_with_library_error();
+    if (nnc_net_add_layers(r->net, o->layers, o->activation) != NNC_OK) {
+        fprintf(stderr, "nnc: --%s\n", nnc_last_error());   /* "layers: column ..." */
+        return 2;
+    }
+    nnc_status st = NNC_OK;
     if (st == NNC_OK)
         st = nnc_net_add_dense(r->net, nnc_dataset_targets(d), out_act);
     if (st == NNC_OK)
@@ -624,14 +629,10 @@ static nnc_status meta(nnc_model *m, const char *key, const char *fmt, ...)
 static int describe(const train_options *o, run *r)
 {
     nnc_model *m = r->model;
-    char layers[512] = "";
-    for (int i = 0, len = 0; i < o->n_hidden && len < (int)sizeof layers - 16; i++)
-        len += snprintf(layers + len, sizeof layers - (size_t)len, "%s%d", i ? "," : "",
-                        o->hidden[i]);
     nnc_status st = meta(m, "nnc_version", "%s", nnc_version());
     st = st ? st : meta(m, "data", "%s", data_source_name(&o->src));
     st = st ? st : meta(m, "target", "%s", nnc_dataset_target_name(r->train));
-    st = st ? st : meta(m, "hidden_layers", "%s", layers);
+    st = st ? st : meta(m, "hidden_layers", "%s", o->layers);
     st = st ? st : meta(m, "activation", "%s", nnc_activation_name(o->activation));
     st = st ? st : meta(m, "optimizer", "%s", nnc_optimizer_name(r->opt));
     st = st ? st : meta(m, "learning_rate", "%g", nnc_optimizer_learning_rate(r->opt));

@@ -176,6 +176,10 @@ static nnc_status parse_item(const char *text, size_t from, size_t to,
         return nnc_layer_arg_fail(args, column[first + NNC_LAYER_MAX_ARGS],
                                   "more than %d fields", NNC_LAYER_MAX_ARGS);
     for (int i = first; i < n; i++) {
+        if (activation_named(field[i], len[i]) >= 0)
+            return nnc_layer_arg_fail(args, column[i],
+                                      "the activation '%.*s' must come last in its layer",
+                                      (int)len[i], field[i]);
         args->text[args->count] = field[i];
         args->len[args->count] = len[i];
         args->column[args->count++] = column[i];

@@ -191,9 +191,15 @@ static size_t bias_at(const nnc_layer *layer)
 static nnc_status dense_parse(void *config, const nnc_layer_args *args)
 {
     nnc_dense_config *c = config;
-    if (args->count != 1)
+    if (args->count == 0)
         return nnc_layer_arg_fail(args, args->item_column,
-                                  "a dense layer takes its width, as dense:64 or dense:64:relu");
+                                  "a dense layer needs its width, as dense:64 or dense:64:relu");
+    if (args->count > 1)
+        return nnc_layer_arg_fail(args, args->column[1],
+                                  "'%.*s' is neither an activation (identity, sigmoid, tanh, "
+                                  "relu, softmax) nor a field a dense layer has: it takes "
+                                  "only its width",
+                                  (int)args->len[1], args->text[1]);
     return nnc_layer_arg_int(args, 0, "the width", 1, NNC_MAX_WIDTH, &c->units);
 }
 
