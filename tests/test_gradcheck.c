@@ -597,11 +597,12 @@ static void test_net_softmax_cross_entropy_free_targets(void **state)
  *       (dx) backward;
  *   B > 1, more work: cblas_sgemm forward, and twice backward (dW, dx).
  * A plain SGD step (nnc_train_step with nnc_sgd_new, no weight decay) folds
- * the update into the backward pass instead (src/nn/net.c, src/nn/layers/dense.c):
+ * the update into the backward pass instead, through the layer type's fast
+ * paths (src/nn/net.c, src/nn/layers/dense.c):
  *   B = 1, every layer I * U <= 256 (SMALL_LAYER_WEIGHTS), an output that
- *       fuses with the loss and is not softmax: small_sgd_step;
- *   B = 1 otherwise: nnc_dense_sgd_single, layer by layer;
- *   B > 1: nnc_dense_sgd, with loops when tiny, else cblas_sgemm for dx and
+ *       fuses with the loss and is not softmax: dense_row_stack_sgd;
+ *   B = 1 otherwise: dense_sgd's single-row sweep (dense_row_sgd), layer by layer;
+ *   B > 1: dense_sgd, with loops when tiny, else cblas_sgemm for dx and
  *       straight into W.
  * The networks above are all tiny, so only the loops and gemv_rows; the two
  * below are sized for the rest, each layer's path named beside it. */
@@ -638,7 +639,7 @@ static void test_net_blas_single_row(void **state)
 }
 
 /* Layers of 60, 72 and 12 weights, a sigmoid output with binary
- * cross-entropy: one row takes small_sgd_step, six rows nnc_dense_sgd's loops. */
+ * cross-entropy: one row takes dense_row_stack_sgd, six rows dense_sgd's loops. */
 static const net_spec SMALL_NET = {
     .name = "5-12tanh-6relu-2sigmoid/bce", .inputs = 5, .n_layers = 3, .units = {12, 6, 2},
     .act = {NNC_TANH, NNC_RELU, NNC_SIGMOID}, .loss = NNC_LOSS_BINARY_CROSS_ENTROPY};
@@ -670,7 +671,7 @@ static int check_sgd_step(const net_spec *spec, int rows, const char *path, nnc_
     double loss_before = net_objective(&ctx), loss = NAN;
     double *update = widen(nnc_net_params(net), n);
     assert_int_equal(nnc_train_step(net, sgd, x, y, rows, &loss), NNC_OK);
-    /* The step's forward pass may sum in another order (small_sgd_step's own
+    /* The step's forward pass may sum in another order (dense_row_stack_sgd's own
      * loops): float rounding, far below 1e-6. */
     if (!(fabs(loss - loss_before) <= 1e-6 * fmax(fabs(loss_before), 1.0)))
         fail_msg("%s: the step reported loss %.9g, the parameters before it give %.9g", path,
@@ -704,12 +705,12 @@ static void test_sgd_step_paths(void **state)
         int rows;
         const char *path;
     } steps[] = {
-        { &SMALL_NET, 1, "small_sgd_step" },
-        { &SOFTMAX_NET, 1, "nnc_dense_sgd_single (softmax output)" },
-        { &WIDE_ROW, 1, "nnc_dense_sgd_single (4575 weights)" },
-        { &SMALL_NET, 6, "nnc_dense_sgd loops" },
-        { &WIDE_BATCH, 8, "nnc_dense_sgd sgemm, then loops" },
-        { &WIDE_ROW, 2, "nnc_dense_sgd sgemm, then loops" },
+        { &SMALL_NET, 1, "dense_row_stack_sgd" },
+        { &SOFTMAX_NET, 1, "dense_row_sgd (softmax output)" },
+        { &WIDE_ROW, 1, "dense_row_sgd (4575 weights)" },
+        { &SMALL_NET, 6, "dense_sgd loops" },
+        { &WIDE_BATCH, 8, "dense_sgd sgemm, then loops" },
+        { &WIDE_ROW, 2, "dense_sgd sgemm, then loops" },
     };
     nnc_rng rng;
     nnc_rng_seed(&rng, SEED + 20);
@@ -781,7 +782,7 @@ static void test_relu_at_zero_in_a_network(void **state)
             assert_float_equal(dx[2 * r + 1], 0.25 * dz1, 1e-4);
         }
 
-        /* One row: small_sgd_step (2 and 4 weights); two: nnc_dense_sgd's loops. */
+        /* One row: dense_row_stack_sgd (2 and 4 weights); two: dense_sgd's loops. */
         nnc_optimizer *sgd = nnc_sgd_new(0.1f);
         assert_non_null(sgd);
         float before[4];

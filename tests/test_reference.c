@@ -639,12 +639,12 @@ static void test_wide_batch_squared(void **state)
  *       a time, then the inputs and units left over);
  *   B = 1, more work: gemv_rows forward, cblas_sger and cblas_sgemv backward;
  *   B > 1, more work: cblas_sgemm forward and backward.
- * A plain SGD step fuses the update into the backward pass: small_sgd_step
+ * A plain SGD step fuses the update into the backward pass: dense_row_stack_sgd
  * for one row through layers of at most 256 weights (SMALL_LAYER_WEIGHTS)
- * whose output fuses with the loss and is not softmax; nnc_dense_sgd_single
- * for any other single row; nnc_dense_sgd for a batch, with loops when tiny,
+ * whose output fuses with the loss and is not softmax; dense_row_sgd
+ * for any other single row; dense_sgd for a batch, with loops when tiny,
  * else sgemm. The reference files are all tiny (their one single row,
- * tutorial_step, takes small_sgd_step); these cases take the rest, each
+ * tutorial_step, takes dense_row_stack_sgd); these cases take the rest, each
  * layer's paths named beside it. */
 static const kernel_case KERNEL_CASES[] = {
     /* 24->32 and 32->20 (6144 and 5120 multiply-adds): sgemm forward,
@@ -655,15 +655,15 @@ static const kernel_case KERNEL_CASES[] = {
     { "sgemm, odd sizes", 2, { 75, 61, 3 }, { NNC_TANH, NNC_IDENTITY }, NNC_LOSS_MSE, 6, 1 },
     /* 75->61 (4575): gemv_rows forward over 9 blocks of 8 inputs (3 zero)
      * and a tail of 3, 15 groups of 4 units and 1 more; sger and sgemv
-     * backward; nnc_dense_sgd_single. 61->3: gemv_rows forward, loops
-     * backward, nnc_dense_sgd_single. */
+     * backward; dense_row_sgd. 61->3: gemv_rows forward, loops
+     * backward, dense_row_sgd. */
     { "one row, sger/sgemv", 2, { 75, 61, 3 }, { NNC_TANH, NNC_IDENTITY }, NNC_LOSS_MSE, 1, 1 },
     /* Forward: loops (I = 5), gemv_rows (I = 12), loops (I = 6); loops
-     * backward; the step is small_sgd_step (60, 72, 12 weights). */
+     * backward; the step is dense_row_stack_sgd (60, 72, 12 weights). */
     { "one row, small step", 3, { 5, 12, 6, 2 }, { NNC_TANH, NNC_RELU, NNC_SIGMOID },
       NNC_LOSS_BINARY_CROSS_ENTROPY, 1, 0 },
     /* gemv_rows forward (I >= 8), loops backward; a softmax output never
-     * takes the small step: nnc_dense_sgd_single. */
+     * takes the small step: dense_row_sgd. */
     { "one row, softmax", 2, { 10, 16, 4 }, { NNC_RELU, NNC_SOFTMAX },
       NNC_LOSS_SOFTMAX_CROSS_ENTROPY, 1, 0 },
 };
