@@ -18,6 +18,9 @@
  *              plan.state, nnc_pass.training
  *   dropout    draws a mask when training:    nnc_pass.rng, plan.saved_per_row
  *   embedding  token ids as inputs:           the input shape is the ids' count
+ * Indices (argmax positions, token ids) travel as floats: every one is below
+ * NNC_MAX_WIDTH = 2^24, and a float holds each whole number up to 2^24
+ * exactly, so one kind of buffer serves every layer.
  */
 #ifndef NNC_LAYER_H
 #define NNC_LAYER_H
