@@ -91,6 +91,7 @@ nnc_status nnc_activation_forward(nnc_activation act, const float *z, float *out
     return st;
 }
 
+NNC_KERNEL_CLONES
 void nnc_activate(nnc_activation act, const float *z, float *out, int rows, int cols)
 {
     size_t n = (size_t)rows * (size_t)cols;
@@ -133,6 +134,7 @@ nnc_status nnc_activation_backward(nnc_activation act, const float *z,
     return NNC_OK;
 }
 
+NNC_KERNEL_CLONES
 void nnc_activate_backward(nnc_activation act, const float *z, const float *out,
                            const float *dout, float *dz, int rows, int cols)
 {
