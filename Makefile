@@ -49,13 +49,14 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(VG_BUILD) $(OUT) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) $(VG_BUILD) $(OUT) build-fuzz $(BASE_BUILD)
+	-git worktree prune 2>/dev/null
 
 # The benchmark: nnc against NumPy, PyTorch and FANN on the same work
 # (bench/run.py). bench/setup installs the alternatives before the build, so
 # that the build finds FANN. `bench-tiny` is the CI's: it only proves that the
 # programs build and run, skipping any alternative that is not installed.
-.PHONY: bench bench-tiny
+.PHONY: bench bench-tiny bench-compare
 bench:
 	sh bench/setup
 	$(MAKE) --no-print-directory build
@@ -66,3 +67,13 @@ bench:
 bench-tiny: build
 	/usr/bin/python3 bench/run.py --tiny --out $(BUILD)/bench-tiny.md \
 	  --nnc $(BUILD)/bench/nnc_bench --fann $(BUILD)/bench/fann_bench
+
+# This tree's nnc against revision BASE's (HEAD~1 by default), alternating in
+# one run (bench/compare; the report is bench/compare.md). COMPARE_ARGS go to
+# bench/run.py, e.g. COMPARE_ARGS='--reps 3 --cases tutorial,train,infer'.
+BASE         ?= HEAD~1
+BASE_BUILD   ?= build-base
+COMPARE_ARGS ?=
+bench-compare: deps
+	BUILD=$(BUILD) BASE_BUILD=$(BASE_BUILD) JOBS=$(JOBS) CMAKE_ARGS='$(CMAKE_ARGS)' \
+	  sh bench/compare $(BASE) $(COMPARE_ARGS)

@@ -32,6 +32,12 @@
 extern "C" {
 #endif
 
+/* Only what this header declares is exported from libnnc.so: the library is
+ * built with -fvisibility=hidden. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define NNC_VERSION_MAJOR 0
 #define NNC_VERSION_MINOR 1
 #define NNC_VERSION_PATCH 0
@@ -768,6 +774,10 @@ nnc_status nnc_plot_decision_regions(const char *path, nnc_model *model,
 #define NNC_PLOT_MAX_CONFUSION 64
 nnc_status nnc_plot_confusion(const char *path, const int *confusion, int classes,
                               const char *const *labels, const char *title);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

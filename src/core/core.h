@@ -11,6 +11,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Run-time dispatch for the hot loops (docs/performance.md, "The portable
+ * build"). On a function definition, GCC compiles the function three times,
+ * for baseline x86-64 (SSE2), AVX2 and AVX-512F, and an ifunc resolver picks
+ * one when the library is loaded, by what the CPU (and the OS) supports. Put
+ * it on a function that runs a whole loop: a clone is called through the
+ * resolved pointer and never inlines into its caller, though what it calls
+ * inlines into it. Only on static functions: GCC 12 exports the resolver of
+ * an extern one from libnnc.so whatever its visibility. Every clone gives
+ * the same bits: the build has -ffp-contract=off, so no clone fuses a
+ * multiply and an add, and none of these loops reorders a sum. Nothing
+ * elsewhere: another compiler or architecture, or a build tuned for its own
+ * machine (NNC_NATIVE, which defines NNC_NO_CLONES), gets plain functions. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) && \
+    !defined(NNC_NO_CLONES)
+#define NNC_KERNEL_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
+#else
+#define NNC_KERNEL_CLONES
+#endif
+
 /* Records a failure for nnc_last_error() and returns its status, so a check
  * reads: if (bad) return nnc_fail(NNC_EINVAL, "rows must be >= 1, got %d", rows); */
 nnc_status nnc_fail(nnc_status status, const char *fmt, ...)

@@ -91,7 +91,11 @@ nnc_status nnc_activation_forward(nnc_activation act, const float *z, float *out
     return st;
 }
 
-void nnc_activate(nnc_activation act, const float *z, float *out, int rows, int cols)
+/* The loops, cloned per instruction set; nnc_activate below is the entry.
+ * (A cloned function is static: GCC 12 exports the resolver of an extern one
+ * from the shared library whatever its visibility.) */
+NNC_KERNEL_CLONES
+static void activate(nnc_activation act, const float *z, float *out, int rows, int cols)
 {
     size_t n = (size_t)rows * (size_t)cols;
     switch (act) {
@@ -120,6 +124,11 @@ void nnc_activate(nnc_activation act, const float *z, float *out, int rows, int 
     }
 }
 
+void nnc_activate(nnc_activation act, const float *z, float *out, int rows, int cols)
+{
+    activate(act, z, out, rows, cols);
+}
+
 nnc_status nnc_activation_backward(nnc_activation act, const float *z,
                                    const float *out, const float *dout, float *dz,
                                    int rows, int cols)
@@ -133,8 +142,9 @@ nnc_status nnc_activation_backward(nnc_activation act, const float *z,
     return NNC_OK;
 }
 
-void nnc_activate_backward(nnc_activation act, const float *z, const float *out,
-                           const float *dout, float *dz, int rows, int cols)
+NNC_KERNEL_CLONES
+static void activate_backward(nnc_activation act, const float *z, const float *out,
+                              const float *dout, float *dz, int rows, int cols)
 {
     size_t n = (size_t)rows * (size_t)cols;
     switch (act) {
@@ -168,4 +178,10 @@ void nnc_activate_backward(nnc_activation act, const float *z, const float *out,
         }
         break;
     }
+}
+
+void nnc_activate_backward(nnc_activation act, const float *z, const float *out,
+                           const float *dout, float *dz, int rows, int cols)
+{
+    activate_backward(act, z, out, dout, dz, rows, cols);
 }

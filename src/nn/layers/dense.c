@@ -83,6 +83,7 @@ typedef float vec8 __attribute__((vector_size(32)));
 /* z += W x for one row, four rows of W at a time: four independent chains
  * of vector multiply-adds hide their latency. Our own loop rather than
  * sgemv, whose threads only cost time at this size. */
+NNC_KERNEL_CLONES
 static void gemv_rows(const float *restrict w, const float *restrict x, int in, int units,
                       float *restrict z)
 {
@@ -336,6 +337,7 @@ static void unit_sgd(float *restrict w, float *restrict b, const float *restrict
 /* The backward pass and plain SGD update for one row in one sweep over W:
  * dx (if not NULL) = W^T dz with the old weights, then W -= lr dz x^T and
  * b -= lr dz. W is read and written once per step instead of four times. */
+NNC_KERNEL_CLONES
 static void dense_row_sgd(const nnc_layer *layer, float *params, const float *x,
                           const float *dz, float learning_rate, float *dx)
 {
