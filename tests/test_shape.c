@@ -215,6 +215,7 @@ static void test_copies_and_splits_keep_the_shape(void **state)
     nnc_net_free(net);
     nnc_dataset_free(rest);
     nnc_dataset_free(part);
+    nnc_dataset_free(data);
 
     /* A regression set from arrays, split without strata. */
     float x[4 * 6] = { 0 }, y[4] = { 1, 2, 3, 4 };
