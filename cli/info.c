@@ -24,12 +24,6 @@ static const char *scaling_name(const nnc_normalizer *norm)
     return "none";
 }
 
-/* "1x28x28" into text (n bytes). */
-static void format_shape(nnc_shape s, char *text, size_t n)
-{
-    snprintf(text, n, "%dx%dx%d", s.channels, s.height, s.width);
-}
-
 /* The summary line, then every layer in the layer grammar with the shape it
  * gives and the parameters it has. */
 static void print_architecture(nnc_model *model)
@@ -40,7 +34,7 @@ static void print_architecture(nnc_model *model)
         printf(" -> %d %s", nnc_net_layer_units(net, l),
                nnc_activation_name(nnc_net_layer_activation(net, l)));
     char shape[64];
-    format_shape(nnc_net_input_shape(net), shape, sizeof shape);
+    nnc_shape_format(nnc_net_input_shape(net), shape, sizeof shape);
     printf("\nlayers:\n  %-28s%s\n", "input", shape);
     int tensor = 0, tensors = nnc_net_tensor_count(net);
     for (int l = 0; l < nnc_net_layer_count(net); l++) {
@@ -61,7 +55,7 @@ static void print_architecture(nnc_model *model)
             params += info.is_state ? 0 : info.size;
             tensor++;
         }
-        format_shape(nnc_net_layer_shape(net, l), shape, sizeof shape);
+        nnc_shape_format(nnc_net_layer_shape(net, l), shape, sizeof shape);
         printf("  %-3d %-24s%-14s%zu parameters\n", l + 1, item, shape, params);
     }
     printf("loss: %s\nparameters: %zu\n", nnc_loss_name(nnc_net_loss(net)),

@@ -38,6 +38,8 @@ typedef struct train_options {
     char **class_names;         /* --class-names: new names for the classes */
     int n_class_names;
     int task;                   /* nnc_task */
+    nnc_shape input_shape;      /* --input-shape, when has_input_shape */
+    int has_input_shape;
     const char *layers;         /* --layers: the hidden layers, in the layer grammar */
     nnc_activation activation;
     int optimizer;              /* index into optimizer_names */
@@ -91,6 +93,12 @@ static void usage(FILE *to)
         "  --validation F         fraction held out for validation (default 0.2; 0: none)\n"
         "  --test F               fraction held out for the final test (default 0.2; 0: none)\n"
         "  --test-images F --test-labels F   a separate IDX test set instead of --test\n"
+        "  --input-shape S        the shape of one row's inputs, CxHxW (1x8x8), HxW (8x8 is\n"
+        "                         1x8x8) or N (64x1x1); it must hold exactly the inputs.\n"
+        "                         Default: IDX images keep theirs (1x28x28), CSV rows are\n"
+        "                         plain vectors\n");
+    /* In two parts: C99 promises string literals of 4095 bytes, no more. */
+    fprintf(to,
         "network:\n"
         "  --layers L,L           the hidden layers (default 32): a plain number is a dense\n"
         "                         layer of that width, or TYPE:FIELDS[:ACTIVATION], as in\n"
@@ -164,7 +172,7 @@ enum { OPT_DATA = 256, OPT_IMAGES, OPT_LABELS, OPT_TEST_IMAGES, OPT_TEST_LABELS,
        OPT_OPTIMIZER, OPT_LR, OPT_MOMENTUM, OPT_DECAY, OPT_BATCH, OPT_EPOCHS, OPT_PATIENCE,
        OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_GAMMA, OPT_MIN_LR, OPT_SEED, OPT_OUT, OPT_LOG,
        OPT_PLOT_DIR, OPT_PROGRESS, OPT_QUIET, OPT_JSON, OPT_CLASS_NAMES, OPT_CLIP,
-       OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME };
+       OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_INPUT_SHAPE };
 
 static const struct option long_options[] = {
     { "data", required_argument, NULL, OPT_DATA },
@@ -179,6 +187,7 @@ static const struct option long_options[] = {
     { "scale", required_argument, NULL, OPT_SCALE },
     { "validation", required_argument, NULL, OPT_VALIDATION },
     { "test", required_argument, NULL, OPT_TEST },
+    { "input-shape", required_argument, NULL, OPT_INPUT_SHAPE },
     { "layers", required_argument, NULL, OPT_LAYERS },
     { "activation", required_argument, NULL, OPT_ACTIVATION },
     { "optimizer", required_argument, NULL, OPT_OPTIMIZER },
@@ -248,6 +257,14 @@ static int apply_option(int c, const char *arg, train_options *o)
     case OPT_SCALE: return set_choice("--scale", arg, scaling_names, &o->scaling);
     case OPT_VALIDATION: return parse_double("--validation", arg, 0, 0.9, &o->val_fraction);
     case OPT_TEST: return parse_double("--test", arg, 0, 0.9, &o->test_fraction);
+    case OPT_INPUT_SHAPE:
+        /* The text is checked now; whether it fits the data once it is loaded. */
+        if (nnc_shape_parse(arg, &o->input_shape) != NNC_OK) {
+            fprintf(stderr, "nnc: --input-%s\n", nnc_last_error());   /* "shape: column ..." */
+            return -1;
+        }
+        o->has_input_shape = 1;
+        return 0;
     case OPT_LAYERS:
         o->layers = arg;   /* checked by the grammar as the network is built */
         return 0;
@@ -361,6 +378,17 @@ static int hold_out(nnc_dataset **data, double fraction, nnc_rng *rng, nnc_datas
     return 0;
 }
 
+/* --input-shape onto data loaded from src; 0, or -1 after a message when
+ * the shape does not hold exactly the inputs the file has. */
+static int apply_input_shape(const train_options *o, const data_source *src, nnc_dataset *data)
+{
+    if (!o->has_input_shape || nnc_dataset_set_shape(data, o->input_shape) == NNC_OK)
+        return 0;
+    fprintf(stderr, "nnc train: --input-shape: %s: %s\n", data_source_name(src),
+            nnc_last_error());
+    return -1;
+}
+
 static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
 {
     nnc_csv_options csv = nnc_csv_defaults();
@@ -371,6 +399,11 @@ static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
     nnc_dataset *data = data_source_load(&o->src, &csv);
     if (data == NULL)
         return 1;
+    /* Before the splits, which keep the shape, and before any training. */
+    if (apply_input_shape(o, &o->src, data) != 0) {
+        nnc_dataset_free(data);
+        return 2;
+    }
     if (o->class_names && nnc_dataset_set_class_labels(data, (const char *const *)o->class_names,
                                                        o->n_class_names) != NNC_OK) {
         nnc_dataset_free(data);
@@ -378,6 +411,10 @@ static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
     }
     if (o->test_src.images) {
         r->test = data_source_load(&o->test_src, NULL);
+        if (r->test != NULL && apply_input_shape(o, &o->test_src, r->test) != 0) {
+            nnc_dataset_free(data);
+            return 2;   /* r->test is freed with the run */
+        }
         if (r->test == NULL || (o->class_names &&
                                 nnc_dataset_set_class_labels(r->test,
                                                              (const char *const *)o->class_names,
@@ -434,7 +471,8 @@ static int build_network(const train_options *o, nnc_rng *rng, run *r)
         out_act = classes == 2 ? NNC_SIGMOID : NNC_SOFTMAX;
         loss = classes == 2 ? NNC_LOSS_BINARY_CROSS_ENTROPY : NNC_LOSS_SOFTMAX_CROSS_ENTROPY;
     }
-    r->net = nnc_net_new(nnc_dataset_inputs(d));
+    /* The data's shape, so a layer that reads pictures sees them as such. */
+    r->net = nnc_net_new_shaped(nnc_dataset_shape(d));
     if (r->net == NULL)
         return fail_with_library_error();
     if (nnc_net_add_layers(r->net, o->layers, o->activation) != NNC_OK) {
@@ -561,6 +599,15 @@ static char *run_identity(const train_options *o)
     snprintf(text + len, n - len, "seed %llu\nsplit validation=%.15g test=%.15g\nscale %s\n",
              (unsigned long long)o->seed, o->val_fraction, o->test_src.images ? 0.0 :
              o->test_fraction, o->scaling >= 0 ? scaling_names[o->scaling] : "default");
+    /* Layers that read pictures would build another network from another
+     * shape. Only when given, so checkpoints of runs without the option
+     * keep the identity they always had. */
+    if (o->has_input_shape) {
+        char shape[48];
+        nnc_shape_format(o->input_shape, shape, sizeof shape);
+        len = strlen(text);
+        snprintf(text + len, n - len, "input_shape %s\n", shape);
+    }
     return text;
 }
 
@@ -713,10 +760,18 @@ static int draw(const train_options *o, run *r)
 static void summarise(const train_options *o, run *r, FILE *to)
 {
     nnc_task task = nnc_model_task(r->model);
-    fprintf(to, "trained %d epochs (best %d%s) on %d rows: %zu parameters\n",
+    /* The shape only where it says more than the count: not for a vector. */
+    nnc_shape shape = nnc_dataset_shape(r->train);
+    char inputs[96] = "";
+    if (shape.height != 1 || shape.width != 1) {
+        char text[48];
+        nnc_shape_format(shape, text, sizeof text);
+        snprintf(inputs, sizeof inputs, ", inputs %d (%s)", nnc_dataset_inputs(r->train), text);
+    }
+    fprintf(to, "trained %d epochs (best %d%s) on %d rows%s: %zu parameters\n",
             r->result.epochs_run, r->result.best_epoch,
             r->result.stopped_early ? ", stopped early" : "", nnc_dataset_rows(r->train),
-            nnc_net_param_count(nnc_model_net(r->model)));
+            inputs, nnc_net_param_count(nnc_model_net(r->model)));
     print_metrics(to, "train", task, &r->result.train);
     if (r->val)
         print_metrics(to, "validation", task, &r->result.val);

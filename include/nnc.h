@@ -185,6 +185,27 @@ typedef struct nnc_shape {
     int width;
 } nnc_shape;
 
+/* The most values one instance (or one layer's output) may have: 2^24, so
+ * sizes stay far inside int and every index is a whole number a float holds
+ * exactly. Each dimension is therefore at most this too. */
+#define NNC_MAX_SHAPE_VALUES 16777216
+
+/* Reads a shape from text, in one of three forms:
+ *     "CxHxW"  channels x height x width   "3x32x32"
+ *     "HxW"    one channel                 "8x8" is 1x8x8
+ *     "N"      a plain vector              "64" is 64x1x1
+ * Each dimension is a whole number from 1, written in digits only (no sign,
+ * no spaces), separated by a lower-case 'x'; the product must be at most
+ * NNC_MAX_SHAPE_VALUES. On failure *out is left as it was, and the message
+ * names the column of the text at fault ("shape: column 3, '1x0x8': a
+ * dimension must be a whole number from 1 to 16777216, got '0'"). */
+nnc_status nnc_shape_parse(const char *text, nnc_shape *out);
+
+/* The shape as "CxHxW" into buf (n bytes), always all three dimensions (a
+ * vector of 64 is "64x1x1"), which nnc_shape_parse reads back; cut short
+ * and NUL-terminated as snprintf does. Returns the length snprintf would. */
+int nnc_shape_format(nnc_shape shape, char *buf, size_t n);
+
 
 typedef struct nnc_net nnc_net;   /* opaque */
 
@@ -424,6 +445,18 @@ const char *nnc_dataset_target_name(const nnc_dataset *data);
 /* The class index of row i (-1 for regression or a row out of range). */
 int nnc_dataset_class_of(const nnc_dataset *data, int i);
 
+/* The shape of one instance (see nnc_shape): inputs x 1 x 1 unless the data
+ * came with another (IDX images keep their dimensions: N x 28 x 28 images
+ * are 1 x 28 x 28) or was given one; 0x0x0 for NULL. Subsets and splits
+ * keep it. */
+nnc_shape nnc_dataset_shape(const nnc_dataset *data);
+
+/* Gives the instances a shape, such as 1x8x8 for 64 pixel columns of a CSV
+ * file; the rows are not changed, only how a network reads them. Refused
+ * (NNC_EINVAL, data unchanged) unless the shape's product equals the input
+ * count. */
+nnc_status nnc_dataset_set_shape(nnc_dataset *data, nnc_shape shape);
+
 /* Copies the rows named by index[0..n) into x (n x inputs) and y (n x
  * targets) as float32; either output may be NULL. Image data stored as bytes
  * is converted here, a batch at a time. */
@@ -483,7 +516,11 @@ nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options
  * else after them is refused). Pixels stay bytes in memory and become
  * [0, 1] floats as they are gathered; labels become classes "0", "1", ...,
  * the largest label + 1 of them, each of which must occur: a file of one
- * class, or one that skips labels (0..9 and a 255), is refused. */
+ * class, or one that skips labels (0..9 and a 255), is refused. The images
+ * keep their shape: (count, n) is n x 1 x 1; (count, h, w) is 1 x h x w;
+ * with more dimensions the last two are height and width and the others
+ * multiply into channels ((count, c, h, w) is c x h x w), which is the
+ * order the file holds the bytes in. */
 nnc_status nnc_dataset_load_idx(const char *images_path, const char *labels_path,
                                 nnc_dataset **out);
 

@@ -84,6 +84,12 @@ void nnc_free_strings(char **strings, int n);
 /* Copies n strings into a new array (NULL on failure). */
 char **nnc_copy_strings(const char *const *strings, int n);
 
+/* ------------------------------------------------------- shapes (shape.c) */
+
+/* The number of values in s, or 0 when a dimension is below 1 or the
+ * product is above NNC_MAX_SHAPE_VALUES: the one test of a valid shape. */
+int nnc_shape_size(nnc_shape s);
+
 /* Checks that a batch call has sane arguments; records and returns a status. */
 nnc_status nnc_check_rows(const char *what, int rows);
 

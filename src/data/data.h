@@ -18,6 +18,7 @@
 struct nnc_dataset {
     int rows;
     int n_inputs;
+    nnc_shape shape;        /* of one row's inputs; its product is n_inputs */
     int n_targets;
     nnc_task task;
     int n_classes;          /* classification only */

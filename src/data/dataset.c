@@ -67,6 +67,7 @@ nnc_dataset *nnc_dataset_adopt(int rows, int n_inputs, int n_targets, float *x,
     }
     data->rows = rows;
     data->n_inputs = n_inputs;
+    data->shape = (nnc_shape){ n_inputs, 1, 1 };   /* a plain vector until told otherwise */
     data->n_targets = n_targets;
     data->task = NNC_TASK_REGRESSION;
     data->byte_scale = 1.0f / 255.0f;
@@ -326,6 +327,31 @@ const char *nnc_dataset_target_name(const nnc_dataset *data)
     return data ? data->target_name : NULL;
 }
 
+nnc_shape nnc_dataset_shape(const nnc_dataset *data)
+{
+    return data ? data->shape : (nnc_shape){ 0, 0, 0 };
+}
+
+nnc_status nnc_dataset_set_shape(nnc_dataset *data, nnc_shape shape)
+{
+    if (data == NULL)
+        return nnc_fail(NNC_EINVAL, "dataset shape: NULL data");
+    char text[48];
+    nnc_shape_format(shape, text, sizeof text);
+    int size = nnc_shape_size(shape);
+    if (size == 0)
+        return nnc_fail(NNC_EINVAL,
+                        "dataset shape: %s is not a shape (dimensions from 1, at most %d "
+                        "values)", text, NNC_MAX_SHAPE_VALUES);
+    /* Only the reading of a row changes, never its values: the product
+     * must be exactly the row. */
+    if (size != data->n_inputs)
+        return nnc_fail(NNC_EINVAL, "dataset shape: %s holds %d values, but the data has %d "
+                                    "inputs", text, size, data->n_inputs);
+    data->shape = shape;
+    return NNC_OK;
+}
+
 int nnc_dataset_class_of(const nnc_dataset *data, int i)
 {
     if (data == NULL || data->classes == NULL || i < 0 || i >= data->rows)
@@ -394,6 +420,7 @@ nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, in
     if (sub == NULL)
         return NULL;
     sub->byte_scale = data->byte_scale;
+    sub->shape = data->shape;   /* so splits and model copies keep it */
     size_t in = (size_t)data->n_inputs, out = (size_t)data->n_targets;
     nnc_status st = nnc_dataset_set_input_names(sub, (const char *const *)data->input_names);
     char *target = nnc_strdup(data->target_name);

@@ -43,10 +43,12 @@
 /* A data buffer starts this large and doubles while bytes keep coming. */
 #define FIRST_BYTES ((uint64_t)1 << 20)
 
-/* The shape a header announces: count items of item_bytes bytes each. */
+/* The shape a header announces: count items of item_bytes bytes each, an
+ * item being item (channels x height x width) for an images file. */
 typedef struct idx_shape {
     uint64_t count;
     uint64_t item_bytes;
+    nnc_shape item;
 } idx_shape;
 
 /* An open IDX file: its bytes come through in[], and through inflate when
@@ -288,6 +290,22 @@ static uint32_t big_endian_u32(const unsigned char *b)
     return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+/* An item's sizes dims[1..ndim) as channels x height x width. The bytes
+ * run row-major through the sizes, so the last two are height and width
+ * and any before them, in order, make the channels: the data set's
+ * channel-major rows are then the file's bytes as they are, and an image
+ * keeps its rows and columns instead of becoming one long vector. One size
+ * is a vector. item_bytes (at most MAX_IMAGE_BYTES) bounds every product. */
+static nnc_shape item_shape(const uint32_t *dims, int ndim)
+{
+    if (ndim == 2)
+        return (nnc_shape){ (int)dims[1], 1, 1 };
+    int channels = 1;
+    for (int d = 1; d < ndim - 2; d++)
+        channels *= (int)dims[d];
+    return (nnc_shape){ channels, (int)dims[ndim - 2], (int)dims[ndim - 1] };
+}
+
 /* Checks the sizes of a header and works out its shape: the first size is
  * the count, the others multiply to the bytes of one item. Products are
  * capped as they are formed, so no header can overflow them. */
@@ -316,6 +334,8 @@ static nnc_status check_sizes(const char *path, const char *kind, const uint32_t
                         "%s: %s sizes %s%s are too large (at most %llu bytes, %llu per item)",
                         path, kind, text, cut ? " ..." : "", (unsigned long long)MAX_DATA_BYTES,
                         (unsigned long long)MAX_IMAGE_BYTES);
+    if (ndim >= 2)   /* a labels file has no items to shape */
+        shape->item = item_shape(dims, ndim);
     return NNC_OK;
 }
 
@@ -443,7 +463,7 @@ static nnc_status read_data(idx_file *images, idx_file *labels, const idx_shape 
         data = nnc_dataset_adopt(rows, (int)shape->item_bytes,
                                  nnc_targets_for_classes(n_classes), NULL, pixels, NULL, NULL);
         pixels = NULL;   /* taken */
-        st = data != NULL ? NNC_OK : NNC_ENOMEM;
+        st = data != NULL ? nnc_dataset_set_shape(data, shape->item) : NNC_ENOMEM;
     }
     if (st == NNC_OK) {
         st = nnc_dataset_take_classes(data, classes, n_classes, NULL);

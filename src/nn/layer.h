@@ -30,7 +30,7 @@
 /* Layers and widths are bounded so that every size product fits comfortably
  * in size_t and int arithmetic; real networks are far below these. */
 #define NNC_MAX_LAYERS 1024
-#define NNC_MAX_WIDTH (1 << 24)
+#define NNC_MAX_WIDTH NNC_MAX_SHAPE_VALUES   /* one bound for widths and shapes */
 
 /* Tensors a layer may have, parameters and state separately. */
 #define NNC_LAYER_MAX_TENSORS 4

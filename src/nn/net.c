@@ -150,10 +150,10 @@ static int takes_fused_step(const nnc_net *net)
     return 1;
 }
 
+/* The rule every shape follows, data sets' too (core/shape.c). */
 static int shape_ok(nnc_shape s)
 {
-    return s.channels >= 1 && s.height >= 1 && s.width >= 1 &&
-           (long long)s.channels * s.height * s.width <= NNC_MAX_WIDTH;
+    return nnc_shape_size(s) > 0;
 }
 
 nnc_net *nnc_net_new_shaped(nnc_shape shape)
