@@ -77,100 +77,55 @@ static int value_of(const int *table, uint32_t n, uint32_t code, int *value)
 
 /* ================================================================ writing */
 
-/* Bytes go to fp with a running CRC. With fp NULL the writer only counts,
- * which is how the file length in the header is known before writing. */
-typedef struct writer {
-    FILE *fp;
-    uLong crc;
-    uint64_t bytes;
-    int error;   /* errno of the first failed write, 0 while all is well */
-} writer;
-
-static void put_bytes(writer *w, const void *p, size_t n)
-{
-    w->bytes += n;
-    if (w->fp == NULL || w->error || n == 0)
-        return;
-    w->crc = crc32(w->crc, p, (uInt)n);   /* callers pass small pieces */
-    errno = 0;
-    if (fwrite(p, 1, n, w->fp) != n)
-        w->error = errno ? errno : EIO;
-}
-
-static void put_u32(writer *w, uint32_t v)
-{
-    unsigned char b[4];
-    nnc_le_put(b, v, 4);
-    put_bytes(w, b, sizeof b);
-}
-
-static void put_u64(writer *w, uint64_t v)
-{
-    unsigned char b[8];
-    nnc_le_put(b, v, 8);
-    put_bytes(w, b, sizeof b);
-}
-
-/* Floats as their IEEE-754 bit patterns, a chunk at a time. */
-static void put_f32s(writer *w, const float *v, size_t n)
-{
-    unsigned char b[1024];
-    while (n > 0) {
-        size_t k = n < sizeof b / 4 ? n : sizeof b / 4;
-        nnc_le_put_f32s(b, v, k);
-        put_bytes(w, b, 4 * k);
-        v += k;
-        n -= k;
-    }
-}
+typedef nnc_byte_writer writer;
 
 static void put_string(writer *w, const char *s)
 {
     size_t n = strlen(s);   /* at most MAX_STRING: checked before writing */
-    put_u32(w, (uint32_t)n);
-    put_bytes(w, s, n);
+    nnc_put_u32(w, (uint32_t)n);
+    nnc_put_bytes(w, s, n);
 }
 
 static void put_architecture(writer *w, nnc_net *net)
 {
-    put_u32(w, (uint32_t)nnc_net_inputs(net));
-    put_u32(w, (uint32_t)nnc_net_layer_count(net));
+    nnc_put_u32(w, (uint32_t)nnc_net_inputs(net));
+    nnc_put_u32(w, (uint32_t)nnc_net_layer_count(net));
     for (int l = 0; l < nnc_net_layer_count(net); l++) {
-        put_u32(w, (uint32_t)nnc_net_layer_units(net, l));
-        put_u32(w, (uint32_t)code_of(activation_codes, COUNT(activation_codes),
+        nnc_put_u32(w, (uint32_t)nnc_net_layer_units(net, l));
+        nnc_put_u32(w, (uint32_t)code_of(activation_codes, COUNT(activation_codes),
                                      (int)nnc_net_layer_activation(net, l)));
     }
-    put_u32(w, (uint32_t)code_of(loss_codes, COUNT(loss_codes), (int)nnc_net_loss(net)));
-    put_u64(w, (uint64_t)nnc_net_param_count(net));
+    nnc_put_u32(w, (uint32_t)code_of(loss_codes, COUNT(loss_codes), (int)nnc_net_loss(net)));
+    nnc_put_u64(w, (uint64_t)nnc_net_param_count(net));
 }
 
 static void put_description(writer *w, const nnc_model *model)
 {
-    put_u32(w, (uint32_t)code_of(task_codes, COUNT(task_codes), (int)model->task));
+    nnc_put_u32(w, (uint32_t)code_of(task_codes, COUNT(task_codes), (int)model->task));
     for (int j = 0; j < model->n_inputs; j++)
         put_string(w, model->input_names[j]);
-    put_u32(w, (uint32_t)model->n_classes);
+    nnc_put_u32(w, (uint32_t)model->n_classes);
     for (int k = 0; k < model->n_classes; k++)
         put_string(w, model->class_labels[k]);
 }
 
 static void put_normalizer(writer *w, const nnc_normalizer *norm)
 {
-    put_u32(w, norm != NULL);
+    nnc_put_u32(w, norm != NULL);
     if (norm == NULL)
         return;
-    put_u32(w, (uint32_t)code_of(scaling_codes, COUNT(scaling_codes), (int)norm->kind));
-    put_u32(w, (uint32_t)norm->n_inputs);
-    put_u32(w, (uint32_t)norm->n_targets);
-    put_f32s(w, norm->offset, (size_t)norm->n_inputs);
-    put_f32s(w, norm->scale, (size_t)norm->n_inputs);
-    put_f32s(w, norm->target_offset, (size_t)norm->n_targets);
-    put_f32s(w, norm->target_scale, (size_t)norm->n_targets);
+    nnc_put_u32(w, (uint32_t)code_of(scaling_codes, COUNT(scaling_codes), (int)norm->kind));
+    nnc_put_u32(w, (uint32_t)norm->n_inputs);
+    nnc_put_u32(w, (uint32_t)norm->n_targets);
+    nnc_put_f32s(w, norm->offset, (size_t)norm->n_inputs);
+    nnc_put_f32s(w, norm->scale, (size_t)norm->n_inputs);
+    nnc_put_f32s(w, norm->target_offset, (size_t)norm->n_targets);
+    nnc_put_f32s(w, norm->target_scale, (size_t)norm->n_targets);
 }
 
 static void put_meta(writer *w, const nnc_model *model)
 {
-    put_u32(w, (uint32_t)model->n_meta);
+    nnc_put_u32(w, (uint32_t)model->n_meta);
     for (int i = 0; i < model->n_meta; i++) {
         put_string(w, model->meta_keys[i]);
         put_string(w, model->meta_values[i]);
@@ -180,14 +135,14 @@ static void put_meta(writer *w, const nnc_model *model)
 /* Everything but the trailing CRC. */
 static void put_model(writer *w, const nnc_model *model, uint64_t file_length)
 {
-    put_bytes(w, MAGIC, sizeof MAGIC);
-    put_u32(w, FORMAT_VERSION);
-    put_u64(w, file_length);
+    nnc_put_bytes(w, MAGIC, sizeof MAGIC);
+    nnc_put_u32(w, FORMAT_VERSION);
+    nnc_put_u64(w, file_length);
     put_architecture(w, model->net);
     put_description(w, model);
     put_normalizer(w, model->norm);
     put_meta(w, model);
-    put_f32s(w, nnc_net_params(model->net), nnc_net_param_count(model->net));
+    nnc_put_f32s(w, nnc_net_params(model->net), nnc_net_param_count(model->net));
 }
 
 /* ------------------------------------------- what the loader would refuse */
@@ -287,63 +242,29 @@ nnc_status nnc_model_save(const nnc_model *model, const char *path)
         st = check_numbers(path, model);
     if (st != NNC_OK)
         return st;
+    /* Measured first, so an oversized model is refused before anything is
+     * allocated or written, and the buffer is allocated once. */
     writer sizing = {0};
+    sizing.counting = 1;
     put_model(&sizing, model, 0);
-    uint64_t length = sizing.bytes + CRC_BYTES;
+    uint64_t length = (uint64_t)sizing.size + CRC_BYTES;
     if (length > MAX_FILE_BYTES)
         return nnc_fail(NNC_EINVAL, "%s: the model needs %" PRIu64 " bytes; a model file "
                                     "holds at most %zu",
                         path, length, MAX_FILE_BYTES);
-
-    nnc_atomic_file *file;
-    if ((st = nnc_atomic_open(path, &file)) != NNC_OK)
-        return st;
-    writer w = {nnc_atomic_stream(file), crc32(0L, Z_NULL, 0), 0, 0};
+    writer w = {0};
+    if (nnc_writer_reserve(&w, (size_t)length) != NNC_OK)
+        return NNC_ENOMEM;
     put_model(&w, model, length);
-    put_u32(&w, (uint32_t)w.crc);
-    if (w.error) {
-        nnc_atomic_abort(file);
-        return nnc_fail(NNC_EIO, "%s: cannot write: %s", path, strerror(w.error));
-    }
-    return nnc_atomic_commit(file);
+    nnc_put_u32(&w, (uint32_t)crc32_z(crc32(0L, Z_NULL, 0), w.data, w.size));
+    st = w.failed ? NNC_ENOMEM : nnc_write_whole_file(path, w.data, w.size);
+    free(w.data);
+    return st;
 }
 
 /* ================================================================ reading */
 
-/* A cursor over the file's bytes that never reads past end. */
-typedef struct reader {
-    const char *path;
-    const unsigned char *data;
-    size_t pos;   /* offset of the next unread byte */
-    size_t end;   /* where the readable part ends */
-} reader;
-
-static size_t remaining(const reader *r) { return r->end - r->pos; }
-
-static const unsigned char *take(reader *r, size_t n)
-{
-    if (n > remaining(r))
-        return NULL;
-    r->pos += n;
-    return r->data + r->pos - n;
-}
-
-
-static int get_u32(reader *r, uint32_t *v)
-{
-    const unsigned char *b = take(r, 4);
-    if (b != NULL)
-        *v = (uint32_t)nnc_le_get(b, 4);
-    return b != NULL;
-}
-
-static int get_u64(reader *r, uint64_t *v)
-{
-    const unsigned char *b = take(r, 8);
-    if (b != NULL)
-        *v = nnc_le_get(b, 8);
-    return b != NULL;
-}
+typedef nnc_byte_reader reader;
 
 static float decode_f32(const unsigned char *b)
 {
@@ -352,58 +273,18 @@ static float decode_f32(const unsigned char *b)
     return f;
 }
 
-/* "PATH: truncated: the file ends inside WHAT (offset N)", N where WHAT starts. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static nnc_status truncated(const reader *r, const char *fmt, ...)
-{
-    char what[256];
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(what, sizeof what, fmt, args);
-    va_end(args);
-    return nnc_fail(NNC_EFORMAT, "%s: truncated: the file ends inside %s (offset %zu)",
-                    r->path, what, r->pos);
-}
-
-/* "PATH: PROBLEM (offset N)" for a field read from offset `at`. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static nnc_status invalid(const reader *r, size_t at, const char *fmt, ...)
-{
-    char problem[384];
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(problem, sizeof problem, fmt, args);
-    va_end(args);
-    return nnc_fail(NNC_EFORMAT, "%s: %s (offset %zu)", r->path, problem, at);
-}
-
-/* A u32 field that must lie in lo..hi. */
-static nnc_status get_ranged(reader *r, const char *what, uint32_t lo, uint32_t hi,
-                             uint32_t *v)
-{
-    size_t at = r->pos;
-    if (!get_u32(r, v))
-        return truncated(r, "%s", what);
-    if (*v < lo || *v > hi)
-        return invalid(r, at, "%s is %" PRIu32 ", outside %" PRIu32 "..%" PRIu32, what, *v,
-                       lo, hi);
-    return NNC_OK;
-}
-
 /* A code field that must be in table; the enum value goes to *value. */
 static nnc_status get_code(reader *r, const char *what, const int *table, uint32_t n,
                            int *value)
 {
     size_t at = r->pos;
     uint32_t code;
-    if (!get_u32(r, &code))
-        return truncated(r, "%s", what);
+    nnc_status st = nnc_get_u32(r, what, &code);
+    if (st != NNC_OK)
+        return st;
     if (!value_of(table, n, code, value))
-        return invalid(r, at, "%s is %" PRIu32 ", not a code this nnc knows", what, code);
+        return nnc_reader_invalid(r, at, "%s is %" PRIu32 ", not a code this nnc knows", what,
+                                  code);
     return NNC_OK;
 }
 
@@ -411,8 +292,8 @@ static nnc_status get_code(reader *r, const char *what, const int *table, uint32
  * each, a count the rest of the file cannot possibly hold. */
 static nnc_status check_room(reader *r, uint64_t count, uint64_t min_bytes, const char *what)
 {
-    if (count * min_bytes > remaining(r))   /* counts are <= 2^24, no overflow */
-        return truncated(r, "the %" PRIu64 " %s", count, what);
+    if (count * min_bytes > nnc_reader_left(r))   /* counts are <= 2^24, no overflow */
+        return nnc_reader_truncated(r, "the %" PRIu64 " %s", count, what);
     return NNC_OK;
 }
 
@@ -422,19 +303,21 @@ static nnc_status get_string(reader *r, const char *what, uint32_t i, uint32_t n
 {
     size_t at = r->pos;
     uint32_t len;
-    if (!get_u32(r, &len))
-        return truncated(r, "%s %" PRIu32 " of %" PRIu32, what, i, n);
+    if (nnc_reader_left(r) < 4)
+        return nnc_reader_truncated(r, "%s %" PRIu32 " of %" PRIu32, what, i, n);
+    len = (uint32_t)nnc_le_get(nnc_reader_take(r, 4), 4);
     if (len > MAX_STRING)
-        return invalid(r, at, "%s %" PRIu32 " of %" PRIu32 " claims %" PRIu32
+        return nnc_reader_invalid(r, at, "%s %" PRIu32 " of %" PRIu32 " claims %" PRIu32
                               " bytes; at most %u are allowed",
                        what, i, n, len, MAX_STRING);
-    const unsigned char *bytes = take(r, len);
+    const unsigned char *bytes = nnc_reader_take(r, len);
     if (bytes == NULL) {
         r->pos = at;
-        return truncated(r, "%s %" PRIu32 " of %" PRIu32, what, i, n);
+        return nnc_reader_truncated(r, "%s %" PRIu32 " of %" PRIu32, what, i, n);
     }
     if (memchr(bytes, '\0', len) != NULL)
-        return invalid(r, at, "%s %" PRIu32 " of %" PRIu32 " contains a NUL byte", what, i, n);
+        return nnc_reader_invalid(r, at, "%s %" PRIu32 " of %" PRIu32 " contains a NUL byte", what,
+                                  i, n);
     *out = nnc_alloc((size_t)len + 1, 1, 0);
     if (*out == NULL)
         return NNC_ENOMEM;
@@ -468,11 +351,12 @@ static nnc_status header_version(reader *r)
     if (memcmp(r->data, MAGIC, have) != 0)
         return nnc_fail(NNC_EFORMAT, "%s: not an nnc model file (it does not start with "
                                      "\"NNCMODEL\")", r->path);
-    if (take(r, sizeof MAGIC) == NULL)
-        return truncated(r, "the magic number");
+    if (nnc_reader_take(r, sizeof MAGIC) == NULL)
+        return nnc_reader_truncated(r, "the magic number");
     uint32_t version;
-    if (!get_u32(r, &version))
-        return truncated(r, "the format version");
+    nnc_status st = nnc_get_u32(r, "the format version", &version);
+    if (st != NNC_OK)
+        return st;
     if (version > FORMAT_VERSION)
         return nnc_fail(NNC_EFORMAT, "%s: made by a newer nnc (format version %" PRIu32
                                      "; this nnc reads %u)",
@@ -499,8 +383,8 @@ static nnc_status check_envelope(reader *r)
     if (st != NNC_OK)
         return st;
     uint64_t length;
-    if (!get_u64(r, &length))
-        return truncated(r, "the file length");
+    if ((st = nnc_get_u64(r, "the file length", &length)) != NNC_OK)
+        return st;
     size_t size = r->end;
     if (size < HEADER_BYTES + CRC_BYTES)
         return nnc_fail(NNC_EFORMAT, "%s: truncated: the file has %zu bytes, fewer than a "
@@ -564,7 +448,7 @@ static nnc_status get_layer(reader *r, parsed *p, uint32_t l)
     char what[64];
     snprintf(what, sizeof what, "the units of layer %" PRIu32 " of %" PRIu32, l + 1,
              p->layers);
-    nnc_status st = get_ranged(r, what, 1, MAX_WIDTH, &p->units[l]);
+    nnc_status st = nnc_get_ranged(r, what, 1, MAX_WIDTH, &p->units[l]);
     if (st != NNC_OK)
         return st;
     size_t at = r->pos;
@@ -572,8 +456,8 @@ static nnc_status get_layer(reader *r, parsed *p, uint32_t l)
              p->layers);
     st = get_code(r, what, activation_codes, COUNT(activation_codes), &p->acts[l]);
     if (st == NNC_OK && p->acts[l] == NNC_SOFTMAX && p->units[l] < 2)
-        return invalid(r, at, "layer %" PRIu32 " of %" PRIu32 " is a softmax of one unit",
-                       l + 1, p->layers);
+        return nnc_reader_invalid(
+            r, at, "layer %" PRIu32 " of %" PRIu32 " is a softmax of one unit", l + 1, p->layers);
     return st;
 }
 
@@ -598,24 +482,27 @@ static uint64_t implied_params(const parsed *p)
 static nnc_status get_param_count(reader *r, parsed *p)
 {
     size_t at = r->pos;
-    if (!get_u64(r, &p->n_params))
-        return truncated(r, "the parameter count");
+    nnc_status st = nnc_get_u64(r, "the parameter count", &p->n_params);
+    if (st != NNC_OK)
+        return st;
     uint64_t implied = implied_params(p);
     if (p->n_params != implied)
-        return invalid(r, at, "the parameter count is %" PRIu64 ", the architecture implies "
-                              "%" PRIu64, p->n_params, implied);
-    if (p->n_params > remaining(r) / 4)
-        return invalid(r, at, "the %" PRIu64 " parameters would need %" PRIu64 " bytes; "
+        return nnc_reader_invalid(r, at,
+                                  "the parameter count is %" PRIu64 ", the architecture implies "
+                                  "%" PRIu64,
+                                  p->n_params, implied);
+    if (p->n_params > nnc_reader_left(r) / 4)
+        return nnc_reader_invalid(r, at, "the %" PRIu64 " parameters would need %" PRIu64 " bytes; "
                               "only %zu are left in the file",
-                       p->n_params, p->n_params * 4, remaining(r));
+                       p->n_params, p->n_params * 4, nnc_reader_left(r));
     return NNC_OK;
 }
 
 static nnc_status parse_architecture(reader *r, parsed *p)
 {
-    nnc_status st = get_ranged(r, "the input count", 1, MAX_WIDTH, &p->inputs);
+    nnc_status st = nnc_get_ranged(r, "the input count", 1, MAX_WIDTH, &p->inputs);
     if (st == NNC_OK)
-        st = get_ranged(r, "the layer count", 1, MAX_LAYERS, &p->layers);
+        st = nnc_get_ranged(r, "the layer count", 1, MAX_LAYERS, &p->layers);
     if (st != NNC_OK)
         return st;
     p->units = nnc_alloc(p->layers, sizeof *p->units, 0);
@@ -642,20 +529,21 @@ static nnc_status parse_description(reader *r, parsed *p)
         return st;
     size_t at = r->pos;
     int classify = p->task == NNC_TASK_CLASSIFICATION;
-    st = get_ranged(r, "the class count", classify ? 2 : 0, classify ? MAX_CLASSES : 0,
+    st = nnc_get_ranged(r, "the class count", classify ? 2 : 0, classify ? MAX_CLASSES : 0,
                     &p->classes);
     if (st != NNC_OK)
         return st;
     if (classify && (uint32_t)nnc_targets_for_classes((int)p->classes) != outputs_of(p))
-        return invalid(r, at, "%" PRIu32 " classes need %d outputs, the network has %" PRIu32,
-                       p->classes, nnc_targets_for_classes((int)p->classes), outputs_of(p));
+        return nnc_reader_invalid(
+            r, at, "%" PRIu32 " classes need %d outputs, the network has %" PRIu32, p->classes,
+            nnc_targets_for_classes((int)p->classes), outputs_of(p));
     at = r->pos;
     st = get_strings(r, "class label", "class labels", p->classes, &p->labels);
     /* Two classes of one name would make predictions that cannot be told
      * apart (columns p_p,p_p). */
     if (st == NNC_OK && classify &&
         nnc_check_labels("class labels", (const char *const *)p->labels, (int)p->classes) != NNC_OK)
-        return invalid(r, at, "%s", nnc_last_error());
+        return nnc_reader_invalid(r, at, "%s", nnc_last_error());
     return st;
 }
 
@@ -663,12 +551,12 @@ static nnc_status parse_description(reader *r, parsed *p)
 static nnc_status get_floats(reader *r, const char *what, int nonzero, float *v, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
-        const unsigned char *b = take(r, 4);
+        const unsigned char *b = nnc_reader_take(r, 4);
         if (b == NULL)
-            return truncated(r, "the normaliser's %s", what);
+            return nnc_reader_truncated(r, "the normaliser's %s", what);
         v[i] = decode_f32(b);
         if (!isfinite(v[i]) || (nonzero && v[i] == 0.0f))
-            return invalid(r, r->pos - 4, "the normaliser's %s %" PRIu32 " of %" PRIu32
+            return nnc_reader_invalid(r, r->pos - 4, "the normaliser's %s %" PRIu32 " of %" PRIu32
                                           " is %g", what, i + 1, n, (double)v[i]);
     }
     return NNC_OK;
@@ -678,22 +566,24 @@ static nnc_status parse_normalizer(reader *r, parsed *p)
 {
     uint32_t present = 0, n_inputs = 0, n_targets = 0;
     int kind = 0;
-    nnc_status st = get_ranged(r, "the normaliser flag", 0, 1, &present);
+    nnc_status st = nnc_get_ranged(r, "the normaliser flag", 0, 1, &present);
     if (st != NNC_OK || !present)
         return st;
     if ((st = get_code(r, "the scaling", scaling_codes, COUNT(scaling_codes), &kind)) ||
-        (st = get_ranged(r, "the normaliser's input count", p->inputs, p->inputs,
+        (st = nnc_get_ranged(r, "the normaliser's input count", p->inputs, p->inputs,
                          &n_inputs)))
         return st;
     size_t at = r->pos;
-    if (!get_u32(r, &n_targets))
-        return truncated(r, "the normaliser's target count");
+    if ((st = nnc_get_u32(r, "the normaliser's target count", &n_targets)) != NNC_OK)
+        return st;
     if (n_targets != 0 && p->task != NNC_TASK_REGRESSION)
-        return invalid(r, at, "the normaliser's target count is %" PRIu32 ", not 0 (a "
+        return nnc_reader_invalid(r, at, "the normaliser's target count is %" PRIu32 ", not 0 (a "
                               "classifier's targets are not scaled)", n_targets);
     if (n_targets != 0 && n_targets != outputs_of(p))
-        return invalid(r, at, "the normaliser's target count is %" PRIu32 ", not 0 or the "
-                              "%" PRIu32 " outputs", n_targets, outputs_of(p));
+        return nnc_reader_invalid(r, at,
+                                  "the normaliser's target count is %" PRIu32 ", not 0 or the "
+                                  "%" PRIu32 " outputs",
+                                  n_targets, outputs_of(p));
     if ((st = check_room(r, 2 * (uint64_t)(n_inputs + n_targets), 4, "normaliser values")))
         return st;
     if ((p->norm = nnc_normalizer_alloc((nnc_scaling)kind, (int)n_inputs, (int)n_targets)) ==
@@ -714,7 +604,7 @@ static nnc_status get_meta_entry(reader *r, parsed *p, uint32_t i)
     if (st == NNC_OK)
         st = get_string(r, "metadata value", i + 1, p->meta, &p->values[i]);
     if (st == NNC_OK && p->keys[i][0] == '\0')
-        return invalid(r, at, "metadata key %" PRIu32 " of %" PRIu32 " is empty", i + 1,
+        return nnc_reader_invalid(r, at, "metadata key %" PRIu32 " of %" PRIu32 " is empty", i + 1,
                        p->meta);
     return st;
 }
@@ -744,7 +634,7 @@ static nnc_status check_unique_keys(const reader *r, const parsed *p, size_t at)
     nnc_status st = NNC_OK;
     for (uint32_t i = 1; st == NNC_OK && i < p->meta; i++)
         if (strcmp(sorted[i - 1].key, sorted[i].key) == 0)
-            st = invalid(r, at, "metadata key %" PRIu32 " of %" PRIu32 " (\"%.64s\") "
+            st = nnc_reader_invalid(r, at, "metadata key %" PRIu32 " of %" PRIu32 " (\"%.64s\") "
                                 "repeats key %" PRIu32,
                          sorted[i].index + 1, p->meta, sorted[i].key, sorted[i - 1].index + 1);
     free(sorted);
@@ -754,7 +644,7 @@ static nnc_status check_unique_keys(const reader *r, const parsed *p, size_t at)
 static nnc_status parse_meta(reader *r, parsed *p)
 {
     size_t at = r->pos;
-    nnc_status st = get_ranged(r, "the metadata count", 0, MAX_META, &p->meta);
+    nnc_status st = nnc_get_ranged(r, "the metadata count", 0, MAX_META, &p->meta);
     if (st == NNC_OK)
         st = check_room(r, p->meta, 8, "metadata entries");
     if (st != NNC_OK)
@@ -790,21 +680,22 @@ static void describe_param(const parsed *p, uint64_t i, char *buf, size_t size)
 static nnc_status parse_params(reader *r, parsed *p)
 {
     size_t at = r->pos;
-    p->params = take(r, (size_t)p->n_params * 4);   /* fits: see get_param_count */
+    p->params = nnc_reader_take(r, (size_t)p->n_params * 4);   /* fits: see get_param_count */
     if (p->params == NULL)
-        return truncated(r, "the parameters");
+        return nnc_reader_truncated(r, "the parameters");
     for (uint64_t i = 0; i < p->n_params; i++) {
         float v = decode_f32(p->params + 4 * i);
         if (!isfinite(v)) {
             char which[64];
             describe_param(p, i, which, sizeof which);
-            return invalid(r, at + 4 * (size_t)i, "parameter %" PRIu64 " of %" PRIu64
+            return nnc_reader_invalid(r, at + 4 * (size_t)i, "parameter %" PRIu64 " of %" PRIu64
                                                   " (%s) is %s",
                            i + 1, p->n_params, which, isnan(v) ? "NaN" : "infinite");
         }
     }
     if (r->pos != r->end)
-        return invalid(r, r->pos, "%zu unexpected bytes after the parameters", remaining(r));
+        return nnc_reader_invalid(r, r->pos, "%zu unexpected bytes after the parameters",
+                                  nnc_reader_left(r));
     return NNC_OK;
 }
 

@@ -44,20 +44,6 @@ static const unsigned char MAGIC[8] = { 'N', 'N', 'C', 'C', 'K', 'P', 'T', '1' }
 #define PREFIX_BYTES (8 + 4 + 4)
 #define STATE_BYTES (8 + 4 + 8 + 4 + 4 + 32 + 8 + 4 + 4 + 4 + 4 + 8)
 
-/* Cursors over the byte codec (bytes.c): write or read, then step past. */
-static unsigned char *put(unsigned char *p, uint64_t v, int bytes)
-{
-    nnc_le_put(p, v, bytes);
-    return p + bytes;
-}
-
-static uint64_t get(const unsigned char **p, int bytes)
-{
-    uint64_t v = nnc_le_get(*p, bytes);
-    *p += bytes;
-    return v;
-}
-
 static uint64_t double_bits(double d)
 {
     uint64_t bits;
@@ -70,18 +56,6 @@ static double bits_double(uint64_t bits)
     double d;
     memcpy(&d, &bits, sizeof d);
     return d;
-}
-
-static unsigned char *put_floats(unsigned char *p, const float *v, size_t n)
-{
-    nnc_le_put_f32s(p, v, n);
-    return p + 4 * n;
-}
-
-static void get_floats(const unsigned char **p, float *v, size_t n)
-{
-    nnc_le_get_f32s(*p, v, n);
-    *p += 4 * n;
 }
 
 /* Bytes of a checkpoint for n parameters, the given moment buffers and an
@@ -268,92 +242,99 @@ nnc_status nnc_checkpoint_save(const char *path, const char *identity, nnc_net *
     nnc_optimizer_state o;
     nnc_optimizer_get_state(opt, &o);
     int has_m = o.m != NULL && o.n == n, has_v = o.v != NULL && o.n == n;
-    size_t bytes = size_for(n, has_m, has_v, id_len);
-    unsigned char *buf = nnc_alloc(bytes, 1, 0);
-    if (buf == NULL)
+    nnc_byte_writer w = {0};
+    if (nnc_writer_reserve(&w, size_for(n, has_m, has_v, id_len)) != NNC_OK)
         return NNC_ENOMEM;
-    unsigned char *p = buf;
-    memcpy(p, MAGIC, sizeof MAGIC);
-    p += sizeof MAGIC;
-    p = put(p, VERSION, 4);
-    p = put(p, id_len, 4);
-    memcpy(p, identity, id_len);
-    p += id_len;
-    p = put(p, n, 8);
-    p = put(p, (uint64_t)o.kind, 4);
-    p = put(p, (uint64_t)o.steps, 8);
-    p = put(p, (uint64_t)has_m, 4);
-    p = put(p, (uint64_t)has_v, 4);
+    nnc_put_bytes(&w, MAGIC, sizeof MAGIC);
+    nnc_put_u32(&w, VERSION);
+    nnc_put_u32(&w, (uint32_t)id_len);
+    nnc_put_bytes(&w, identity, id_len);
+    nnc_put_u64(&w, n);
+    nnc_put_u32(&w, (uint32_t)o.kind);
+    nnc_put_u64(&w, (uint64_t)o.steps);
+    nnc_put_u32(&w, (uint32_t)has_m);
+    nnc_put_u32(&w, (uint32_t)has_v);
     for (int i = 0; i < 4; i++)
-        p = put(p, rng->s[i], 8);
-    p = put(p, double_bits(rng->spare_normal), 8);
-    p = put(p, (uint64_t)rng->has_spare, 4);
-    p = put(p, (uint64_t)progress->epoch, 4);
-    p = put(p, (uint64_t)progress->best_epoch, 4);
-    p = put(p, (uint64_t)progress->since_best, 4);
-    p = put(p, double_bits(progress->best_loss), 8);
-    p = put_floats(p, nnc_net_params(net), n);
-    p = put_floats(p, progress->best, n);
+        nnc_put_u64(&w, rng->s[i]);
+    nnc_put_u64(&w, double_bits(rng->spare_normal));
+    nnc_put_u32(&w, (uint32_t)rng->has_spare);
+    nnc_put_u32(&w, (uint32_t)progress->epoch);
+    nnc_put_u32(&w, (uint32_t)progress->best_epoch);
+    nnc_put_u32(&w, (uint32_t)progress->since_best);
+    nnc_put_u64(&w, double_bits(progress->best_loss));
+    nnc_put_f32s(&w, nnc_net_params(net), n);
+    nnc_put_f32s(&w, progress->best, n);
     if (has_m)
-        p = put_floats(p, o.m, n);
+        nnc_put_f32s(&w, o.m, n);
     if (has_v)
-        p = put_floats(p, o.v, n);
-    uLong crc = crc_of(crc32(0L, Z_NULL, 0), buf, (size_t)(p - buf));
-    p = put(p, crc, 4);
-
-    nnc_atomic_file *file;
-    nnc_status st = nnc_atomic_open(path, &file);
-    if (st == NNC_OK) {
-        if (fwrite(buf, 1, bytes, nnc_atomic_stream(file)) != bytes) {
-            nnc_atomic_abort(file);
-            st = nnc_fail(NNC_EIO, "%s: cannot write the checkpoint: %s", path, strerror(errno));
-        } else {
-            st = nnc_atomic_commit(file);
-        }
-    }
-    free(buf);
+        nnc_put_f32s(&w, o.v, n);
+    nnc_put_u32(&w, (uint32_t)crc_of(crc32(0L, Z_NULL, 0), w.data, w.size));
+    nnc_status st = w.failed ? NNC_ENOMEM : nnc_write_whole_file(path, w.data, w.size);
+    free(w.data);
     return st;
 }
 
-/* Checks the envelope: magic, checksum, version, the run it belongs to and
- * the parameter count; leaves p after the parameter count. */
-static nnc_status check_file(const char *path, const unsigned char *data, size_t size,
-                             const char *identity, size_t n, const unsigned char **p)
+/* A field of a checkpoint whose size has been checked; after a failure
+ * (which the size check makes impossible, but the cursor still refuses)
+ * *st keeps the first refusal and the fields read as 0. */
+static uint64_t field(nnc_byte_reader *r, int bytes, const char *what, nnc_status *st)
 {
-    if (size < PREFIX_BYTES + STATE_BYTES + 4 || memcmp(data, MAGIC, sizeof MAGIC) != 0)
+    uint32_t v32 = 0;
+    uint64_t v = 0;
+    if (*st != NNC_OK)
+        return 0;
+    if (bytes == 4) {
+        *st = nnc_get_u32(r, what, &v32);
+        v = v32;
+    } else {
+        *st = nnc_get_u64(r, what, &v);
+    }
+    return v;
+}
+
+/* Checks the envelope: magic, checksum, version, the run it belongs to and
+ * the parameter count; on success r covers what follows the parameter count,
+ * up to the checksum. */
+static nnc_status check_file(nnc_byte_reader *r, const char *identity, size_t n)
+{
+    const char *path = r->path;
+    size_t size = r->end;
+    if (size < PREFIX_BYTES + STATE_BYTES + 4 || memcmp(r->data, MAGIC, sizeof MAGIC) != 0)
         return nnc_fail(NNC_EFORMAT, "%s: not an nnc checkpoint", path);
-    uint32_t stored = (uint32_t)nnc_le_get(data + size - 4, 4);
-    if (crc_of(crc32(0L, Z_NULL, 0), data, size - 4) != stored)
+    uint32_t stored = (uint32_t)nnc_le_get(r->data + size - 4, 4);
+    if (crc_of(crc32(0L, Z_NULL, 0), r->data, size - 4) != stored)
         return nnc_fail(NNC_EFORMAT, "%s: checksum mismatch: the checkpoint is damaged", path);
-    *p = data + sizeof MAGIC;
-    uint64_t version = get(p, 4);
-    if (version != VERSION)
+    r->end = size - 4;
+    r->pos = sizeof MAGIC;
+    nnc_status st = NNC_OK;
+    uint64_t version = field(r, 4, "the version", &st);
+    if (st == NNC_OK && version != VERSION)
         return nnc_fail(NNC_EFORMAT, "%s: checkpoint version %llu; this nnc reads version %d "
                                      "(start afresh without resuming)",
                         path, (unsigned long long)version, VERSION);
-    uint64_t id_len = get(p, 4);
-    if (id_len > MAX_IDENTITY || id_len > size - PREFIX_BYTES - STATE_BYTES - 4)
+    uint64_t id_len = field(r, 4, "the run description's length", &st);
+    if (st == NNC_OK && (id_len > MAX_IDENTITY || id_len > size - PREFIX_BYTES - STATE_BYTES - 4))
         return nnc_fail(NNC_EFORMAT, "%s: the checkpoint's run description has an impossible "
                                      "length (%llu bytes)",
                         path, (unsigned long long)id_len);
+    const unsigned char *text = st == NNC_OK ? nnc_reader_take(r, (size_t)id_len) : NULL;
+    if (st != NNC_OK)
+        return st;
     char *saved = nnc_alloc(id_len + 1, 1, 0);
     if (saved == NULL)
         return NNC_ENOMEM;
-    memcpy(saved, *p, id_len);
+    memcpy(saved, text, id_len);   /* fits: id_len is below the size, checked above */
     saved[id_len] = '\0';
-    *p += id_len;
-    nnc_status st = strlen(saved) != id_len
-                        ? nnc_fail(NNC_EFORMAT, "%s: the checkpoint's run description holds a "
-                                                "NUL byte", path)
-                        : compare_identity(path, saved, identity);
+    st = strlen(saved) != id_len
+             ? nnc_fail(NNC_EFORMAT, "%s: the checkpoint's run description holds a NUL byte",
+                        path)
+             : compare_identity(path, saved, identity);
     free(saved);
-    if (st != NNC_OK)
-        return st;
-    uint64_t count = get(p, 8);
-    if (count != n)
+    uint64_t count = field(r, 8, "the parameter count", &st);
+    if (st == NNC_OK && count != n)
         return nnc_fail(NNC_EFORMAT, "%s: the checkpoint holds %llu parameters, this network "
                                      "has %zu", path, (unsigned long long)count, n);
-    return NNC_OK;
+    return st;
 }
 
 static int all_finite(const float *v, size_t n, int non_negative)
@@ -408,19 +389,19 @@ nnc_status nnc_checkpoint_load(const char *path, const nnc_checkpoint_run *run, 
                                         "a checkpoint of this network", &data, &size);
     if (st != NNC_OK)
         return st;
-    const unsigned char *p = NULL;
-    st = check_file(path, data, size, run->identity, n, &p);
+    nnc_byte_reader r = { path, data, 0, size };
+    st = check_file(&r, run->identity, n);
     nnc_optimizer_state o = { 0, 0, n, NULL, NULL };
     int has_m = 0, has_v = 0;
-    size_t id_len = 0;
     if (st == NNC_OK) {
-        id_len = (size_t)(p - data) - PREFIX_BYTES - 8;
-        o.kind = (int)get(&p, 4);
-        o.steps = (long)get(&p, 8);
-        uint64_t m = get(&p, 4), v = get(&p, 4);
+        size_t id_len = r.pos - PREFIX_BYTES - 8;
+        o.kind = (int)field(&r, 4, "the optimizer rule", &st);
+        o.steps = (long)field(&r, 8, "the optimizer's step count", &st);
+        uint64_t m = field(&r, 4, "the first moment flag", &st);
+        uint64_t v = field(&r, 4, "the second moment flag", &st);
         has_m = m == 1;
         has_v = v == 1;
-        if (m > 1 || v > 1 || size != size_for(n, has_m, has_v, id_len))
+        if (st == NNC_OK && (m > 1 || v > 1 || size != size_for(n, has_m, has_v, id_len)))
             st = nnc_fail(NNC_EFORMAT, "%s: the checkpoint's size does not match its contents",
                           path);
     }
@@ -433,22 +414,28 @@ nnc_status nnc_checkpoint_load(const char *path, const nnc_checkpoint_run *run, 
     if (st == NNC_OK) {
         nnc_rng saved;
         for (int i = 0; i < 4; i++)
-            saved.s[i] = get(&p, 8);
-        saved.spare_normal = bits_double(get(&p, 8));
-        saved.has_spare = (int)get(&p, 4);
-        uint64_t epoch = get(&p, 4), best_epoch = get(&p, 4), since_best = get(&p, 4);
+            saved.s[i] = field(&r, 8, "the random generator", &st);
+        saved.spare_normal = bits_double(field(&r, 8, "the random generator", &st));
+        saved.has_spare = (int)field(&r, 4, "the random generator", &st);
+        uint64_t epoch = field(&r, 4, "the epoch", &st);
+        uint64_t best_epoch = field(&r, 4, "the best epoch", &st);
+        uint64_t since_best = field(&r, 4, "the epochs since the best", &st);
         /* Counters past INT_MAX are out of range whatever they say. */
         nnc_fit_progress at = { epoch > INT32_MAX ? -1 : (int)epoch,
                                 best_epoch > INT32_MAX ? -1 : (int)best_epoch,
                                 since_best > INT32_MAX ? -1 : (int)since_best,
-                                bits_double(get(&p, 8)), best };
-        get_floats(&p, params, n);
-        get_floats(&p, best, n);
-        if (has_m)
-            get_floats(&p, o.m = moments, n);
-        if (has_v)
-            get_floats(&p, o.v = moments + n, n);
-        st = check_state(path, run, &o, has_m, has_v, &saved, &at, (unsigned long long)epoch);
+                                bits_double(field(&r, 8, "the best loss", &st)), best };
+        if (st == NNC_OK)
+            st = nnc_get_f32s(&r, "the parameters", params, n);
+        if (st == NNC_OK)
+            st = nnc_get_f32s(&r, "the best parameters", best, n);
+        if (st == NNC_OK && has_m)
+            st = nnc_get_f32s(&r, "the first moments", o.m = moments, n);
+        if (st == NNC_OK && has_v)
+            st = nnc_get_f32s(&r, "the second moments", o.v = moments + n, n);
+        if (st == NNC_OK)
+            st = check_state(path, run, &o, has_m, has_v, &saved, &at,
+                             (unsigned long long)epoch);
         if (st == NNC_OK && !(all_finite(params, n, 0) && all_finite(at.best, n, 0) &&
                               (!has_m || all_finite(o.m, n, 0)) &&
                               (!has_v || all_finite(o.v, n, 1))))
