@@ -11,6 +11,10 @@
  * every field through a bounds-checked cursor and range-checks each count
  * before anything is sized by it, so no file can make it crash or allocate
  * much more than the file's own size.
+ *
+ * Version 2 records any stack through the architecture section it shares
+ * with the checkpoint (nn/architecture.c), then the parameter and state
+ * blocks. Version 1, dense layers only, is still read, to the same network.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "data/data.h"
@@ -30,15 +34,15 @@
 #include <zlib.h>
 
 static const unsigned char MAGIC[8] = {'N', 'N', 'C', 'M', 'O', 'D', 'E', 'L'};
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u   /* what is written; version 1 is still read */
 #define HEADER_BYTES 20u   /* magic, version, file length */
 #define CRC_BYTES 4u
 
 /* Limits a file must respect; they bound every allocation a file can cause
  * and match what the library itself can build. */
 #define MAX_FILE_BYTES ((size_t)1 << 30)
-#define MAX_LAYERS 1024u
-#define MAX_WIDTH (1u << 24)   /* inputs and units per layer */
+#define MAX_LAYERS ((uint32_t)NNC_MAX_LAYERS)
+#define MAX_WIDTH ((uint32_t)NNC_MAX_WIDTH)   /* inputs and units per layer */
 #define MAX_STRING NNC_MAX_NAME_BYTES
 /* As many classes as a data set may have: a model with more could be
  * neither trained nor evaluated by nnc, and each class costs an output
@@ -47,12 +51,8 @@ static const unsigned char MAGIC[8] = {'N', 'N', 'C', 'M', 'O', 'D', 'E', 'L'};
 #define MAX_META 4096u
 
 /* The codes stored in files, indexed by code. They are part of the format and
- * never change, whatever the C enums do; -1 marks a code that is not used. */
-static const int activation_codes[] = {NNC_IDENTITY, NNC_SIGMOID, NNC_TANH, NNC_RELU,
-                                       NNC_SOFTMAX};
-static const int loss_codes[] = {NNC_LOSS_SQUARED_ERROR, NNC_LOSS_MSE,
-                                 NNC_LOSS_BINARY_CROSS_ENTROPY,
-                                 NNC_LOSS_SOFTMAX_CROSS_ENTROPY};
+ * never change, whatever the C enums do; -1 marks a code that is not used.
+ * Activations and losses are the architecture section's (nn/architecture.c). */
 static const int task_codes[] = {-1, NNC_TASK_CLASSIFICATION, NNC_TASK_REGRESSION};
 static const int scaling_codes[] = {NNC_SCALE_NONE, NNC_SCALE_STANDARD, NNC_SCALE_MINMAX};
 #define COUNT(table) ((uint32_t)(sizeof(table) / sizeof(table)[0]))
@@ -84,19 +84,6 @@ static void put_string(writer *w, const char *s)
     size_t n = strlen(s);   /* at most MAX_STRING: checked before writing */
     nnc_put_u32(w, (uint32_t)n);
     nnc_put_bytes(w, s, n);
-}
-
-static void put_architecture(writer *w, nnc_net *net)
-{
-    nnc_put_u32(w, (uint32_t)nnc_net_inputs(net));
-    nnc_put_u32(w, (uint32_t)nnc_net_layer_count(net));
-    for (int l = 0; l < nnc_net_layer_count(net); l++) {
-        nnc_put_u32(w, (uint32_t)nnc_net_layer_units(net, l));
-        nnc_put_u32(w, (uint32_t)code_of(activation_codes, COUNT(activation_codes),
-                                     (int)nnc_net_layer_activation(net, l)));
-    }
-    nnc_put_u32(w, (uint32_t)code_of(loss_codes, COUNT(loss_codes), (int)nnc_net_loss(net)));
-    nnc_put_u64(w, (uint64_t)nnc_net_param_count(net));
 }
 
 static void put_description(writer *w, const nnc_model *model)
@@ -132,17 +119,23 @@ static void put_meta(writer *w, const nnc_model *model)
     }
 }
 
-/* Everything but the trailing CRC. */
-static void put_model(writer *w, const nnc_model *model, uint64_t file_length)
+/* Everything but the trailing CRC: the network whole (architecture,
+ * parameters, state), then what the data looked like, then the notes. */
+static nnc_status put_model(writer *w, const nnc_model *model, uint64_t file_length)
 {
+    nnc_net *net = model->net;
     nnc_put_bytes(w, MAGIC, sizeof MAGIC);
     nnc_put_u32(w, FORMAT_VERSION);
     nnc_put_u64(w, file_length);
-    put_architecture(w, model->net);
+    nnc_status st = nnc_architecture_put(w, net);
+    nnc_put_u64(w, (uint64_t)nnc_net_param_count(net));
+    nnc_put_f32s(w, nnc_net_params(net), nnc_net_param_count(net));
+    nnc_put_u64(w, (uint64_t)nnc_net_state_count(net));
+    nnc_put_f32s(w, nnc_net_state(net), nnc_net_state_count(net));
     put_description(w, model);
     put_normalizer(w, model->norm);
     put_meta(w, model);
-    nnc_put_f32s(w, nnc_net_params(model->net), nnc_net_param_count(model->net));
+    return st;
 }
 
 /* ------------------------------------------- what the loader would refuse */
@@ -220,6 +213,10 @@ static nnc_status check_numbers(const char *path, const nnc_model *model)
     if (bad < n)
         return nnc_fail(NNC_ENUMERIC, "%s: parameter %zu of %zu is not finite; not saved", path,
                         bad + 1, n);
+    n = nnc_net_state_count(model->net);
+    if ((bad = first_bad(nnc_net_state(model->net), n, 0)) < n)
+        return nnc_fail(NNC_ENUMERIC, "%s: state value %zu of %zu is not finite; not saved",
+                        path, bad + 1, n);
     const nnc_normalizer *norm = model->norm;
     if (norm == NULL)
         return NNC_OK;
@@ -246,7 +243,8 @@ nnc_status nnc_model_save(const nnc_model *model, const char *path)
      * allocated or written, and the buffer is allocated once. */
     writer sizing = {0};
     sizing.counting = 1;
-    put_model(&sizing, model, 0);
+    if ((st = put_model(&sizing, model, 0)) != NNC_OK)
+        return st;
     uint64_t length = (uint64_t)sizing.size + CRC_BYTES;
     if (length > MAX_FILE_BYTES)
         return nnc_fail(NNC_EINVAL, "%s: the model needs %" PRIu64 " bytes; a model file "
@@ -342,7 +340,8 @@ static nnc_status get_strings(reader *r, const char *what, const char *plural, u
 
 /* ----------------------------------------------------- header and checksum */
 
-static nnc_status header_version(reader *r)
+/* The magic, then the version into *version: 1 or 2. */
+static nnc_status header_version(reader *r, uint32_t *version)
 {
     if (r->end == 0)
         return nnc_fail(NNC_EFORMAT, "%s: the file is empty, not an nnc model", r->path);
@@ -353,18 +352,17 @@ static nnc_status header_version(reader *r)
                                      "\"NNCMODEL\")", r->path);
     if (nnc_reader_take(r, sizeof MAGIC) == NULL)
         return nnc_reader_truncated(r, "the magic number");
-    uint32_t version;
-    nnc_status st = nnc_get_u32(r, "the format version", &version);
+    nnc_status st = nnc_get_u32(r, "the format version", version);
     if (st != NNC_OK)
         return st;
-    if (version > FORMAT_VERSION)
+    if (*version > FORMAT_VERSION)
         return nnc_fail(NNC_EFORMAT, "%s: made by a newer nnc (format version %" PRIu32
-                                     "; this nnc reads %u)",
-                        r->path, version, FORMAT_VERSION);
-    if (version != FORMAT_VERSION)
+                                     "; this nnc reads 1 and %u)",
+                        r->path, *version, FORMAT_VERSION);
+    if (*version < 1)
         return nnc_fail(NNC_EFORMAT, "%s: format version %" PRIu32 " does not exist "
-                                     "(this nnc reads %u)",
-                        r->path, version, FORMAT_VERSION);
+                                     "(this nnc reads 1 and %u)",
+                        r->path, *version, FORMAT_VERSION);
     return NNC_OK;
 }
 
@@ -376,10 +374,10 @@ static int crc_matches(const unsigned char *data, size_t size)
 }
 
 /* Checks magic, version, length and CRC; on success r covers the body, the
- * bytes between the header and the checksum. */
-static nnc_status check_envelope(reader *r)
+ * bytes between the header and the checksum, and *version says how to read it. */
+static nnc_status check_envelope(reader *r, uint32_t *version)
 {
-    nnc_status st = header_version(r);
+    nnc_status st = header_version(r, version);
     if (st != NNC_OK)
         return st;
     uint64_t length;
@@ -413,13 +411,13 @@ static nnc_status check_envelope(reader *r)
 
 /* ------------------------------------------------------------------ body */
 
-/* What the body says, checked, before any of it becomes a model. */
+/* What the body says, checked, before any of it becomes a model. The
+ * network is built as soon as its architecture is read: its blocks are
+ * bounded by the file's size by then, and the parameters are read straight
+ * into them. */
 typedef struct parsed {
-    uint32_t inputs, layers;
-    uint32_t *units;
-    int *acts;
-    int loss;
-    uint64_t n_params;
+    nnc_net *net;
+    uint32_t inputs;
     int task;
     char **names;        /* inputs strings */
     uint32_t classes;
@@ -427,13 +425,11 @@ typedef struct parsed {
     nnc_normalizer *norm;
     uint32_t meta;
     char **keys, **values;
-    const unsigned char *params;   /* n_params float32 in the file's bytes */
 } parsed;
 
 static void parsed_free(parsed *p)
 {
-    free(p->units);
-    free(p->acts);
+    nnc_net_free(p->net);
     nnc_free_strings(p->names, p->names ? (int)p->inputs : 0);
     nnc_free_strings(p->labels, p->labels ? (int)p->classes : 0);
     nnc_normalizer_free(p->norm);
@@ -441,33 +437,110 @@ static void parsed_free(parsed *p)
     nnc_free_strings(p->values, p->values ? (int)p->meta : 0);
 }
 
-static uint32_t outputs_of(const parsed *p) { return p->units[p->layers - 1]; }
+static uint32_t outputs_of(const parsed *p) { return (uint32_t)nnc_net_outputs(p->net); }
 
-static nnc_status get_layer(reader *r, parsed *p, uint32_t l)
+/* Names value i (0-based) of the parameter block (or the state block) by
+ * its tensor and layer, for the message about it: "a weight of layer 1 of 2". */
+static void describe_value(const nnc_net *net, int is_state, uint64_t i, char *buf, size_t size)
+{
+    nnc_tensor_info info;
+    for (int t = 0; t < nnc_net_tensor_count(net); t++)
+        if (nnc_net_tensor(net, t, &info) == NNC_OK && info.is_state == is_state &&
+            i >= info.offset && i - info.offset < info.size) {
+            snprintf(buf, size, "a %s of layer %d of %d", info.name, info.layer + 1,
+                     nnc_net_layer_count(net));
+            return;
+        }
+    snprintf(buf, size, "past the last layer");
+}
+
+/* The network's parameter block (or state block) from n floats at the
+ * cursor, each finite; n is the network's own count, which the
+ * architecture has already bounded by the bytes left. */
+static nnc_status get_block(reader *r, nnc_net *net, int is_state)
+{
+    float *block = is_state ? nnc_net_state(net) : nnc_net_params(net);
+    size_t n = is_state ? nnc_net_state_count(net) : nnc_net_param_count(net);
+    size_t at = r->pos;
+    const unsigned char *bytes = nnc_reader_take(r, 4 * n);
+    if (bytes == NULL)
+        return nnc_reader_truncated(r, is_state ? "the state values" : "the parameters");
+    nnc_le_get_f32s(bytes, block, n);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(block[i])) {
+            char which[96];
+            describe_value(net, is_state, i, which, sizeof which);
+            return nnc_reader_invalid(r, at + 4 * i, "%s %zu of %zu (%s) is %s",
+                                      is_state ? "state value" : "parameter", i + 1, n, which,
+                                      isnan(block[i]) ? "NaN" : "infinite");
+        }
+    return NNC_OK;
+}
+
+/* A u64 count that must be what the architecture implies. */
+static nnc_status get_count(reader *r, const char *what, size_t implied)
+{
+    size_t at = r->pos;
+    uint64_t count;
+    nnc_status st = nnc_get_u64(r, what, &count);
+    if (st == NNC_OK && count != implied)
+        return nnc_reader_invalid(r, at, "%s is %" PRIu64 ", the architecture implies %zu",
+                                  what, count, implied);
+    return st;
+}
+
+/* Version 2: the architecture section, then the parameter count and block,
+ * then the state count and block. */
+static nnc_status parse_network(reader *r, parsed *p)
+{
+    nnc_status st = nnc_architecture_get(r, &p->net);
+    if (st == NNC_OK)
+        st = get_count(r, "the parameter count", nnc_net_param_count(p->net));
+    if (st == NNC_OK)
+        st = get_block(r, p->net, 0);
+    if (st == NNC_OK)
+        st = get_count(r, "the state count", nnc_net_state_count(p->net));
+    if (st == NNC_OK)
+        st = get_block(r, p->net, 1);
+    if (st == NNC_OK)
+        p->inputs = (uint32_t)nnc_net_inputs(p->net);
+    return st;
+}
+
+/* ------------------------------------------------ version 1: dense only */
+
+/* Version 1's architecture: inputs, layers of (units, activation), the loss
+ * and the parameter count; the parameters come at the end of the file. */
+typedef struct v1_layers {
+    uint32_t inputs, layers;
+    uint32_t *units;
+    nnc_activation *acts;
+} v1_layers;
+
+static nnc_status get_v1_layer(reader *r, v1_layers *a, uint32_t l)
 {
     char what[64];
-    snprintf(what, sizeof what, "the units of layer %" PRIu32 " of %" PRIu32, l + 1,
-             p->layers);
-    nnc_status st = nnc_get_ranged(r, what, 1, MAX_WIDTH, &p->units[l]);
+    snprintf(what, sizeof what, "the units of layer %" PRIu32 " of %" PRIu32, l + 1, a->layers);
+    nnc_status st = nnc_get_ranged(r, what, 1, MAX_WIDTH, &a->units[l]);
     if (st != NNC_OK)
         return st;
     size_t at = r->pos;
     snprintf(what, sizeof what, "the activation of layer %" PRIu32 " of %" PRIu32, l + 1,
-             p->layers);
-    st = get_code(r, what, activation_codes, COUNT(activation_codes), &p->acts[l]);
-    if (st == NNC_OK && p->acts[l] == NNC_SOFTMAX && p->units[l] < 2)
-        return nnc_reader_invalid(
-            r, at, "layer %" PRIu32 " of %" PRIu32 " is a softmax of one unit", l + 1, p->layers);
+             a->layers);
+    st = nnc_get_activation(r, what, &a->acts[l]);
+    if (st == NNC_OK && a->acts[l] == NNC_SOFTMAX && a->units[l] < 2)
+        return nnc_reader_invalid(r, at, "layer %" PRIu32 " of %" PRIu32 " is a softmax of one "
+                                         "unit", l + 1, a->layers);
     return st;
 }
 
 /* The parameter count the layers imply, or 0 if it overflows 64 bits (it
  * cannot within the limits, but the check costs nothing). */
-static uint64_t implied_params(const parsed *p)
+static uint64_t implied_params(const v1_layers *a)
 {
-    uint64_t total = 0, in = p->inputs;
-    for (uint32_t l = 0; l < p->layers; l++) {
-        uint64_t units = p->units[l];
+    uint64_t total = 0, in = a->inputs;
+    for (uint32_t l = 0; l < a->layers; l++) {
+        uint64_t units = a->units[l];
         if (in + 1 > UINT64_MAX / units)
             return 0;
         uint64_t layer = units * (in + 1);   /* weights and biases */
@@ -479,44 +552,77 @@ static uint64_t implied_params(const parsed *p)
     return total;
 }
 
-static nnc_status get_param_count(reader *r, parsed *p)
+/* Checked against the layers and against what the rest of the file can
+ * hold, before any block is allocated for it. */
+static nnc_status get_v1_param_count(reader *r, const v1_layers *a)
 {
     size_t at = r->pos;
-    nnc_status st = nnc_get_u64(r, "the parameter count", &p->n_params);
+    uint64_t n;
+    nnc_status st = nnc_get_u64(r, "the parameter count", &n);
     if (st != NNC_OK)
         return st;
-    uint64_t implied = implied_params(p);
-    if (p->n_params != implied)
-        return nnc_reader_invalid(r, at,
-                                  "the parameter count is %" PRIu64 ", the architecture implies "
-                                  "%" PRIu64,
-                                  p->n_params, implied);
-    if (p->n_params > nnc_reader_left(r) / 4)
-        return nnc_reader_invalid(r, at, "the %" PRIu64 " parameters would need %" PRIu64 " bytes; "
-                              "only %zu are left in the file",
-                       p->n_params, p->n_params * 4, nnc_reader_left(r));
+    uint64_t implied = implied_params(a);
+    if (n != implied)
+        return nnc_reader_invalid(r, at, "the parameter count is %" PRIu64 ", the architecture "
+                                         "implies %" PRIu64, n, implied);
+    if (n > nnc_reader_left(r) / 4)
+        return nnc_reader_invalid(r, at, "the %" PRIu64 " parameters would need %" PRIu64
+                                         " bytes; only %zu are left in the file",
+                                  n, n * 4, nnc_reader_left(r));
     return NNC_OK;
 }
 
-static nnc_status parse_architecture(reader *r, parsed *p)
+/* The whole stack is built in one call, which allocates the parameter
+ * block once: layer by layer it would be copied and zeroed once per
+ * layer, quadratic in a deep file. */
+static nnc_status build_v1_net(const v1_layers *a, nnc_loss loss, nnc_net **out)
 {
-    nnc_status st = nnc_get_ranged(r, "the input count", 1, MAX_WIDTH, &p->inputs);
-    if (st == NNC_OK)
-        st = nnc_get_ranged(r, "the layer count", 1, MAX_LAYERS, &p->layers);
-    if (st != NNC_OK)
+    int *units = nnc_alloc(a->layers, sizeof *units, 0);
+    nnc_net *net = NULL;
+    if (units != NULL) {
+        for (uint32_t l = 0; l < a->layers; l++)
+            units[l] = (int)a->units[l];
+        net = nnc_net_new_stack((int)a->inputs, (int)a->layers, units, a->acts);
+    }
+    free(units);
+    nnc_status st = net ? nnc_net_set_loss(net, loss) : NNC_ENOMEM;
+    if (st != NNC_OK) {
+        nnc_net_free(net);
         return st;
-    p->units = nnc_alloc(p->layers, sizeof *p->units, 0);
-    p->acts = nnc_alloc(p->layers, sizeof *p->acts, 0);
-    if (p->units == NULL || p->acts == NULL)
-        return NNC_ENOMEM;
-    for (uint32_t l = 0; st == NNC_OK && l < p->layers; l++)
-        st = get_layer(r, p, l);
+    }
+    *out = net;
+    return NNC_OK;
+}
+
+static nnc_status parse_v1_network(reader *r, parsed *p)
+{
+    v1_layers a = { 0, 0, NULL, NULL };
+    nnc_loss loss = NNC_LOSS_SQUARED_ERROR;
+    nnc_status st = nnc_get_ranged(r, "the input count", 1, MAX_WIDTH, &a.inputs);
     if (st == NNC_OK)
-        st = get_code(r, "the loss", loss_codes, COUNT(loss_codes), &p->loss);
+        st = nnc_get_ranged(r, "the layer count", 1, MAX_LAYERS, &a.layers);
+    if (st == NNC_OK) {
+        a.units = nnc_alloc(a.layers, sizeof *a.units, 0);
+        a.acts = nnc_alloc(a.layers, sizeof *a.acts, 0);
+        if (a.units == NULL || a.acts == NULL)
+            st = NNC_ENOMEM;
+    }
+    for (uint32_t l = 0; st == NNC_OK && l < a.layers; l++)
+        st = get_v1_layer(r, &a, l);
     if (st == NNC_OK)
-        st = get_param_count(r, p);
+        st = nnc_get_loss(r, "the loss", &loss);
+    if (st == NNC_OK)
+        st = get_v1_param_count(r, &a);
+    if (st == NNC_OK)
+        st = build_v1_net(&a, loss, &p->net);
+    if (st == NNC_OK)
+        p->inputs = a.inputs;
+    free(a.units);
+    free(a.acts);
     return st;
 }
+
+/* ------------------------------------------- what the data looked like */
 
 /* Task, input names, classes; the classes must fit the output layer exactly
  * as a data set's targets would. */
@@ -658,111 +764,37 @@ static nnc_status parse_meta(reader *r, parsed *p)
     return st == NNC_OK ? check_unique_keys(r, p, at) : st;
 }
 
-/* Names parameter i (0-based) by its layer, for the message about it. */
-static void describe_param(const parsed *p, uint64_t i, char *buf, size_t size)
-{
-    uint64_t in = p->inputs;
-    for (uint32_t l = 0; l < p->layers; l++) {
-        uint64_t weights = (uint64_t)p->units[l] * in;
-        if (i < weights + p->units[l]) {
-            snprintf(buf, size, "a %s of layer %" PRIu32 " of %" PRIu32,
-                     i < weights ? "weight" : "bias", l + 1, p->layers);
-            return;
-        }
-        i -= weights + p->units[l];
-        in = p->units[l];
-    }
-    snprintf(buf, size, "past the last layer");
-}
+/* ------------------------------------------------------------ the body */
 
-/* The parameter block stays in the file's bytes until the network exists;
- * here it is only located and checked to be finite. */
-static nnc_status parse_params(reader *r, parsed *p)
+static nnc_status parse_body(reader *r, uint32_t version, parsed *p)
 {
-    size_t at = r->pos;
-    p->params = nnc_reader_take(r, (size_t)p->n_params * 4);   /* fits: see get_param_count */
-    if (p->params == NULL)
-        return nnc_reader_truncated(r, "the parameters");
-    for (uint64_t i = 0; i < p->n_params; i++) {
-        float v = decode_f32(p->params + 4 * i);
-        if (!isfinite(v)) {
-            char which[64];
-            describe_param(p, i, which, sizeof which);
-            return nnc_reader_invalid(r, at + 4 * (size_t)i, "parameter %" PRIu64 " of %" PRIu64
-                                                  " (%s) is %s",
-                           i + 1, p->n_params, which, isnan(v) ? "NaN" : "infinite");
-        }
-    }
-    if (r->pos != r->end)
-        return nnc_reader_invalid(r, r->pos, "%zu unexpected bytes after the parameters",
-                                  nnc_reader_left(r));
-    return NNC_OK;
-}
-
-static nnc_status parse_body(reader *r, parsed *p)
-{
-    nnc_status st = parse_architecture(r, p);
+    nnc_status st = version == 1 ? parse_v1_network(r, p) : parse_network(r, p);
     if (st == NNC_OK)
         st = parse_description(r, p);
     if (st == NNC_OK)
         st = parse_normalizer(r, p);
     if (st == NNC_OK)
         st = parse_meta(r, p);
-    if (st == NNC_OK)
-        st = parse_params(r, p);
+    if (st == NNC_OK && version == 1)
+        st = get_block(r, p->net, 0);   /* version 1 keeps the parameters for last */
+    if (st == NNC_OK && r->pos != r->end)
+        return nnc_reader_invalid(r, r->pos, "%zu unexpected bytes after the %s",
+                                  nnc_reader_left(r),
+                                  version == 1 ? "parameters" : "training metadata");
     return st;
 }
 
 /* ------------------------------------------------------------ the model */
 
-/* Only values already checked reach the network calls, so they can fail
- * for want of memory alone. The whole stack is built in one call, which
- * allocates the parameter block once: layer by layer it would be copied
- * and zeroed once per layer, quadratic in a deep file. */
-static nnc_status build_net(const parsed *p, nnc_net **out)
-{
-    int *units = nnc_alloc(p->layers, sizeof *units, 0);
-    nnc_activation *acts = nnc_alloc(p->layers, sizeof *acts, 0);
-    nnc_net *net = NULL;
-    if (units != NULL && acts != NULL) {
-        for (uint32_t l = 0; l < p->layers; l++) {
-            units[l] = (int)p->units[l];
-            acts[l] = (nnc_activation)p->acts[l];
-        }
-        net = nnc_net_new_stack((int)p->inputs, (int)p->layers, units, acts);
-    }
-    free(units);
-    free(acts);
-    nnc_status st = net ? NNC_OK : NNC_ENOMEM;
-    if (st == NNC_OK)
-        st = nnc_net_set_loss(net, (nnc_loss)p->loss);
-    if (st == NNC_OK && nnc_net_param_count(net) != p->n_params)   /* the same sum */
-        st = nnc_fail(NNC_EFORMAT, "model load: the network's parameter count differs");
-    if (st != NNC_OK) {
-        nnc_net_free(net);
-        return st;
-    }
-    float *params = nnc_net_params(net);
-    for (uint64_t i = 0; i < p->n_params; i++)
-        params[i] = decode_f32(p->params + 4 * i);
-    *out = net;
-    return NNC_OK;
-}
-
-/* The model of a parsed file; takes p's normaliser and metadata. */
+/* The model of a parsed file; takes p's network, normaliser and metadata. */
 static nnc_status build_model(parsed *p, nnc_model **out)
 {
-    nnc_net *net = NULL;
-    nnc_status st = build_net(p, &net);
-    if (st != NNC_OK)
-        return st;
-    nnc_model *model = nnc_model_assemble(net, p->norm, (nnc_task)p->task,
+    nnc_model *model = nnc_model_assemble(p->net, p->norm, (nnc_task)p->task,
                                           (const char *const *)p->names, (int)p->classes,
                                           (const char *const *)p->labels);
-    if (model == NULL) {
-        nnc_net_free(net);
+    if (model == NULL)
         return NNC_ENOMEM;
-    }
+    p->net = NULL;
     p->norm = NULL;
     /* The keys are known to be unique: hand the arrays over rather than
      * nnc_model_set_meta each pair, which searches the keys every time. */
@@ -791,9 +823,10 @@ nnc_status nnc_model_load(const char *path, nnc_model **out)
         return st;
     reader r = {path, data, 0, size};
     parsed p = {0};
-    st = check_envelope(&r);
+    uint32_t version = 0;
+    st = check_envelope(&r, &version);
     if (st == NNC_OK)
-        st = parse_body(&r, &p);
+        st = parse_body(&r, version, &p);
     if (st == NNC_OK)
         st = build_model(&p, out);
     parsed_free(&p);
