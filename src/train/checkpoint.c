@@ -14,16 +14,20 @@
  * training and validation rows (so another split, seed or file order shows),
  * and the caller's own description (the CLI's data file size and checksum,
  * seed, split fractions) - as "key value" lines, and a resume refuses any
- * line that differs, naming it. Every counter is checked against the others
- * and against the run, and every number must be finite.
+ * line that differs, naming it. It also records the network's architecture
+ * exactly, in the model file's own section (nn/architecture.c), and a
+ * resume refuses any other, even one with as many parameters and the same
+ * widths. Every counter is checked against the others and against the run,
+ * and every number must be finite.
  *
- * Layout (little-endian): "NNCCKPT1", u32 version (2), u32 identity length L,
- * L bytes of identity text, u64 parameter count,
+ * Layout (little-endian): "NNCCKPT1", u32 version (3), u32 identity length L,
+ * L bytes of identity text, the architecture section (docs/model-format.md),
+ * u64 parameter count P, u64 state count S,
  * u32 optimizer rule, u64 optimizer steps, u32 has_m, u32 has_v,
  * 4 x u64 generator state, u64 spare normal (bits), u32 has_spare,
  * u32 epoch, u32 best epoch, u32 epochs since best, u64 best loss (bits),
- * f32 parameters, f32 best parameters, f32 m, f32 v (when present),
- * u32 CRC-32 of everything before it.
+ * f32 x P parameters, best parameters, m, v (the moments when present),
+ * f32 x S state, best epoch's state, u32 CRC-32 of everything before it.
  */
 #include "train/train.h"
 
@@ -37,12 +41,12 @@
 #include <zlib.h>
 
 static const unsigned char MAGIC[8] = { 'N', 'N', 'C', 'C', 'K', 'P', 'T', '1' };
-#define VERSION 2
+#define VERSION 3   /* 3 added the architecture section and the state */
 #define MAX_IDENTITY 65536u
-/* Everything before the identity text, and everything between it and the
- * parameters. */
+/* Everything before the identity text, and everything between the
+ * architecture and the parameters. */
 #define PREFIX_BYTES (8 + 4 + 4)
-#define STATE_BYTES (8 + 4 + 8 + 4 + 4 + 32 + 8 + 4 + 4 + 4 + 4 + 8)
+#define STATE_BYTES (8 + 8 + 4 + 8 + 4 + 4 + 32 + 8 + 4 + 4 + 4 + 4 + 8)
 
 static uint64_t double_bits(double d)
 {
@@ -58,11 +62,27 @@ static double bits_double(uint64_t bits)
     return d;
 }
 
-/* Bytes of a checkpoint for n parameters, the given moment buffers and an
- * identity of id_len bytes. */
-static size_t size_for(size_t n, int has_m, int has_v, size_t id_len)
+/* What a checkpoint's length follows from. */
+typedef struct layout {
+    size_t params, state;     /* floats in the network's blocks */
+    size_t id_len, arch_len;  /* bytes of the identity and the architecture */
+    int has_m, has_v;         /* which optimizer moments it holds */
+} layout;
+
+static size_t size_for(const layout *z)
 {
-    return PREFIX_BYTES + id_len + STATE_BYTES + 4 * n * (size_t)(2 + has_m + has_v) + 4;
+    return PREFIX_BYTES + z->id_len + z->arch_len + STATE_BYTES +
+           4 * z->params * (size_t)(2 + z->has_m + z->has_v) + 4 * 2 * z->state + 4;
+}
+
+/* The network's architecture section, as a checkpoint (and a model file)
+ * holds it, in a new buffer (w->data; the caller frees it). */
+static nnc_status encode_architecture(const nnc_net *net, nnc_byte_writer *w)
+{
+    nnc_status st = nnc_architecture_put(w, net);
+    if (st == NNC_OK && w->failed)
+        st = NNC_ENOMEM;
+    return st;
 }
 
 /* ------------------------------------------------------------ identity */
@@ -241,15 +261,26 @@ nnc_status nnc_checkpoint_save(const char *path, const char *identity, nnc_net *
         return nnc_fail(NNC_EINVAL, "checkpoint: the run's description is too long");
     nnc_optimizer_state o;
     nnc_optimizer_get_state(opt, &o);
-    int has_m = o.m != NULL && o.n == n, has_v = o.v != NULL && o.n == n;
+    nnc_byte_writer arch = {0};
+    nnc_status st = encode_architecture(net, &arch);
+    layout z = { n, nnc_net_state_count(net), id_len, arch.size, o.m != NULL && o.n == n,
+                 o.v != NULL && o.n == n };
+    int has_m = z.has_m, has_v = z.has_v;
     nnc_byte_writer w = {0};
-    if (nnc_writer_reserve(&w, size_for(n, has_m, has_v, id_len)) != NNC_OK)
-        return NNC_ENOMEM;
+    if (st == NNC_OK)
+        st = nnc_writer_reserve(&w, size_for(&z));
+    if (st != NNC_OK) {
+        free(arch.data);
+        return st;
+    }
     nnc_put_bytes(&w, MAGIC, sizeof MAGIC);
     nnc_put_u32(&w, VERSION);
     nnc_put_u32(&w, (uint32_t)id_len);
     nnc_put_bytes(&w, identity, id_len);
+    nnc_put_bytes(&w, arch.data, arch.size);
+    free(arch.data);
     nnc_put_u64(&w, n);
+    nnc_put_u64(&w, z.state);
     nnc_put_u32(&w, (uint32_t)o.kind);
     nnc_put_u64(&w, (uint64_t)o.steps);
     nnc_put_u32(&w, (uint32_t)has_m);
@@ -268,8 +299,10 @@ nnc_status nnc_checkpoint_save(const char *path, const char *identity, nnc_net *
         nnc_put_f32s(&w, o.m, n);
     if (has_v)
         nnc_put_f32s(&w, o.v, n);
+    nnc_put_f32s(&w, nnc_net_state(net), z.state);
+    nnc_put_f32s(&w, progress->best_state, z.state);
     nnc_put_u32(&w, (uint32_t)crc_of(crc32(0L, Z_NULL, 0), w.data, w.size));
-    nnc_status st = w.failed ? NNC_ENOMEM : nnc_write_whole_file(path, w.data, w.size);
+    st = w.failed ? NNC_ENOMEM : nnc_write_whole_file(path, w.data, w.size);
     free(w.data);
     return st;
 }
@@ -292,10 +325,50 @@ static uint64_t field(nnc_byte_reader *r, int bytes, const char *what, nnc_statu
     return v;
 }
 
-/* Checks the envelope: magic, checksum, version, the run it belongs to and
- * the parameter count; on success r covers what follows the parameter count,
- * up to the checksum. */
-static nnc_status check_file(nnc_byte_reader *r, const char *identity, size_t n)
+/* Refuses a checkpoint of another network, naming both: the identity's
+ * network line shows widths and activations only, the section every layer
+ * type's configuration, so two stacks of the same size and widths differ
+ * here still. */
+static nnc_status another_network(const char *path, const nnc_net *then, const nnc_net *now)
+{
+    int n1 = nnc_architecture_describe(then, NULL, 0), n2 = nnc_architecture_describe(now, NULL, 0);
+    char *a = nnc_alloc((size_t)n1 + 1, 1, 0), *b = nnc_alloc((size_t)n2 + 1, 1, 0);
+    nnc_status st = NNC_ENOMEM;
+    if (a != NULL && b != NULL) {
+        nnc_architecture_describe(then, a, (size_t)n1 + 1);
+        nnc_architecture_describe(now, b, (size_t)n2 + 1);
+        st = nnc_fail(NNC_EINVAL, "%s: the checkpoint is of another network: it was made with "
+                                  "%s, this run has %s; resume with the same network, or start "
+                                  "afresh without resuming",
+                      path, a, b);
+    }
+    free(a);
+    free(b);
+    return st;
+}
+
+/* The architecture section at the cursor must be the network's, byte for
+ * byte (mine is the network's own encoding); z->arch_len gets its length. */
+static nnc_status check_architecture(nnc_byte_reader *r, const nnc_net *net,
+                                     const nnc_byte_writer *mine, layout *z)
+{
+    size_t from = r->pos;
+    nnc_net *saved = NULL;
+    nnc_status st = nnc_architecture_get(r, &saved);
+    if (st != NNC_OK)
+        return st;
+    z->arch_len = r->pos - from;
+    if (z->arch_len != mine->size || memcmp(r->data + from, mine->data, mine->size) != 0)
+        st = another_network(r->path, saved, net);
+    nnc_net_free(saved);
+    return st;
+}
+
+/* Checks the envelope: magic, checksum, version, the run it belongs to, its
+ * architecture and the parameter and state counts; on success r covers what
+ * follows the counts, up to the checksum, and z has the sizes read. */
+static nnc_status check_file(nnc_byte_reader *r, const char *identity, const nnc_net *net,
+                             const nnc_byte_writer *mine, layout *z)
 {
     const char *path = r->path;
     size_t size = r->end;
@@ -313,13 +386,15 @@ static nnc_status check_file(nnc_byte_reader *r, const char *identity, size_t n)
                                      "(start afresh without resuming)",
                         path, (unsigned long long)version, VERSION);
     uint64_t id_len = field(r, 4, "the run description's length", &st);
-    if (st == NNC_OK && (id_len > MAX_IDENTITY || id_len > size - PREFIX_BYTES - STATE_BYTES - 4))
+    if (st == NNC_OK &&
+        (id_len > MAX_IDENTITY || id_len > size - PREFIX_BYTES - STATE_BYTES - 4))
         return nnc_fail(NNC_EFORMAT, "%s: the checkpoint's run description has an impossible "
                                      "length (%llu bytes)",
                         path, (unsigned long long)id_len);
     const unsigned char *text = st == NNC_OK ? nnc_reader_take(r, (size_t)id_len) : NULL;
     if (st != NNC_OK)
         return st;
+    z->id_len = (size_t)id_len;
     char *saved = nnc_alloc(id_len + 1, 1, 0);
     if (saved == NULL)
         return NNC_ENOMEM;
@@ -330,10 +405,16 @@ static nnc_status check_file(nnc_byte_reader *r, const char *identity, size_t n)
                         path)
              : compare_identity(path, saved, identity);
     free(saved);
+    if (st == NNC_OK)
+        st = check_architecture(r, net, mine, z);
     uint64_t count = field(r, 8, "the parameter count", &st);
-    if (st == NNC_OK && count != n)
+    if (st == NNC_OK && count != z->params)
         return nnc_fail(NNC_EFORMAT, "%s: the checkpoint holds %llu parameters, this network "
-                                     "has %zu", path, (unsigned long long)count, n);
+                                     "has %zu", path, (unsigned long long)count, z->params);
+    count = field(r, 8, "the state count", &st);
+    if (st == NNC_OK && count != z->state)
+        return nnc_fail(NNC_EFORMAT, "%s: the checkpoint holds %llu state values, this network "
+                                     "has %zu", path, (unsigned long long)count, z->state);
     return st;
 }
 
@@ -383,34 +464,41 @@ nnc_status nnc_checkpoint_load(const char *path, const nnc_checkpoint_run *run, 
     if (path == NULL || run == NULL || run->identity == NULL || net == NULL || opt == NULL ||
         rng == NULL || progress == NULL)
         return nnc_fail(NNC_EINVAL, "checkpoint: NULL argument");
-    size_t n = nnc_net_param_count(net), size = 0;
+    size_t n = nnc_net_param_count(net), n_state = nnc_net_state_count(net), size = 0;
+    nnc_byte_writer mine = {0};
+    nnc_status st = encode_architecture(net, &mine);
+    layout z = { n, n_state, MAX_IDENTITY, mine.size, 1, 1 };
     unsigned char *data = NULL;
-    nnc_status st = nnc_read_whole_file(path, size_for(n, 1, 1, MAX_IDENTITY),
-                                        "a checkpoint of this network", &data, &size);
-    if (st != NNC_OK)
+    if (st == NNC_OK)
+        st = nnc_read_whole_file(path, size_for(&z), "a checkpoint of this network", &data,
+                                 &size);
+    if (st != NNC_OK) {
+        free(mine.data);
         return st;
+    }
     nnc_byte_reader r = { path, data, 0, size };
-    st = check_file(&r, run->identity, n);
+    st = check_file(&r, run->identity, net, &mine, &z);
+    free(mine.data);
     nnc_optimizer_state o = { 0, 0, n, NULL, NULL };
     int has_m = 0, has_v = 0;
     if (st == NNC_OK) {
-        size_t id_len = r.pos - PREFIX_BYTES - 8;
         o.kind = (int)field(&r, 4, "the optimizer rule", &st);
         o.steps = (long)field(&r, 8, "the optimizer's step count", &st);
         uint64_t m = field(&r, 4, "the first moment flag", &st);
         uint64_t v = field(&r, 4, "the second moment flag", &st);
-        has_m = m == 1;
-        has_v = v == 1;
-        if (st == NNC_OK && (m > 1 || v > 1 || size != size_for(n, has_m, has_v, id_len)))
+        z.has_m = has_m = m == 1;
+        z.has_v = has_v = v == 1;
+        if (st == NNC_OK && (m > 1 || v > 1 || size != size_for(&z)))
             st = nnc_fail(NNC_EFORMAT, "%s: the checkpoint's size does not match its contents",
                           path);
     }
     /* Read into scratch first: nothing of the caller's changes until every
      * check has passed. */
     float *scratch = NULL;
-    if (st == NNC_OK && (scratch = nnc_alloc(4 * n, sizeof *scratch, 1)) == NULL)
+    if (st == NNC_OK && (scratch = nnc_alloc(4 * n + 2 * n_state + 1, sizeof *scratch, 1)) == NULL)
         st = NNC_ENOMEM;
     float *params = scratch, *best = scratch + n, *moments = scratch + 2 * n;
+    float *state = scratch + 4 * n, *best_state = state + n_state;
     if (st == NNC_OK) {
         nnc_rng saved;
         for (int i = 0; i < 4; i++)
@@ -424,7 +512,8 @@ nnc_status nnc_checkpoint_load(const char *path, const nnc_checkpoint_run *run, 
         nnc_fit_progress at = { epoch > INT32_MAX ? -1 : (int)epoch,
                                 best_epoch > INT32_MAX ? -1 : (int)best_epoch,
                                 since_best > INT32_MAX ? -1 : (int)since_best,
-                                bits_double(field(&r, 8, "the best loss", &st)), best };
+                                bits_double(field(&r, 8, "the best loss", &st)), best,
+                                best_state };
         if (st == NNC_OK)
             st = nnc_get_f32s(&r, "the parameters", params, n);
         if (st == NNC_OK)
@@ -434,6 +523,10 @@ nnc_status nnc_checkpoint_load(const char *path, const nnc_checkpoint_run *run, 
         if (st == NNC_OK && has_v)
             st = nnc_get_f32s(&r, "the second moments", o.v = moments + n, n);
         if (st == NNC_OK)
+            st = nnc_get_f32s(&r, "the state", state, n_state);
+        if (st == NNC_OK)
+            st = nnc_get_f32s(&r, "the best epoch's state", best_state, n_state);
+        if (st == NNC_OK)
             st = check_state(path, run, &o, has_m, has_v, &saved, &at,
                              (unsigned long long)epoch);
         if (st == NNC_OK && !(all_finite(params, n, 0) && all_finite(at.best, n, 0) &&
@@ -441,12 +534,18 @@ nnc_status nnc_checkpoint_load(const char *path, const nnc_checkpoint_run *run, 
                               (!has_v || all_finite(o.v, n, 1))))
             st = nnc_fail(NNC_EFORMAT, "%s: the checkpoint holds parameters or optimizer "
                                        "moments that are not finite", path);
+        if (st == NNC_OK && !(all_finite(state, n_state, 0) && all_finite(best_state, n_state, 0)))
+            st = nnc_fail(NNC_EFORMAT, "%s: the checkpoint holds state values that are not "
+                                       "finite", path);
         if (st == NNC_OK)
             st = nnc_optimizer_restore(opt, &o);
         if (st == NNC_OK) {
             memcpy(nnc_net_params(net), params, n * sizeof *params);
             memcpy(progress->best, best, n * sizeof *best);
+            memcpy(nnc_net_state(net), state, n_state * sizeof *state);
+            memcpy(progress->best_state, best_state, n_state * sizeof *best_state);
             at.best = progress->best;
+            at.best_state = progress->best_state;
             *rng = saved;
             *progress = at;
         }
