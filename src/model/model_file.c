@@ -305,9 +305,9 @@ static nnc_status get_string(reader *r, const char *what, uint32_t i, uint32_t n
         return nnc_reader_truncated(r, "%s %" PRIu32 " of %" PRIu32, what, i, n);
     len = (uint32_t)nnc_le_get(nnc_reader_take(r, 4), 4);
     if (len > MAX_STRING)
-        return nnc_reader_invalid(r, at, "%s %" PRIu32 " of %" PRIu32 " claims %" PRIu32
-                              " bytes; at most %u are allowed",
-                       what, i, n, len, MAX_STRING);
+        return nnc_reader_invalid(
+            r, at, "%s %" PRIu32 " of %" PRIu32 " claims %" PRIu32 " bytes; at most %u are allowed",
+            what, i, n, len, MAX_STRING);
     const unsigned char *bytes = nnc_reader_take(r, len);
     if (bytes == NULL) {
         r->pos = at;
@@ -484,8 +484,8 @@ static nnc_status get_count(reader *r, const char *what, size_t implied)
     uint64_t count;
     nnc_status st = nnc_get_u64(r, what, &count);
     if (st == NNC_OK && count != implied)
-        return nnc_reader_invalid(r, at, "%s is %" PRIu64 ", the architecture implies %zu",
-                                  what, count, implied);
+        return nnc_reader_invalid(r, at, "%s is %" PRIu64 ", the architecture implies %zu", what,
+                                  count, implied);
     return st;
 }
 
@@ -529,8 +529,10 @@ static nnc_status get_v1_layer(reader *r, v1_layers *a, uint32_t l)
              a->layers);
     st = nnc_get_activation(r, what, &a->acts[l]);
     if (st == NNC_OK && a->acts[l] == NNC_SOFTMAX && a->units[l] < 2)
-        return nnc_reader_invalid(r, at, "layer %" PRIu32 " of %" PRIu32 " is a softmax of one "
-                                         "unit", l + 1, a->layers);
+        return nnc_reader_invalid(r, at,
+                                  "layer %" PRIu32 " of %" PRIu32 " is a softmax of one "
+                                  "unit",
+                                  l + 1, a->layers);
     return st;
 }
 
@@ -563,11 +565,14 @@ static nnc_status get_v1_param_count(reader *r, const v1_layers *a)
         return st;
     uint64_t implied = implied_params(a);
     if (n != implied)
-        return nnc_reader_invalid(r, at, "the parameter count is %" PRIu64 ", the architecture "
-                                         "implies %" PRIu64, n, implied);
+        return nnc_reader_invalid(r, at,
+                                  "the parameter count is %" PRIu64 ", the architecture "
+                                  "implies %" PRIu64,
+                                  n, implied);
     if (n > nnc_reader_left(r) / 4)
-        return nnc_reader_invalid(r, at, "the %" PRIu64 " parameters would need %" PRIu64
-                                         " bytes; only %zu are left in the file",
+        return nnc_reader_invalid(r, at,
+                                  "the %" PRIu64 " parameters would need %" PRIu64
+                                  " bytes; only %zu are left in the file",
                                   n, n * 4, nnc_reader_left(r));
     return NNC_OK;
 }
@@ -662,8 +667,9 @@ static nnc_status get_floats(reader *r, const char *what, int nonzero, float *v,
             return nnc_reader_truncated(r, "the normaliser's %s", what);
         v[i] = decode_f32(b);
         if (!isfinite(v[i]) || (nonzero && v[i] == 0.0f))
-            return nnc_reader_invalid(r, r->pos - 4, "the normaliser's %s %" PRIu32 " of %" PRIu32
-                                          " is %g", what, i + 1, n, (double)v[i]);
+            return nnc_reader_invalid(r, r->pos - 4,
+                                      "the normaliser's %s %" PRIu32 " of %" PRIu32 " is %g", what,
+                                      i + 1, n, (double)v[i]);
     }
     return NNC_OK;
 }
@@ -683,8 +689,10 @@ static nnc_status parse_normalizer(reader *r, parsed *p)
     if ((st = nnc_get_u32(r, "the normaliser's target count", &n_targets)) != NNC_OK)
         return st;
     if (n_targets != 0 && p->task != NNC_TASK_REGRESSION)
-        return nnc_reader_invalid(r, at, "the normaliser's target count is %" PRIu32 ", not 0 (a "
-                              "classifier's targets are not scaled)", n_targets);
+        return nnc_reader_invalid(r, at,
+                                  "the normaliser's target count is %" PRIu32 ", not 0 (a "
+                                  "classifier's targets are not scaled)",
+                                  n_targets);
     if (n_targets != 0 && n_targets != outputs_of(p))
         return nnc_reader_invalid(r, at,
                                   "the normaliser's target count is %" PRIu32 ", not 0 or the "
@@ -711,7 +719,7 @@ static nnc_status get_meta_entry(reader *r, parsed *p, uint32_t i)
         st = get_string(r, "metadata value", i + 1, p->meta, &p->values[i]);
     if (st == NNC_OK && p->keys[i][0] == '\0')
         return nnc_reader_invalid(r, at, "metadata key %" PRIu32 " of %" PRIu32 " is empty", i + 1,
-                       p->meta);
+                                  p->meta);
     return st;
 }
 
@@ -740,9 +748,11 @@ static nnc_status check_unique_keys(const reader *r, const parsed *p, size_t at)
     nnc_status st = NNC_OK;
     for (uint32_t i = 1; st == NNC_OK && i < p->meta; i++)
         if (strcmp(sorted[i - 1].key, sorted[i].key) == 0)
-            st = nnc_reader_invalid(r, at, "metadata key %" PRIu32 " of %" PRIu32 " (\"%.64s\") "
-                                "repeats key %" PRIu32,
-                         sorted[i].index + 1, p->meta, sorted[i].key, sorted[i - 1].index + 1);
+            st = nnc_reader_invalid(r, at,
+                                    "metadata key %" PRIu32 " of %" PRIu32 " (\"%.64s\") "
+                                    "repeats key %" PRIu32,
+                                    sorted[i].index + 1, p->meta, sorted[i].key,
+                                    sorted[i - 1].index + 1);
     free(sorted);
     return st;
 }
