@@ -390,6 +390,12 @@ static void test_resume_refuses_another_architecture(void **state)
     expect_error(run_nnc("train --data '%s' " CK_ARGS " --resume '%s' --out '%s'", IRIS,
                          in_dir("crafted"), in_dir("x.nnc")),
                  "crafted", "the type of layer 1 of 2 is 99, not a code this nnc knows");
+    /* State the network does not have (a dense stack keeps none). */
+    uint64_t one = 1;
+    craft(ck, size, state_offset(ck) - 8, &one, 8, "crafted");
+    expect_error(run_nnc("train --data '%s' " CK_ARGS " --resume '%s' --out '%s'", IRIS,
+                         in_dir("crafted"), in_dir("x.nnc")),
+                 "crafted", "the checkpoint holds 1 state values, this network has 0");
     free(ck);
 }
 

@@ -183,7 +183,7 @@ static nnc_status get_layer(nnc_byte_reader *r, nnc_net *net, uint32_t l, uint32
     const unsigned char *bytes = nnc_reader_take(r, n);
     if (bytes == NULL)
         return nnc_reader_truncated(r, "%s", what);
-    void *config = nnc_alloc(1, type->config_size ? type->config_size : 1, 1);
+    void *config = nnc_alloc(1, type->config_size, 1);
     if (config == NULL)
         return NNC_ENOMEM;
     if (type->decode(config, bytes, n) != NNC_OK)
