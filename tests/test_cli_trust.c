@@ -279,14 +279,32 @@ static void test_resume_refuses_another_run(void **state)
                              in_dir("iris.csv"), in_dir("ck"), in_dir("x.nnc")), 0);
 }
 
-/* Offsets into a version-2 checkpoint (see src/train/checkpoint.c): after the
- * magic, version and identity, the parameter count, then the optimizer's
- * rule, steps and two flags, the generator, then the progress. */
+static uint32_t u32_at(const unsigned char *b, size_t off)
+{
+    return (uint32_t)b[off] | (uint32_t)b[off + 1] << 8 | (uint32_t)b[off + 2] << 16 |
+           (uint32_t)b[off + 3] << 24;
+}
+
+/* Where a version-3 checkpoint's architecture section starts (see
+ * src/train/checkpoint.c): after the magic, version and identity. */
+static size_t architecture_offset(const unsigned char *ck)
+{
+    return 16 + u32_at(ck, 12);
+}
+
+/* Offsets into a version-3 checkpoint: after the architecture section (the
+ * input shape, the layer count, each layer's type, activation and
+ * length-prefixed configuration, the loss), the parameter and state counts,
+ * then the optimizer's rule, steps and two flags, the generator, then the
+ * progress. */
 static size_t state_offset(const unsigned char *ck)
 {
-    uint32_t id_len = (uint32_t)ck[12] | (uint32_t)ck[13] << 8 | (uint32_t)ck[14] << 16 |
-                      (uint32_t)ck[15] << 24;
-    return 16 + id_len + 8;
+    size_t at = architecture_offset(ck) + 12;
+    uint32_t layers = u32_at(ck, at);
+    at += 4;
+    for (uint32_t l = 0; l < layers; l++)
+        at += 12 + u32_at(ck, at + 8);
+    return at + 4 + 8 + 8;
 }
 #define OFF_EPOCH (4 + 8 + 4 + 4 + 32 + 8 + 4)
 #define OFF_SINCE_BEST (OFF_EPOCH + 8)
@@ -309,13 +327,19 @@ static void craft(const unsigned char *ck, long size, size_t offset, const void 
     free(copy);
 }
 
+/* The checkpoint of two epochs of a 4-32-3 network on iris, as bytes. */
+static unsigned char *two_epoch_checkpoint(long *size)
+{
+    assert_int_equal(run_nnc("train --data '%s' " CK_ARGS " --epochs 2 --checkpoint '%s' "
+                             "--out '%s'", IRIS, in_dir("ck"), in_dir("m.nnc")), 0);
+    return (unsigned char *)slurp(in_dir("ck"), size);
+}
+
 static void test_resume_refuses_crafted_checkpoints(void **state)
 {
     (void)state;
-    assert_int_equal(run_nnc("train --data '%s' " CK_ARGS " --epochs 2 --checkpoint '%s' "
-                             "--out '%s'", IRIS, in_dir("ck"), in_dir("m.nnc")), 0);
     long size;
-    unsigned char *ck = (unsigned char *)slurp(in_dir("ck"), &size);
+    unsigned char *ck = two_epoch_checkpoint(&size);
     size_t at = state_offset(ck);
     uint32_t huge = 1u << 31;
     double minus_inf = -INFINITY;
@@ -338,6 +362,40 @@ static void test_resume_refuses_crafted_checkpoints(void **state)
                              in_dir("crafted"), in_dir("x.nnc")), "crafted", cases[i].message);
         assert_false(exists(in_dir("x.nnc")));
     }
+    free(ck);
+}
+
+/* The run's description says the same (it names widths and activations
+ * only as the network was when the checkpoint was made), the parameter
+ * count is the same, but the network is another: the checkpoint's
+ * architecture section, which records every layer exactly, refuses it. */
+static void test_resume_refuses_another_architecture(void **state)
+{
+    (void)state;
+    long size;
+    unsigned char *ck = two_epoch_checkpoint(&size);
+    size_t act0 = architecture_offset(ck) + 16 + 4;   /* shape, layer count, type */
+    assert_int_equal(u32_at(ck, act0), 3);            /* relu */
+    uint32_t tanh_code = 2;
+    craft(ck, size, act0, &tanh_code, 4, "crafted");
+    expect_error(run_nnc("train --data '%s' " CK_ARGS " --resume '%s' --out '%s'", IRIS,
+                         in_dir("crafted"), in_dir("x.nnc")),
+                 "the checkpoint is of another network: it was made with 4x1x1 -> "
+                 "dense:32:tanh,dense:3:softmax loss=softmax_cross_entropy",
+                 "this run has 4x1x1 -> dense:32:relu,dense:3:softmax");
+    assert_false(exists(in_dir("x.nnc")));
+    /* A type code nnc does not know is a damaged section, named with its offset. */
+    uint32_t unknown = 99;
+    craft(ck, size, act0 - 4, &unknown, 4, "crafted");
+    expect_error(run_nnc("train --data '%s' " CK_ARGS " --resume '%s' --out '%s'", IRIS,
+                         in_dir("crafted"), in_dir("x.nnc")),
+                 "crafted", "the type of layer 1 of 2 is 99, not a code this nnc knows");
+    /* State the network does not have (a dense stack keeps none). */
+    uint64_t one = 1;
+    craft(ck, size, state_offset(ck) - 8, &one, 8, "crafted");
+    expect_error(run_nnc("train --data '%s' " CK_ARGS " --resume '%s' --out '%s'", IRIS,
+                         in_dir("crafted"), in_dir("x.nnc")),
+                 "crafted", "the checkpoint holds 1 state values, this network has 0");
     free(ck);
 }
 
@@ -470,6 +528,7 @@ int main(void)
         T(test_stale_temporary_is_removed_by_the_next_write),
         T(test_resume_refuses_another_run),
         T(test_resume_refuses_crafted_checkpoints),
+        T(test_resume_refuses_another_architecture),
         T(test_divergence_in_the_last_update_saves_nothing),
         T(test_sigint_and_sigterm_stop_cleanly_and_resume),
         T(test_names_are_never_cut),

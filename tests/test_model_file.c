@@ -355,8 +355,8 @@ static void fix_crc(unsigned char *b, size_t size)
     put32(b, size - 4, (uint32_t)crc32(crc32(0L, Z_NULL, 0), b, (uInt)(size - 4)));
 }
 
-/* Offsets in the classifier's file (2 layers), as docs/model-format.md lays
- * them out. */
+/* Offsets in the classifier's file (2 layers) in format version 1, as
+ * docs/model-format.md lays them out. */
 enum {
     OFF_VERSION = 8,
     OFF_LENGTH = 12,
@@ -396,14 +396,65 @@ static size_t skip_strings(const unsigned char *b, size_t off, int n)
     return off;
 }
 
-/* The classifier's file, saved afresh, as bytes. */
-static unsigned char *classifier_bytes(size_t *size)
+/* The version-1 file of the model whose version-2 file is b (dense layers,
+ * no state): what nnc wrote before version 2, rebuilt field by field as
+ * docs/model-format.md describes both. Version 2 moved the parameters in
+ * front of the description, so only the part between is copied as it is. */
+static unsigned char *as_version_1(unsigned char *b, size_t size, size_t *v1_size)
+{
+    unsigned char *v1 = malloc(size);
+    assert_non_null(v1);
+    memcpy(v1, "NNCMODEL", 8);
+    put32(v1, OFF_VERSION, 1);
+    put32(v1, OFF_INPUTS, get32(b, 20) * get32(b, 24) * get32(b, 28));
+    uint32_t layers = get32(b, 32);
+    put32(v1, OFF_LAYERS, layers);
+    size_t in = 36, out = OFF_UNITS0;
+    for (uint32_t l = 0; l < layers; l++, in += 16, out += 8) {
+        assert_int_equal(get32(b, in), 1);        /* dense */
+        assert_int_equal(get32(b, in + 8), 4);    /* its configuration: the units */
+        put32(v1, out, get32(b, in + 12));
+        put32(v1, out + 4, get32(b, in + 4));
+    }
+    put32(v1, out, get32(b, in));                 /* the loss */
+    uint64_t n = get64(b, in + 4);
+    put64(v1, out + 4, n);
+    size_t params = in + 12, rest = params + 4 * n;
+    assert_int_equal(get64(b, rest), 0);          /* no state */
+    rest += 8;
+    out += 12;
+    memcpy(v1 + out, b + rest, size - 4 - rest);
+    out += size - 4 - rest;
+    memcpy(v1 + out, b + params, 4 * n);
+    out += 4 * n + 4;
+    put64(v1, OFF_LENGTH, out);
+    fix_crc(v1, out);
+    *v1_size = out;
+    free(b);
+    return v1;
+}
+
+/* A model's file, saved afresh, as bytes (format version 2). */
+static unsigned char *model_bytes(nnc_model *(*make)(float *), size_t *size)
 {
     float x[ROWS * 4];
-    nnc_model *model = classifier(x);
+    nnc_model *model = make(x);
     assert_int_equal(nnc_model_save(model, at("good.nnc")), NNC_OK);
     nnc_model_free(model);
     return read_bytes(at("good.nnc"), size);
+}
+
+static unsigned char *classifier_bytes_v2(size_t *size)
+{
+    return model_bytes(classifier, size);
+}
+
+/* The classifier's file as version 1, which the tests of version 1 pin. */
+static unsigned char *classifier_bytes(size_t *size)
+{
+    size_t n;
+    unsigned char *b = classifier_bytes_v2(&n);
+    return as_version_1(b, n, size);
 }
 
 /* The documented layout, field by field, so the document and code agree. */
@@ -471,11 +522,10 @@ static void test_empty_file(void **state)
     expect_format_error((const unsigned char *)"", 0, "the file is empty");
 }
 
-static void test_every_truncation(void **state)
+static void every_truncation(unsigned char *(*bytes)(size_t *))
 {
-    (void)state;
     size_t size;
-    unsigned char *b = classifier_bytes(&size);
+    unsigned char *b = bytes(&size);
     for (size_t cut = 1; cut < size; cut++) {
         write_bytes(at("cut.nnc"), b, cut);
         const char *msg = refused(at("cut.nnc"), NNC_EFORMAT);
@@ -485,13 +535,18 @@ static void test_every_truncation(void **state)
     free(b);
 }
 
-/* The CRC catches every single-bit error; the header's own checks may get
- * there first, with their own message. */
-static void test_every_bit_flip(void **state)
+static void test_every_truncation(void **state)
 {
     (void)state;
+    every_truncation(classifier_bytes);
+}
+
+/* The CRC catches every single-bit error; the header's own checks may get
+ * there first, with their own message. */
+static void every_bit_flip(unsigned char *(*bytes)(size_t *))
+{
     size_t size;
-    unsigned char *b = classifier_bytes(&size);
+    unsigned char *b = bytes(&size);
     static const int bits[] = {0, 3, 7};
     for (size_t i = 0; i < size; i++)
         for (size_t k = 0; k < sizeof bits / sizeof bits[0]; k++) {
@@ -508,16 +563,21 @@ static void test_every_bit_flip(void **state)
     free(b);
 }
 
+static void test_every_bit_flip(void **state)
+{
+    (void)state;
+    every_bit_flip(classifier_bytes);
+}
+
 /* Every byte after the header forged to a few values, with the CRC made
  * valid: the parser alone must then refuse the file or load a model that
  * works (a changed name or weight is still a model), and never crash. A
  * forged weight may be finite and still overflow (1e38 x 4 inputs): predict
  * then refuses the output, as for any such model. */
-static void test_every_byte_forged(void **state)
+static void every_byte_forged(unsigned char *(*bytes)(size_t *))
 {
-    (void)state;
     size_t size;
-    unsigned char *b = classifier_bytes(&size);
+    unsigned char *b = bytes(&size);
     float x[ROWS * 4] = {0}, out[ROWS * 3];
     for (size_t i = 20; i < size - 4; i++) {
         unsigned char keep = b[i];
@@ -543,6 +603,12 @@ static void test_every_byte_forged(void **state)
     free(b);
 }
 
+static void test_every_byte_forged(void **state)
+{
+    (void)state;
+    every_byte_forged(classifier_bytes);
+}
+
 static void test_wrong_magic(void **state)
 {
     (void)state;
@@ -562,9 +628,9 @@ static void test_version(void **state)
     (void)state;
     size_t size;
     unsigned char *b = classifier_bytes(&size);
-    put32(b, OFF_VERSION, 2);
+    put32(b, OFF_VERSION, 3);
     fix_crc(b, size);
-    expect_format_error(b, size, "made by a newer nnc (format version 2; this nnc reads 1)");
+    expect_format_error(b, size, "made by a newer nnc (format version 3; this nnc reads 1 and 2)");
     put32(b, OFF_VERSION, 0);
     fix_crc(b, size);
     expect_format_error(b, size, "format version 0 does not exist");
@@ -731,12 +797,9 @@ static void test_bad_classes_normaliser_metadata(void **state)
 static void test_bad_target_scaling(void **state)
 {
     (void)state;
-    float x[ROWS * 4];
-    nnc_model *model = regressor(x);
-    assert_int_equal(nnc_model_save(model, at("regressor.nnc")), NNC_OK);
-    nnc_model_free(model);
-    size_t size;
-    unsigned char *b = read_bytes(at("regressor.nnc"), &size);
+    size_t size, v2_size;
+    unsigned char *v2 = model_bytes(regressor, &v2_size);
+    unsigned char *b = as_version_1(v2, v2_size, &size);
     size_t classes = skip_strings(b, OFF_NAME0, 3);
     assert_int_equal(get32(b, classes), 0);
     size_t norm = classes + 4;
@@ -826,6 +889,364 @@ static void test_huge_file(void **state)
     const char *msg = refused(at("huge.nnc"), NNC_EFORMAT);
     assert_non_null(strstr(msg, "the most a model file may have"));
     unlink(at("huge.nnc"));
+}
+
+/* ------------------------------------------------------ format version 2 */
+
+/* Offsets in the classifier's version-2 file: the architecture section,
+ * then the parameters and the state, as docs/model-format.md lays them out. */
+enum {
+    V2_CHANNELS = 20,
+    V2_HEIGHT = 24,
+    V2_WIDTH = 28,
+    V2_LAYERS = 32,
+    V2_TYPE0 = 36,
+    V2_ACT0 = 40,
+    V2_CONFIG_LEN0 = 44,
+    V2_CONFIG0 = 48,
+    V2_TYPE1 = 52,
+    V2_ACT1 = 56,
+    V2_CONFIG_LEN1 = 60,
+    V2_CONFIG1 = 64,
+    V2_LOSS = 68,
+    V2_PARAM_COUNT = 72,
+    V2_PARAMS = 80,
+    V2_STATE_COUNT = 80 + 4 * 67,
+    V2_TASK = V2_STATE_COUNT + 8,
+    V2_NAME0 = V2_TASK + 4
+};
+
+static void test_layout_v2(void **state)
+{
+    (void)state;
+    size_t size;
+    unsigned char *b = classifier_bytes_v2(&size);
+    assert_memory_equal(b, "NNCMODEL", 8);
+    assert_int_equal(get32(b, OFF_VERSION), 2);
+    assert_int_equal(get64(b, OFF_LENGTH), size);
+    assert_int_equal(get32(b, V2_CHANNELS), 4);
+    assert_int_equal(get32(b, V2_HEIGHT), 1);
+    assert_int_equal(get32(b, V2_WIDTH), 1);
+    assert_int_equal(get32(b, V2_LAYERS), 2);
+    assert_int_equal(get32(b, V2_TYPE0), 1);        /* dense */
+    assert_int_equal(get32(b, V2_ACT0), 3);         /* relu */
+    assert_int_equal(get32(b, V2_CONFIG_LEN0), 4);
+    assert_int_equal(get32(b, V2_CONFIG0), 8);      /* units */
+    assert_int_equal(get32(b, V2_TYPE1), 1);
+    assert_int_equal(get32(b, V2_ACT1), 4);         /* softmax */
+    assert_int_equal(get32(b, V2_CONFIG_LEN1), 4);
+    assert_int_equal(get32(b, V2_CONFIG1), 3);
+    assert_int_equal(get32(b, V2_LOSS), 3);         /* softmax cross-entropy */
+    assert_int_equal(get64(b, V2_PARAM_COUNT), 67);
+    float first;
+    memcpy(&first, b + V2_PARAMS, 4);   /* the test hosts are little-endian */
+    nnc_model *model;
+    assert_int_equal(nnc_model_load(at("good.nnc"), &model), NNC_OK);
+    assert_true(first == nnc_net_params(nnc_model_net(model))[0]);
+    nnc_model_free(model);
+    assert_int_equal(get64(b, V2_STATE_COUNT), 0);
+    assert_int_equal(get32(b, V2_TASK), 1);         /* classification */
+    assert_int_equal(get32(b, V2_NAME0), strlen("sepal length"));
+    size_t off = skip_strings(b, V2_NAME0, 4);
+    assert_int_equal(get32(b, off), 3);             /* classes */
+    off = skip_strings(b, off + 4, 3);
+    assert_int_equal(get32(b, off), 1);             /* a normaliser */
+    off += 16 + 2 * 4 * 4;
+    assert_int_equal(get32(b, off), 5);             /* metadata entries */
+    off = skip_strings(b, off + 4, 2 * 5);
+    assert_int_equal(off + 4, size);                /* then only the CRC */
+    assert_int_equal(get32(b, size - 4), crc32(crc32(0L, Z_NULL, 0), b, (uInt)(size - 4)));
+    free(b);
+}
+
+/* Every model saved, loaded and saved again gives the same bytes, its state
+ * block (empty for dense layers: a count of 0) included. */
+static void test_save_load_save_v2(void **state)
+{
+    (void)state;
+    nnc_model *(*makers[])(float *) = {classifier, regressor, binary};
+    for (size_t m = 0; m < sizeof makers / sizeof makers[0]; m++) {
+        size_t n1, n2;
+        unsigned char *first = model_bytes(makers[m], &n1);
+        nnc_model *loaded;
+        assert_int_equal(nnc_model_load(at("good.nnc"), &loaded), NNC_OK);
+        assert_int_equal(nnc_net_state_count(nnc_model_net(loaded)), 0);
+        assert_int_equal(nnc_model_save(loaded, at("again.nnc")), NNC_OK);
+        nnc_model_free(loaded);
+        unsigned char *second = read_bytes(at("again.nnc"), &n2);
+        assert_int_equal(n1, n2);
+        assert_memory_equal(first, second, n1);
+        free(first);
+        free(second);
+    }
+}
+
+/* A version-1 file loads to the network its version-2 copy holds. */
+static void test_v1_and_v2_load_alike(void **state)
+{
+    (void)state;
+    float x[ROWS * 4];
+    nnc_model *model = classifier(x);
+    size_t n2, n1;
+    assert_int_equal(nnc_model_save(model, at("v2.nnc")), NNC_OK);
+    unsigned char *v2 = read_bytes(at("v2.nnc"), &n2);
+    unsigned char *v1 = as_version_1(v2, n2, &n1);
+    write_bytes(at("v1.nnc"), v1, n1);
+    nnc_model *a, *b;
+    assert_int_equal(nnc_model_load(at("v1.nnc"), &a), NNC_OK);
+    assert_int_equal(nnc_model_load(at("v2.nnc"), &b), NNC_OK);
+    assert_same_model(a, b, x);
+    assert_same_model(model, a, x);
+    free(v1);
+    nnc_model_free(a);
+    nnc_model_free(b);
+    nnc_model_free(model);
+}
+
+static void test_every_truncation_v2(void **state)
+{
+    (void)state;
+    every_truncation(classifier_bytes_v2);
+}
+
+/* The body cut short at a field, the length and CRC made right: only the
+ * parser can tell, and it names the field that does not fit. */
+static void test_truncated_at_each_field_v2(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t cut;
+        const char *problem;
+    } cuts[] = {
+        {V2_CHANNELS + 2, "the file ends inside the input channels (offset 20)"},
+        {V2_HEIGHT + 1, "the file ends inside the input height (offset 24)"},
+        {V2_WIDTH + 3, "the file ends inside the input width (offset 28)"},
+        {V2_LAYERS + 2, "the file ends inside the layer count (offset 32)"},
+        {V2_TYPE0 + 2, "the file ends inside the type of layer 1 of 2 (offset 36)"},
+        {V2_ACT0 + 2, "the file ends inside the activation of layer 1 of 2 (offset 40)"},
+        {V2_CONFIG_LEN0 + 2,
+         "the file ends inside the configuration length of layer 1 of 2 (offset 44)"},
+        {V2_CONFIG0 + 2, "the file ends inside the configuration of layer 1 of 2 (offset 48)"},
+        {V2_CONFIG1 + 1, "the file ends inside the configuration of layer 2 of 2 (offset 64)"},
+        {V2_LOSS + 2, "the file ends inside the loss (offset 68)"},
+        {V2_PARAM_COUNT + 2, "the architecture needs 67 parameters and 0 state values, more "
+                             "than the 2 bytes left in the file hold (offset 20)"},
+        {V2_STATE_COUNT - 4, "the file ends inside the parameters (offset 80)"},
+        {V2_STATE_COUNT + 4, "the file ends inside the state count (offset 348)"},
+        {V2_TASK + 2, "the file ends inside the task (offset 356)"},
+        {V2_NAME0 + 20, "the file ends inside input name 2 of 4 (offset 376)"},
+    };
+    size_t size;
+    unsigned char *b = classifier_bytes_v2(&size);
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        size_t n;
+        /* Keep the first cut bytes of the body, then the CRC. */
+        unsigned char *c = splice(b, size, cuts[i].cut, size - 4 - cuts[i].cut, "", 0, &n);
+        expect_format_error(c, n, cuts[i].problem);
+        free(c);
+    }
+    free(b);
+}
+
+static void test_every_bit_flip_v2(void **state)
+{
+    (void)state;
+    every_bit_flip(classifier_bytes_v2);
+}
+
+static void test_every_byte_forged_v2(void **state)
+{
+    (void)state;
+    every_byte_forged(classifier_bytes_v2);
+}
+
+/* Each field of the architecture and the blocks set to a lying value, the
+ * CRC made valid again: refused, naming the field and its offset. */
+static void test_lying_fields_v2(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t offset;
+        int wide;
+        uint64_t value;
+        const char *problem;
+    } patches[] = {
+        {V2_CHANNELS, 0, 0, "the input channels is 0, outside 1..16777216 (offset 20)"},
+        {V2_HEIGHT, 0, 1u << 31, "the input height is 2147483648, outside 1..16777216"},
+        {V2_WIDTH, 0, (1u << 24) + 1, "the input width is 16777217, outside 1..16777216"},
+        {V2_WIDTH, 0, 1u << 23, "the input shape 4x1x8388608 has more than 16777216 values "
+                                "(offset 20)"},
+        {V2_LAYERS, 0, 0, "the layer count is 0, outside 1..1024 (offset 32)"},
+        {V2_LAYERS, 0, 1025, "the layer count is 1025, outside 1..1024"},
+        {V2_TYPE0, 0, 0, "the type of layer 1 of 2 is 0, not a code this nnc knows (offset 36)"},
+        {V2_TYPE1, 0, 7, "the type of layer 2 of 2 is 7, not a code this nnc knows (offset 52)"},
+        {V2_ACT0, 0, 9, "the activation of layer 1 of 2 is 9, not a code this nnc knows "
+                        "(offset 40)"},
+        {V2_CONFIG_LEN0, 0, 257, "the configuration length of layer 1 of 2 is 257, outside "
+                                 "0..256 (offset 44)"},
+        {V2_CONFIG_LEN0, 0, 0, "the configuration of layer 1 of 2: a dense layer's "
+                               "configuration has 4 bytes, this one 0 (offset 48)"},
+        {V2_CONFIG0, 0, 0, "the configuration of layer 1 of 2: a dense layer's width must be "
+                           "1 to 16777216, got 0 (offset 48)"},
+        {V2_CONFIG1, 0, 1, "layer 2 of 2 does not fit: add dense: softmax needs at least 2 "
+                           "units, got 1 (offset 52)"},
+        {V2_CONFIG0, 0, 1u << 24, "the architecture needs 134217731 parameters and 0 state "
+                                  "values, more than the"},
+        {V2_LOSS, 0, 4, "the loss is 4, not a code this nnc knows (offset 68)"},
+        {V2_PARAM_COUNT, 1, 66, "the parameter count is 66, the architecture implies 67 "
+                                "(offset 72)"},
+        {V2_PARAM_COUNT, 1, (uint64_t)1 << 40, "the parameter count is 1099511627776"},
+        {V2_PARAMS + 4 * 5, 0, 0x7fc00000u, "parameter 6 of 67 (a weight of layer 1 of 2) is "
+                                           "NaN (offset 100)"},
+        {V2_PARAMS + 4 * 66, 0, 0xff800000u, "parameter 67 of 67 (a bias of layer 2 of 2) is "
+                                            "infinite (offset 344)"},
+        {V2_STATE_COUNT, 1, 1, "the state count is 1, the architecture implies 0 (offset 348)"},
+        {V2_TASK, 0, 0, "the task is 0, not a code this nnc knows (offset 356)"},
+        {V2_NAME0, 0, 0xffffffffu, "input name 1 of 4 claims 4294967295 bytes; at most 65536"},
+    };
+    size_t size;
+    unsigned char *good = classifier_bytes_v2(&size);
+    unsigned char *b = malloc(size);
+    for (size_t i = 0; i < sizeof patches / sizeof patches[0]; i++) {
+        memcpy(b, good, size);
+        if (patches[i].wide)
+            put64(b, patches[i].offset, patches[i].value);
+        else
+            put32(b, patches[i].offset, (uint32_t)patches[i].value);
+        fix_crc(b, size);
+        expect_format_error(b, size, patches[i].problem);
+    }
+    free(b);
+    free(good);
+}
+
+/* Configurations nnc would not write, with a valid CRC: a longer one whose
+ * type reads only its first bytes would save back differently. */
+static void test_odd_configurations_v2(void **state)
+{
+    (void)state;
+    size_t size, n;
+    unsigned char *b = classifier_bytes_v2(&size);
+    unsigned char longer[8] = {8, 0, 0, 0, 0, 0, 0, 0};
+    put32(b, V2_CONFIG_LEN0, 8);
+    unsigned char *c = splice(b, size, V2_CONFIG0, 4, longer, 8, &n);
+    expect_format_error(c, n, "the configuration of layer 1 of 2: a dense layer's "
+                              "configuration has 4 bytes, this one 8 (offset 48)");
+    free(c);
+    free(b);
+}
+
+static void test_trailing_bytes_v2(void **state)
+{
+    (void)state;
+    size_t size, n;
+    unsigned char *b = classifier_bytes_v2(&size);
+    unsigned char *c = splice(b, size, size - 4, 0, "junk!", 5, &n);
+    expect_format_error(c, n, "5 unexpected bytes after the training metadata");
+    free(c);
+    free(b);
+}
+
+/* ------------------------------------------- the committed version-1 files */
+
+#define V1_DIR NNC_TEST_DATA "/model-v1/"
+
+/* The first `inputs` fields of each data row of a CSV file, as strtof reads
+ * them (as the outputs file was made: tests/data/model-v1/README.md). */
+static float *csv_inputs(const char *path, int inputs, int *rows)
+{
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    char line[4096];
+    assert_non_null(fgets(line, sizeof line, fp));   /* the header */
+    float *x = NULL;
+    int n = 0;
+    while (fgets(line, sizeof line, fp) != NULL) {
+        x = realloc(x, (size_t)(n + 1) * (size_t)inputs * sizeof *x);
+        assert_non_null(x);
+        char *p = line;
+        for (int j = 0; j < inputs; j++) {
+            x[n * inputs + j] = strtof(p, &p);
+            p++;   /* the comma */
+        }
+        n++;
+    }
+    fclose(fp);
+    *rows = n;
+    return x;
+}
+
+/* Loads a committed version-1 model, predicts every row one at a time and
+ * checks each output is exactly the committed number; then saves it as
+ * version 2 and checks the copy predicts the same and saves back to the
+ * same bytes. */
+static void check_v1_fixture(const char *model_path, const char *data, const char *outputs)
+{
+    nnc_model *model;
+    if (nnc_model_load(model_path, &model) != NNC_OK)
+        fail_msg("%s", nnc_last_error());
+    int inputs = nnc_model_inputs(model), outs = nnc_net_outputs(nnc_model_net(model)), rows;
+    float *x = csv_inputs(data, inputs, &rows);
+    FILE *fp = fopen(outputs, "r");
+    assert_non_null(fp);
+    assert_int_equal(nnc_model_save(model, at("from-v1.nnc")), NNC_OK);
+    nnc_model *copy;
+    assert_int_equal(nnc_model_load(at("from-v1.nnc"), &copy), NNC_OK);
+    for (int i = 0; i < rows; i++) {
+        float got[16], again[16];
+        assert_int_equal(nnc_model_predict(model, x + i * inputs, 1, got), NNC_OK);
+        assert_int_equal(nnc_model_predict(copy, x + i * inputs, 1, again), NNC_OK);
+        for (int k = 0; k < outs; k++) {
+            char field[64];
+            assert_int_equal(fscanf(fp, k ? ",%63[^,\n]" : " %63[^,\n]", field), 1);
+            float want = strtof(field, NULL);
+            if (memcmp(&got[k], &want, sizeof want) != 0 ||
+                memcmp(&again[k], &want, sizeof want) != 0)
+                fail_msg("%s row %d output %d: %.9g (copy %.9g), committed %s", model_path,
+                         i + 1, k + 1, (double)got[k], (double)again[k], field);
+        }
+    }
+    char rest[8];
+    assert_int_equal(fscanf(fp, " %7s", rest), EOF);   /* as many rows as the data */
+    fclose(fp);
+    assert_int_equal(nnc_model_save(copy, at("from-v1-again.nnc")), NNC_OK);
+    size_t n1, n2;
+    unsigned char *a = read_bytes(at("from-v1.nnc"), &n1);
+    unsigned char *b = read_bytes(at("from-v1-again.nnc"), &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(a, b, n1);
+    assert_int_equal(get32(a, OFF_VERSION), 2);
+    free(a);
+    free(b);
+    free(x);
+    nnc_model_free(copy);
+    nnc_model_free(model);
+}
+
+static void test_v1_fixtures_predict_exactly(void **state)
+{
+    (void)state;
+    check_v1_fixture(V1_DIR "iris.nnc", NNC_TEST_DATA "/iris.csv", V1_DIR "iris.outputs.txt");
+    check_v1_fixture(V1_DIR "house.nnc", NNC_TEST_DATA "/house_prices.csv",
+                     V1_DIR "house.outputs.txt");
+}
+
+/* What `nnc predict` wrote from the version-1 file before version 2 existed,
+ * it writes still, byte for byte. */
+static void test_v1_fixture_through_the_program(void **state)
+{
+    (void)state;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' predict --model '%s' --data '%s' --out '%s'", NNC_BINARY,
+             V1_DIR "iris.nnc", NNC_TEST_DATA "/iris.csv", at("predictions.csv"));
+    assert_int_equal(system(cmd), 0);
+    size_t n1, n2;
+    unsigned char *got = read_bytes(at("predictions.csv"), &n1);
+    unsigned char *want = read_bytes(V1_DIR "iris.predictions.csv", &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(got, want, n1);
+    free(got);
+    free(want);
 }
 
 /* ------------------------------------------------------------- saving */
@@ -963,6 +1384,18 @@ int main(void)
         cmocka_unit_test(test_trailing_bytes),
         cmocka_unit_test(test_unreadable_paths),
         cmocka_unit_test(test_huge_file),
+        cmocka_unit_test(test_layout_v2),
+        cmocka_unit_test(test_save_load_save_v2),
+        cmocka_unit_test(test_v1_and_v2_load_alike),
+        cmocka_unit_test(test_every_truncation_v2),
+        cmocka_unit_test(test_truncated_at_each_field_v2),
+        cmocka_unit_test(test_every_bit_flip_v2),
+        cmocka_unit_test(test_every_byte_forged_v2),
+        cmocka_unit_test(test_lying_fields_v2),
+        cmocka_unit_test(test_odd_configurations_v2),
+        cmocka_unit_test(test_trailing_bytes_v2),
+        cmocka_unit_test(test_v1_fixtures_predict_exactly),
+        cmocka_unit_test(test_v1_fixture_through_the_program),
         cmocka_unit_test(test_save_into_missing_directory),
         cmocka_unit_test(test_failed_rename_keeps_target),
         cmocka_unit_test(test_failed_write_keeps_old_file),

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "nnc.h"
+#include "train/train.h"   /* the checkpoint itself, for runs nnc_fit cannot make */
 
 #include <math.h>
 #include <stdlib.h>
@@ -358,6 +359,66 @@ static void test_gradient_norm_clipping(void **state)
     nnc_net_free(net);
 }
 
+/* Two networks of as many parameters, 3-4-2-3 and 3-2-4-3 (35 each), and
+ * one run description: the checkpoint of the one is refused for the other
+ * by its architecture section, before anything changes, and the network it
+ * was made of resumes from it. */
+static void test_checkpoint_refuses_a_same_size_network(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/nnc-checkpoint-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 5);
+    const int wide_first[] = { 4, 2 }, narrow_first[] = { 2, 4 };
+    nnc_net *made = nnc_net_new(3), *other = nnc_net_new(3);
+    for (int l = 0; l < 2; l++) {
+        assert_int_equal(nnc_net_add_dense(made, wide_first[l], NNC_RELU), NNC_OK);
+        assert_int_equal(nnc_net_add_dense(other, narrow_first[l], NNC_RELU), NNC_OK);
+    }
+    assert_int_equal(nnc_net_add_dense(made, 3, NNC_SOFTMAX), NNC_OK);
+    assert_int_equal(nnc_net_add_dense(other, 3, NNC_SOFTMAX), NNC_OK);
+    assert_int_equal(nnc_net_param_count(made), 35);
+    assert_int_equal(nnc_net_param_count(other), 35);
+    assert_int_equal(nnc_net_init(made, NNC_INIT_HE, &rng), NNC_OK);
+    assert_int_equal(nnc_net_init(other, NNC_INIT_HE, &rng), NNC_OK);
+
+    nnc_optimizer *opt = nnc_sgd_new(0.1f);
+    float best[35], best_state[1] = { 0 };
+    memcpy(best, nnc_net_params(made), sizeof best);
+    const nnc_fit_progress at = { 1, 1, 0, -1.0, best, best_state };
+    const char *identity = "run the same description for both\n";
+    assert_int_equal(nnc_checkpoint_save(path, identity, made, opt, &rng, &at), NNC_OK);
+
+    const nnc_checkpoint_run run = { identity, 10, 1, 0 };
+    float kept[35], into_best[35], into_state[1];
+    memcpy(kept, nnc_net_params(other), sizeof kept);
+    nnc_fit_progress into = { 0, 0, 0, INFINITY, into_best, into_state };
+    nnc_rng resumed = { { 0 }, 0.0, 0 };
+    assert_int_equal(nnc_checkpoint_load(path, &run, other, opt, &resumed, &into), NNC_EINVAL);
+    const char *msg = nnc_last_error();
+    if (strstr(msg, "the checkpoint is of another network: it was made with 3x1x1 -> "
+                    "dense:4:relu,dense:2:relu,dense:3:softmax loss=squared_error, this run "
+                    "has 3x1x1 -> dense:2:relu,dense:4:relu,dense:3:softmax") == NULL)
+        fail_msg("%s", msg);
+    assert_memory_equal(nnc_net_params(other), kept, sizeof kept);
+    assert_int_equal(into.epoch, 0);
+
+    nnc_net *same = nnc_net_clone(made);
+    memset(nnc_net_params(same), 0, sizeof kept);
+    assert_int_equal(nnc_checkpoint_load(path, &run, same, opt, &resumed, &into), NNC_OK);
+    assert_memory_equal(nnc_net_params(same), nnc_net_params(made), sizeof kept);
+    assert_memory_equal(into_best, best, sizeof best);
+    assert_int_equal(into.epoch, 1);
+    remove(path);
+    nnc_net_free(same);
+    nnc_net_free(made);
+    nnc_net_free(other);
+    nnc_optimizer_free(opt);
+}
+
 /* nnc_fit's checkpoints: resuming gives the uninterrupted run's bits; a
  * damaged checkpoint, or one of another optimizer, is refused. */
 static void test_fit_checkpoint_and_resume(void **state)
@@ -515,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_single_row_kernel_matches_batch),
         cmocka_unit_test(test_gradient_norm_clipping),
         cmocka_unit_test(test_fit_checkpoint_and_resume),
+        cmocka_unit_test(test_checkpoint_refuses_a_same_size_network),
         cmocka_unit_test(test_divergence_keeps_last_good_weights),
         cmocka_unit_test(test_rng),
     };

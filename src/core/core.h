@@ -62,6 +62,69 @@ uint64_t nnc_le_get(const unsigned char *p, int bytes);
 void nnc_le_put_f32s(unsigned char *p, const float *v, size_t n);
 void nnc_le_get_f32s(const unsigned char *p, float *v, size_t n);
 
+/* ------------------------------------------ fields in a buffer (bytes.c) */
+
+/* The one writer of the model file and the checkpoint: fields appended to a
+ * growing buffer, little-endian, floats as their bits. A failed allocation
+ * is recorded once (NNC_ENOMEM) and turns later puts into no-ops, so a
+ * writer checks `failed` once at the end rather than after every field.
+ * With `counting` set nothing is stored and only size grows: the same code
+ * that writes a file first measures it. Zero-initialise; free(data). */
+typedef struct nnc_byte_writer {
+    unsigned char *data;
+    size_t size;
+    size_t cap;
+    int counting;
+    int failed;
+} nnc_byte_writer;
+
+void nnc_put_bytes(nnc_byte_writer *w, const void *p, size_t n);
+void nnc_put_u32(nnc_byte_writer *w, uint32_t v);
+void nnc_put_u64(nnc_byte_writer *w, uint64_t v);
+void nnc_put_f32s(nnc_byte_writer *w, const float *v, size_t n);
+
+/* Room for n bytes in all, allocated at once (a writer that has measured
+ * itself grows no further); sets failed and returns NNC_ENOMEM if it cannot. */
+nnc_status nnc_writer_reserve(nnc_byte_writer *w, size_t n);
+
+/* The one reader: a cursor over bytes in memory that never reads past end.
+ * Messages start with path; offsets in them are from data. */
+typedef struct nnc_byte_reader {
+    const char *path;
+    const unsigned char *data;
+    size_t pos;   /* offset of the next unread byte */
+    size_t end;   /* where the readable part ends */
+} nnc_byte_reader;
+
+size_t nnc_reader_left(const nnc_byte_reader *r);
+
+/* The next n bytes, stepping past them; NULL, without moving, if fewer are left. */
+const unsigned char *nnc_reader_take(nnc_byte_reader *r, size_t n);
+
+/* "PATH: truncated: the file ends inside WHAT (offset N)", N the cursor's
+ * position: where the field that did not fit starts. NNC_EFORMAT. */
+nnc_status nnc_reader_truncated(const nnc_byte_reader *r, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* "PATH: PROBLEM (offset AT)" for a field read from offset at. NNC_EFORMAT. */
+nnc_status nnc_reader_invalid(const nnc_byte_reader *r, size_t at, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* A field named `what` (for the truncation message), or the refusal. */
+nnc_status nnc_get_u32(nnc_byte_reader *r, const char *what, uint32_t *v);
+nnc_status nnc_get_u64(nnc_byte_reader *r, const char *what, uint64_t *v);
+nnc_status nnc_get_f32s(nnc_byte_reader *r, const char *what, float *v, size_t n);
+
+/* A u32 that must lie in lo..hi: "WHAT is V, outside LO..HI (offset N)". */
+nnc_status nnc_get_ranged(nnc_byte_reader *r, const char *what, uint32_t lo, uint32_t hi,
+                          uint32_t *v);
+
 /* The whole of path in a new buffer with a NUL after its *size bytes (the
  * caller frees it). A file of more than `most` bytes is refused, a regular
  * one before anything is read, with "path: the file has more than N bytes,
@@ -69,6 +132,11 @@ void nnc_le_get_f32s(const unsigned char *p, float *v, size_t n);
 nnc_status nnc_read_whole_file(const char *path, size_t most, const char *what,
                                unsigned char **data, size_t *size);
 
+
+/* size bytes from data as the whole new contents of path, atomically
+ * (nnc_atomic_open): on failure the old file is as it was. NNC_EIO with
+ * "path: cannot write: <reason>" when the write fails. */
+nnc_status nnc_write_whole_file(const char *path, const unsigned char *data, size_t size);
 
 /* A name by which another library (PLplot) can open the new contents of
  * file for writing: "/proc/self/fd/N" for an unnamed temporary, the

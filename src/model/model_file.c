@@ -11,6 +11,10 @@
  * every field through a bounds-checked cursor and range-checks each count
  * before anything is sized by it, so no file can make it crash or allocate
  * much more than the file's own size.
+ *
+ * Version 2 records any stack through the architecture section it shares
+ * with the checkpoint (nn/architecture.c), then the parameter and state
+ * blocks. Version 1, dense layers only, is still read, to the same network.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "data/data.h"
@@ -30,15 +34,15 @@
 #include <zlib.h>
 
 static const unsigned char MAGIC[8] = {'N', 'N', 'C', 'M', 'O', 'D', 'E', 'L'};
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u   /* what is written; version 1 is still read */
 #define HEADER_BYTES 20u   /* magic, version, file length */
 #define CRC_BYTES 4u
 
 /* Limits a file must respect; they bound every allocation a file can cause
  * and match what the library itself can build. */
 #define MAX_FILE_BYTES ((size_t)1 << 30)
-#define MAX_LAYERS 1024u
-#define MAX_WIDTH (1u << 24)   /* inputs and units per layer */
+#define MAX_LAYERS ((uint32_t)NNC_MAX_LAYERS)
+#define MAX_WIDTH ((uint32_t)NNC_MAX_WIDTH)   /* inputs and units per layer */
 #define MAX_STRING NNC_MAX_NAME_BYTES
 /* As many classes as a data set may have: a model with more could be
  * neither trained nor evaluated by nnc, and each class costs an output
@@ -47,12 +51,8 @@ static const unsigned char MAGIC[8] = {'N', 'N', 'C', 'M', 'O', 'D', 'E', 'L'};
 #define MAX_META 4096u
 
 /* The codes stored in files, indexed by code. They are part of the format and
- * never change, whatever the C enums do; -1 marks a code that is not used. */
-static const int activation_codes[] = {NNC_IDENTITY, NNC_SIGMOID, NNC_TANH, NNC_RELU,
-                                       NNC_SOFTMAX};
-static const int loss_codes[] = {NNC_LOSS_SQUARED_ERROR, NNC_LOSS_MSE,
-                                 NNC_LOSS_BINARY_CROSS_ENTROPY,
-                                 NNC_LOSS_SOFTMAX_CROSS_ENTROPY};
+ * never change, whatever the C enums do; -1 marks a code that is not used.
+ * Activations and losses are the architecture section's (nn/architecture.c). */
 static const int task_codes[] = {-1, NNC_TASK_CLASSIFICATION, NNC_TASK_REGRESSION};
 static const int scaling_codes[] = {NNC_SCALE_NONE, NNC_SCALE_STANDARD, NNC_SCALE_MINMAX};
 #define COUNT(table) ((uint32_t)(sizeof(table) / sizeof(table)[0]))
@@ -77,117 +77,65 @@ static int value_of(const int *table, uint32_t n, uint32_t code, int *value)
 
 /* ================================================================ writing */
 
-/* Bytes go to fp with a running CRC. With fp NULL the writer only counts,
- * which is how the file length in the header is known before writing. */
-typedef struct writer {
-    FILE *fp;
-    uLong crc;
-    uint64_t bytes;
-    int error;   /* errno of the first failed write, 0 while all is well */
-} writer;
-
-static void put_bytes(writer *w, const void *p, size_t n)
-{
-    w->bytes += n;
-    if (w->fp == NULL || w->error || n == 0)
-        return;
-    w->crc = crc32(w->crc, p, (uInt)n);   /* callers pass small pieces */
-    errno = 0;
-    if (fwrite(p, 1, n, w->fp) != n)
-        w->error = errno ? errno : EIO;
-}
-
-static void put_u32(writer *w, uint32_t v)
-{
-    unsigned char b[4];
-    nnc_le_put(b, v, 4);
-    put_bytes(w, b, sizeof b);
-}
-
-static void put_u64(writer *w, uint64_t v)
-{
-    unsigned char b[8];
-    nnc_le_put(b, v, 8);
-    put_bytes(w, b, sizeof b);
-}
-
-/* Floats as their IEEE-754 bit patterns, a chunk at a time. */
-static void put_f32s(writer *w, const float *v, size_t n)
-{
-    unsigned char b[1024];
-    while (n > 0) {
-        size_t k = n < sizeof b / 4 ? n : sizeof b / 4;
-        nnc_le_put_f32s(b, v, k);
-        put_bytes(w, b, 4 * k);
-        v += k;
-        n -= k;
-    }
-}
+typedef nnc_byte_writer writer;
 
 static void put_string(writer *w, const char *s)
 {
     size_t n = strlen(s);   /* at most MAX_STRING: checked before writing */
-    put_u32(w, (uint32_t)n);
-    put_bytes(w, s, n);
-}
-
-static void put_architecture(writer *w, nnc_net *net)
-{
-    put_u32(w, (uint32_t)nnc_net_inputs(net));
-    put_u32(w, (uint32_t)nnc_net_layer_count(net));
-    for (int l = 0; l < nnc_net_layer_count(net); l++) {
-        put_u32(w, (uint32_t)nnc_net_layer_units(net, l));
-        put_u32(w, (uint32_t)code_of(activation_codes, COUNT(activation_codes),
-                                     (int)nnc_net_layer_activation(net, l)));
-    }
-    put_u32(w, (uint32_t)code_of(loss_codes, COUNT(loss_codes), (int)nnc_net_loss(net)));
-    put_u64(w, (uint64_t)nnc_net_param_count(net));
+    nnc_put_u32(w, (uint32_t)n);
+    nnc_put_bytes(w, s, n);
 }
 
 static void put_description(writer *w, const nnc_model *model)
 {
-    put_u32(w, (uint32_t)code_of(task_codes, COUNT(task_codes), (int)model->task));
+    nnc_put_u32(w, (uint32_t)code_of(task_codes, COUNT(task_codes), (int)model->task));
     for (int j = 0; j < model->n_inputs; j++)
         put_string(w, model->input_names[j]);
-    put_u32(w, (uint32_t)model->n_classes);
+    nnc_put_u32(w, (uint32_t)model->n_classes);
     for (int k = 0; k < model->n_classes; k++)
         put_string(w, model->class_labels[k]);
 }
 
 static void put_normalizer(writer *w, const nnc_normalizer *norm)
 {
-    put_u32(w, norm != NULL);
+    nnc_put_u32(w, norm != NULL);
     if (norm == NULL)
         return;
-    put_u32(w, (uint32_t)code_of(scaling_codes, COUNT(scaling_codes), (int)norm->kind));
-    put_u32(w, (uint32_t)norm->n_inputs);
-    put_u32(w, (uint32_t)norm->n_targets);
-    put_f32s(w, norm->offset, (size_t)norm->n_inputs);
-    put_f32s(w, norm->scale, (size_t)norm->n_inputs);
-    put_f32s(w, norm->target_offset, (size_t)norm->n_targets);
-    put_f32s(w, norm->target_scale, (size_t)norm->n_targets);
+    nnc_put_u32(w, (uint32_t)code_of(scaling_codes, COUNT(scaling_codes), (int)norm->kind));
+    nnc_put_u32(w, (uint32_t)norm->n_inputs);
+    nnc_put_u32(w, (uint32_t)norm->n_targets);
+    nnc_put_f32s(w, norm->offset, (size_t)norm->n_inputs);
+    nnc_put_f32s(w, norm->scale, (size_t)norm->n_inputs);
+    nnc_put_f32s(w, norm->target_offset, (size_t)norm->n_targets);
+    nnc_put_f32s(w, norm->target_scale, (size_t)norm->n_targets);
 }
 
 static void put_meta(writer *w, const nnc_model *model)
 {
-    put_u32(w, (uint32_t)model->n_meta);
+    nnc_put_u32(w, (uint32_t)model->n_meta);
     for (int i = 0; i < model->n_meta; i++) {
         put_string(w, model->meta_keys[i]);
         put_string(w, model->meta_values[i]);
     }
 }
 
-/* Everything but the trailing CRC. */
-static void put_model(writer *w, const nnc_model *model, uint64_t file_length)
+/* Everything but the trailing CRC: the network whole (architecture,
+ * parameters, state), then what the data looked like, then the notes. */
+static nnc_status put_model(writer *w, const nnc_model *model, uint64_t file_length)
 {
-    put_bytes(w, MAGIC, sizeof MAGIC);
-    put_u32(w, FORMAT_VERSION);
-    put_u64(w, file_length);
-    put_architecture(w, model->net);
+    nnc_net *net = model->net;
+    nnc_put_bytes(w, MAGIC, sizeof MAGIC);
+    nnc_put_u32(w, FORMAT_VERSION);
+    nnc_put_u64(w, file_length);
+    nnc_status st = nnc_architecture_put(w, net);
+    nnc_put_u64(w, (uint64_t)nnc_net_param_count(net));
+    nnc_put_f32s(w, nnc_net_params(net), nnc_net_param_count(net));
+    nnc_put_u64(w, (uint64_t)nnc_net_state_count(net));
+    nnc_put_f32s(w, nnc_net_state(net), nnc_net_state_count(net));
     put_description(w, model);
     put_normalizer(w, model->norm);
     put_meta(w, model);
-    put_f32s(w, nnc_net_params(model->net), nnc_net_param_count(model->net));
+    return st;
 }
 
 /* ------------------------------------------- what the loader would refuse */
@@ -265,6 +213,10 @@ static nnc_status check_numbers(const char *path, const nnc_model *model)
     if (bad < n)
         return nnc_fail(NNC_ENUMERIC, "%s: parameter %zu of %zu is not finite; not saved", path,
                         bad + 1, n);
+    n = nnc_net_state_count(model->net);
+    if ((bad = first_bad(nnc_net_state(model->net), n, 0)) < n)
+        return nnc_fail(NNC_ENUMERIC, "%s: state value %zu of %zu is not finite; not saved",
+                        path, bad + 1, n);
     const nnc_normalizer *norm = model->norm;
     if (norm == NULL)
         return NNC_OK;
@@ -287,63 +239,30 @@ nnc_status nnc_model_save(const nnc_model *model, const char *path)
         st = check_numbers(path, model);
     if (st != NNC_OK)
         return st;
+    /* Measured first, so an oversized model is refused before anything is
+     * allocated or written, and the buffer is allocated once. */
     writer sizing = {0};
-    put_model(&sizing, model, 0);
-    uint64_t length = sizing.bytes + CRC_BYTES;
+    sizing.counting = 1;
+    if ((st = put_model(&sizing, model, 0)) != NNC_OK)
+        return st;
+    uint64_t length = (uint64_t)sizing.size + CRC_BYTES;
     if (length > MAX_FILE_BYTES)
         return nnc_fail(NNC_EINVAL, "%s: the model needs %" PRIu64 " bytes; a model file "
                                     "holds at most %zu",
                         path, length, MAX_FILE_BYTES);
-
-    nnc_atomic_file *file;
-    if ((st = nnc_atomic_open(path, &file)) != NNC_OK)
-        return st;
-    writer w = {nnc_atomic_stream(file), crc32(0L, Z_NULL, 0), 0, 0};
+    writer w = {0};
+    if (nnc_writer_reserve(&w, (size_t)length) != NNC_OK)
+        return NNC_ENOMEM;
     put_model(&w, model, length);
-    put_u32(&w, (uint32_t)w.crc);
-    if (w.error) {
-        nnc_atomic_abort(file);
-        return nnc_fail(NNC_EIO, "%s: cannot write: %s", path, strerror(w.error));
-    }
-    return nnc_atomic_commit(file);
+    nnc_put_u32(&w, (uint32_t)crc32_z(crc32(0L, Z_NULL, 0), w.data, w.size));
+    st = w.failed ? NNC_ENOMEM : nnc_write_whole_file(path, w.data, w.size);
+    free(w.data);
+    return st;
 }
 
 /* ================================================================ reading */
 
-/* A cursor over the file's bytes that never reads past end. */
-typedef struct reader {
-    const char *path;
-    const unsigned char *data;
-    size_t pos;   /* offset of the next unread byte */
-    size_t end;   /* where the readable part ends */
-} reader;
-
-static size_t remaining(const reader *r) { return r->end - r->pos; }
-
-static const unsigned char *take(reader *r, size_t n)
-{
-    if (n > remaining(r))
-        return NULL;
-    r->pos += n;
-    return r->data + r->pos - n;
-}
-
-
-static int get_u32(reader *r, uint32_t *v)
-{
-    const unsigned char *b = take(r, 4);
-    if (b != NULL)
-        *v = (uint32_t)nnc_le_get(b, 4);
-    return b != NULL;
-}
-
-static int get_u64(reader *r, uint64_t *v)
-{
-    const unsigned char *b = take(r, 8);
-    if (b != NULL)
-        *v = nnc_le_get(b, 8);
-    return b != NULL;
-}
+typedef nnc_byte_reader reader;
 
 static float decode_f32(const unsigned char *b)
 {
@@ -352,58 +271,18 @@ static float decode_f32(const unsigned char *b)
     return f;
 }
 
-/* "PATH: truncated: the file ends inside WHAT (offset N)", N where WHAT starts. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static nnc_status truncated(const reader *r, const char *fmt, ...)
-{
-    char what[256];
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(what, sizeof what, fmt, args);
-    va_end(args);
-    return nnc_fail(NNC_EFORMAT, "%s: truncated: the file ends inside %s (offset %zu)",
-                    r->path, what, r->pos);
-}
-
-/* "PATH: PROBLEM (offset N)" for a field read from offset `at`. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static nnc_status invalid(const reader *r, size_t at, const char *fmt, ...)
-{
-    char problem[384];
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(problem, sizeof problem, fmt, args);
-    va_end(args);
-    return nnc_fail(NNC_EFORMAT, "%s: %s (offset %zu)", r->path, problem, at);
-}
-
-/* A u32 field that must lie in lo..hi. */
-static nnc_status get_ranged(reader *r, const char *what, uint32_t lo, uint32_t hi,
-                             uint32_t *v)
-{
-    size_t at = r->pos;
-    if (!get_u32(r, v))
-        return truncated(r, "%s", what);
-    if (*v < lo || *v > hi)
-        return invalid(r, at, "%s is %" PRIu32 ", outside %" PRIu32 "..%" PRIu32, what, *v,
-                       lo, hi);
-    return NNC_OK;
-}
-
 /* A code field that must be in table; the enum value goes to *value. */
 static nnc_status get_code(reader *r, const char *what, const int *table, uint32_t n,
                            int *value)
 {
     size_t at = r->pos;
     uint32_t code;
-    if (!get_u32(r, &code))
-        return truncated(r, "%s", what);
+    nnc_status st = nnc_get_u32(r, what, &code);
+    if (st != NNC_OK)
+        return st;
     if (!value_of(table, n, code, value))
-        return invalid(r, at, "%s is %" PRIu32 ", not a code this nnc knows", what, code);
+        return nnc_reader_invalid(r, at, "%s is %" PRIu32 ", not a code this nnc knows", what,
+                                  code);
     return NNC_OK;
 }
 
@@ -411,8 +290,8 @@ static nnc_status get_code(reader *r, const char *what, const int *table, uint32
  * each, a count the rest of the file cannot possibly hold. */
 static nnc_status check_room(reader *r, uint64_t count, uint64_t min_bytes, const char *what)
 {
-    if (count * min_bytes > remaining(r))   /* counts are <= 2^24, no overflow */
-        return truncated(r, "the %" PRIu64 " %s", count, what);
+    if (count * min_bytes > nnc_reader_left(r))   /* counts are <= 2^24, no overflow */
+        return nnc_reader_truncated(r, "the %" PRIu64 " %s", count, what);
     return NNC_OK;
 }
 
@@ -422,19 +301,21 @@ static nnc_status get_string(reader *r, const char *what, uint32_t i, uint32_t n
 {
     size_t at = r->pos;
     uint32_t len;
-    if (!get_u32(r, &len))
-        return truncated(r, "%s %" PRIu32 " of %" PRIu32, what, i, n);
+    if (nnc_reader_left(r) < 4)
+        return nnc_reader_truncated(r, "%s %" PRIu32 " of %" PRIu32, what, i, n);
+    len = (uint32_t)nnc_le_get(nnc_reader_take(r, 4), 4);
     if (len > MAX_STRING)
-        return invalid(r, at, "%s %" PRIu32 " of %" PRIu32 " claims %" PRIu32
-                              " bytes; at most %u are allowed",
-                       what, i, n, len, MAX_STRING);
-    const unsigned char *bytes = take(r, len);
+        return nnc_reader_invalid(
+            r, at, "%s %" PRIu32 " of %" PRIu32 " claims %" PRIu32 " bytes; at most %u are allowed",
+            what, i, n, len, MAX_STRING);
+    const unsigned char *bytes = nnc_reader_take(r, len);
     if (bytes == NULL) {
         r->pos = at;
-        return truncated(r, "%s %" PRIu32 " of %" PRIu32, what, i, n);
+        return nnc_reader_truncated(r, "%s %" PRIu32 " of %" PRIu32, what, i, n);
     }
     if (memchr(bytes, '\0', len) != NULL)
-        return invalid(r, at, "%s %" PRIu32 " of %" PRIu32 " contains a NUL byte", what, i, n);
+        return nnc_reader_invalid(r, at, "%s %" PRIu32 " of %" PRIu32 " contains a NUL byte", what,
+                                  i, n);
     *out = nnc_alloc((size_t)len + 1, 1, 0);
     if (*out == NULL)
         return NNC_ENOMEM;
@@ -459,7 +340,8 @@ static nnc_status get_strings(reader *r, const char *what, const char *plural, u
 
 /* ----------------------------------------------------- header and checksum */
 
-static nnc_status header_version(reader *r)
+/* The magic, then the version into *version: 1 or 2. */
+static nnc_status header_version(reader *r, uint32_t *version)
 {
     if (r->end == 0)
         return nnc_fail(NNC_EFORMAT, "%s: the file is empty, not an nnc model", r->path);
@@ -468,19 +350,19 @@ static nnc_status header_version(reader *r)
     if (memcmp(r->data, MAGIC, have) != 0)
         return nnc_fail(NNC_EFORMAT, "%s: not an nnc model file (it does not start with "
                                      "\"NNCMODEL\")", r->path);
-    if (take(r, sizeof MAGIC) == NULL)
-        return truncated(r, "the magic number");
-    uint32_t version;
-    if (!get_u32(r, &version))
-        return truncated(r, "the format version");
-    if (version > FORMAT_VERSION)
+    if (nnc_reader_take(r, sizeof MAGIC) == NULL)
+        return nnc_reader_truncated(r, "the magic number");
+    nnc_status st = nnc_get_u32(r, "the format version", version);
+    if (st != NNC_OK)
+        return st;
+    if (*version > FORMAT_VERSION)
         return nnc_fail(NNC_EFORMAT, "%s: made by a newer nnc (format version %" PRIu32
-                                     "; this nnc reads %u)",
-                        r->path, version, FORMAT_VERSION);
-    if (version != FORMAT_VERSION)
+                                     "; this nnc reads 1 and %u)",
+                        r->path, *version, FORMAT_VERSION);
+    if (*version < 1)
         return nnc_fail(NNC_EFORMAT, "%s: format version %" PRIu32 " does not exist "
-                                     "(this nnc reads %u)",
-                        r->path, version, FORMAT_VERSION);
+                                     "(this nnc reads 1 and %u)",
+                        r->path, *version, FORMAT_VERSION);
     return NNC_OK;
 }
 
@@ -492,15 +374,15 @@ static int crc_matches(const unsigned char *data, size_t size)
 }
 
 /* Checks magic, version, length and CRC; on success r covers the body, the
- * bytes between the header and the checksum. */
-static nnc_status check_envelope(reader *r)
+ * bytes between the header and the checksum, and *version says how to read it. */
+static nnc_status check_envelope(reader *r, uint32_t *version)
 {
-    nnc_status st = header_version(r);
+    nnc_status st = header_version(r, version);
     if (st != NNC_OK)
         return st;
     uint64_t length;
-    if (!get_u64(r, &length))
-        return truncated(r, "the file length");
+    if ((st = nnc_get_u64(r, "the file length", &length)) != NNC_OK)
+        return st;
     size_t size = r->end;
     if (size < HEADER_BYTES + CRC_BYTES)
         return nnc_fail(NNC_EFORMAT, "%s: truncated: the file has %zu bytes, fewer than a "
@@ -529,13 +411,13 @@ static nnc_status check_envelope(reader *r)
 
 /* ------------------------------------------------------------------ body */
 
-/* What the body says, checked, before any of it becomes a model. */
+/* What the body says, checked, before any of it becomes a model. The
+ * network is built as soon as its architecture is read: its blocks are
+ * bounded by the file's size by then, and the parameters are read straight
+ * into them. */
 typedef struct parsed {
-    uint32_t inputs, layers;
-    uint32_t *units;
-    int *acts;
-    int loss;
-    uint64_t n_params;
+    nnc_net *net;
+    uint32_t inputs;
     int task;
     char **names;        /* inputs strings */
     uint32_t classes;
@@ -543,13 +425,11 @@ typedef struct parsed {
     nnc_normalizer *norm;
     uint32_t meta;
     char **keys, **values;
-    const unsigned char *params;   /* n_params float32 in the file's bytes */
 } parsed;
 
 static void parsed_free(parsed *p)
 {
-    free(p->units);
-    free(p->acts);
+    nnc_net_free(p->net);
     nnc_free_strings(p->names, p->names ? (int)p->inputs : 0);
     nnc_free_strings(p->labels, p->labels ? (int)p->classes : 0);
     nnc_normalizer_free(p->norm);
@@ -557,33 +437,112 @@ static void parsed_free(parsed *p)
     nnc_free_strings(p->values, p->values ? (int)p->meta : 0);
 }
 
-static uint32_t outputs_of(const parsed *p) { return p->units[p->layers - 1]; }
+static uint32_t outputs_of(const parsed *p) { return (uint32_t)nnc_net_outputs(p->net); }
 
-static nnc_status get_layer(reader *r, parsed *p, uint32_t l)
+/* Names value i (0-based) of the parameter block (or the state block) by
+ * its tensor and layer, for the message about it: "a weight of layer 1 of 2". */
+static void describe_value(const nnc_net *net, int is_state, uint64_t i, char *buf, size_t size)
+{
+    nnc_tensor_info info;
+    for (int t = 0; t < nnc_net_tensor_count(net); t++)
+        if (nnc_net_tensor(net, t, &info) == NNC_OK && info.is_state == is_state &&
+            i >= info.offset && i - info.offset < info.size) {
+            snprintf(buf, size, "a %s of layer %d of %d", info.name, info.layer + 1,
+                     nnc_net_layer_count(net));
+            return;
+        }
+    snprintf(buf, size, "past the last layer");
+}
+
+/* The network's parameter block (or state block) from n floats at the
+ * cursor, each finite; n is the network's own count, which the
+ * architecture has already bounded by the bytes left. */
+static nnc_status get_block(reader *r, nnc_net *net, int is_state)
+{
+    float *block = is_state ? nnc_net_state(net) : nnc_net_params(net);
+    size_t n = is_state ? nnc_net_state_count(net) : nnc_net_param_count(net);
+    size_t at = r->pos;
+    const unsigned char *bytes = nnc_reader_take(r, 4 * n);
+    if (bytes == NULL)
+        return nnc_reader_truncated(r, is_state ? "the state values" : "the parameters");
+    nnc_le_get_f32s(bytes, block, n);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(block[i])) {
+            char which[96];
+            describe_value(net, is_state, i, which, sizeof which);
+            return nnc_reader_invalid(r, at + 4 * i, "%s %zu of %zu (%s) is %s",
+                                      is_state ? "state value" : "parameter", i + 1, n, which,
+                                      isnan(block[i]) ? "NaN" : "infinite");
+        }
+    return NNC_OK;
+}
+
+/* A u64 count that must be what the architecture implies. */
+static nnc_status get_count(reader *r, const char *what, size_t implied)
+{
+    size_t at = r->pos;
+    uint64_t count;
+    nnc_status st = nnc_get_u64(r, what, &count);
+    if (st == NNC_OK && count != implied)
+        return nnc_reader_invalid(r, at, "%s is %" PRIu64 ", the architecture implies %zu", what,
+                                  count, implied);
+    return st;
+}
+
+/* Version 2: the architecture section, then the parameter count and block,
+ * then the state count and block. */
+static nnc_status parse_network(reader *r, parsed *p)
+{
+    nnc_status st = nnc_architecture_get(r, &p->net);
+    if (st == NNC_OK)
+        st = get_count(r, "the parameter count", nnc_net_param_count(p->net));
+    if (st == NNC_OK)
+        st = get_block(r, p->net, 0);
+    if (st == NNC_OK)
+        st = get_count(r, "the state count", nnc_net_state_count(p->net));
+    if (st == NNC_OK)
+        st = get_block(r, p->net, 1);
+    if (st == NNC_OK)
+        p->inputs = (uint32_t)nnc_net_inputs(p->net);
+    return st;
+}
+
+/* ------------------------------------------------ version 1: dense only */
+
+/* Version 1's architecture: inputs, layers of (units, activation), the loss
+ * and the parameter count; the parameters come at the end of the file. */
+typedef struct v1_layers {
+    uint32_t inputs, layers;
+    uint32_t *units;
+    nnc_activation *acts;
+} v1_layers;
+
+static nnc_status get_v1_layer(reader *r, v1_layers *a, uint32_t l)
 {
     char what[64];
-    snprintf(what, sizeof what, "the units of layer %" PRIu32 " of %" PRIu32, l + 1,
-             p->layers);
-    nnc_status st = get_ranged(r, what, 1, MAX_WIDTH, &p->units[l]);
+    snprintf(what, sizeof what, "the units of layer %" PRIu32 " of %" PRIu32, l + 1, a->layers);
+    nnc_status st = nnc_get_ranged(r, what, 1, MAX_WIDTH, &a->units[l]);
     if (st != NNC_OK)
         return st;
     size_t at = r->pos;
     snprintf(what, sizeof what, "the activation of layer %" PRIu32 " of %" PRIu32, l + 1,
-             p->layers);
-    st = get_code(r, what, activation_codes, COUNT(activation_codes), &p->acts[l]);
-    if (st == NNC_OK && p->acts[l] == NNC_SOFTMAX && p->units[l] < 2)
-        return invalid(r, at, "layer %" PRIu32 " of %" PRIu32 " is a softmax of one unit",
-                       l + 1, p->layers);
+             a->layers);
+    st = nnc_get_activation(r, what, &a->acts[l]);
+    if (st == NNC_OK && a->acts[l] == NNC_SOFTMAX && a->units[l] < 2)
+        return nnc_reader_invalid(r, at,
+                                  "layer %" PRIu32 " of %" PRIu32 " is a softmax of one "
+                                  "unit",
+                                  l + 1, a->layers);
     return st;
 }
 
 /* The parameter count the layers imply, or 0 if it overflows 64 bits (it
  * cannot within the limits, but the check costs nothing). */
-static uint64_t implied_params(const parsed *p)
+static uint64_t implied_params(const v1_layers *a)
 {
-    uint64_t total = 0, in = p->inputs;
-    for (uint32_t l = 0; l < p->layers; l++) {
-        uint64_t units = p->units[l];
+    uint64_t total = 0, in = a->inputs;
+    for (uint32_t l = 0; l < a->layers; l++) {
+        uint64_t units = a->units[l];
         if (in + 1 > UINT64_MAX / units)
             return 0;
         uint64_t layer = units * (in + 1);   /* weights and biases */
@@ -595,41 +554,80 @@ static uint64_t implied_params(const parsed *p)
     return total;
 }
 
-static nnc_status get_param_count(reader *r, parsed *p)
+/* Checked against the layers and against what the rest of the file can
+ * hold, before any block is allocated for it. */
+static nnc_status get_v1_param_count(reader *r, const v1_layers *a)
 {
     size_t at = r->pos;
-    if (!get_u64(r, &p->n_params))
-        return truncated(r, "the parameter count");
-    uint64_t implied = implied_params(p);
-    if (p->n_params != implied)
-        return invalid(r, at, "the parameter count is %" PRIu64 ", the architecture implies "
-                              "%" PRIu64, p->n_params, implied);
-    if (p->n_params > remaining(r) / 4)
-        return invalid(r, at, "the %" PRIu64 " parameters would need %" PRIu64 " bytes; "
-                              "only %zu are left in the file",
-                       p->n_params, p->n_params * 4, remaining(r));
+    uint64_t n;
+    nnc_status st = nnc_get_u64(r, "the parameter count", &n);
+    if (st != NNC_OK)
+        return st;
+    uint64_t implied = implied_params(a);
+    if (n != implied)
+        return nnc_reader_invalid(r, at,
+                                  "the parameter count is %" PRIu64 ", the architecture "
+                                  "implies %" PRIu64,
+                                  n, implied);
+    if (n > nnc_reader_left(r) / 4)
+        return nnc_reader_invalid(r, at,
+                                  "the %" PRIu64 " parameters would need %" PRIu64
+                                  " bytes; only %zu are left in the file",
+                                  n, n * 4, nnc_reader_left(r));
     return NNC_OK;
 }
 
-static nnc_status parse_architecture(reader *r, parsed *p)
+/* The whole stack is built in one call, which allocates the parameter
+ * block once: layer by layer it would be copied and zeroed once per
+ * layer, quadratic in a deep file. */
+static nnc_status build_v1_net(const v1_layers *a, nnc_loss loss, nnc_net **out)
 {
-    nnc_status st = get_ranged(r, "the input count", 1, MAX_WIDTH, &p->inputs);
-    if (st == NNC_OK)
-        st = get_ranged(r, "the layer count", 1, MAX_LAYERS, &p->layers);
-    if (st != NNC_OK)
+    int *units = nnc_alloc(a->layers, sizeof *units, 0);
+    nnc_net *net = NULL;
+    if (units != NULL) {
+        for (uint32_t l = 0; l < a->layers; l++)
+            units[l] = (int)a->units[l];
+        net = nnc_net_new_stack((int)a->inputs, (int)a->layers, units, a->acts);
+    }
+    free(units);
+    nnc_status st = net ? nnc_net_set_loss(net, loss) : NNC_ENOMEM;
+    if (st != NNC_OK) {
+        nnc_net_free(net);
         return st;
-    p->units = nnc_alloc(p->layers, sizeof *p->units, 0);
-    p->acts = nnc_alloc(p->layers, sizeof *p->acts, 0);
-    if (p->units == NULL || p->acts == NULL)
-        return NNC_ENOMEM;
-    for (uint32_t l = 0; st == NNC_OK && l < p->layers; l++)
-        st = get_layer(r, p, l);
+    }
+    *out = net;
+    return NNC_OK;
+}
+
+static nnc_status parse_v1_network(reader *r, parsed *p)
+{
+    v1_layers a = { 0, 0, NULL, NULL };
+    nnc_loss loss = NNC_LOSS_SQUARED_ERROR;
+    nnc_status st = nnc_get_ranged(r, "the input count", 1, MAX_WIDTH, &a.inputs);
     if (st == NNC_OK)
-        st = get_code(r, "the loss", loss_codes, COUNT(loss_codes), &p->loss);
+        st = nnc_get_ranged(r, "the layer count", 1, MAX_LAYERS, &a.layers);
+    if (st == NNC_OK) {
+        a.units = nnc_alloc(a.layers, sizeof *a.units, 0);
+        a.acts = nnc_alloc(a.layers, sizeof *a.acts, 0);
+        if (a.units == NULL || a.acts == NULL)
+            st = NNC_ENOMEM;
+    }
+    for (uint32_t l = 0; st == NNC_OK && l < a.layers; l++)
+        st = get_v1_layer(r, &a, l);
     if (st == NNC_OK)
-        st = get_param_count(r, p);
+        st = nnc_get_loss(r, "the loss", &loss);
+    if (st == NNC_OK)
+        st = get_v1_param_count(r, &a);
+    if (st == NNC_OK)
+        st = build_v1_net(&a, loss, &p->net);
+    if (st == NNC_OK)
+        p->inputs = a.inputs;
+    free(a.units);
+    free(a.acts);
     return st;
 }
+
+/* ------------------------------------------- what the data looked like */
 
 /* Task, input names, classes; the classes must fit the output layer exactly
  * as a data set's targets would. */
@@ -642,20 +640,21 @@ static nnc_status parse_description(reader *r, parsed *p)
         return st;
     size_t at = r->pos;
     int classify = p->task == NNC_TASK_CLASSIFICATION;
-    st = get_ranged(r, "the class count", classify ? 2 : 0, classify ? MAX_CLASSES : 0,
+    st = nnc_get_ranged(r, "the class count", classify ? 2 : 0, classify ? MAX_CLASSES : 0,
                     &p->classes);
     if (st != NNC_OK)
         return st;
     if (classify && (uint32_t)nnc_targets_for_classes((int)p->classes) != outputs_of(p))
-        return invalid(r, at, "%" PRIu32 " classes need %d outputs, the network has %" PRIu32,
-                       p->classes, nnc_targets_for_classes((int)p->classes), outputs_of(p));
+        return nnc_reader_invalid(
+            r, at, "%" PRIu32 " classes need %d outputs, the network has %" PRIu32, p->classes,
+            nnc_targets_for_classes((int)p->classes), outputs_of(p));
     at = r->pos;
     st = get_strings(r, "class label", "class labels", p->classes, &p->labels);
     /* Two classes of one name would make predictions that cannot be told
      * apart (columns p_p,p_p). */
     if (st == NNC_OK && classify &&
         nnc_check_labels("class labels", (const char *const *)p->labels, (int)p->classes) != NNC_OK)
-        return invalid(r, at, "%s", nnc_last_error());
+        return nnc_reader_invalid(r, at, "%s", nnc_last_error());
     return st;
 }
 
@@ -663,13 +662,14 @@ static nnc_status parse_description(reader *r, parsed *p)
 static nnc_status get_floats(reader *r, const char *what, int nonzero, float *v, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
-        const unsigned char *b = take(r, 4);
+        const unsigned char *b = nnc_reader_take(r, 4);
         if (b == NULL)
-            return truncated(r, "the normaliser's %s", what);
+            return nnc_reader_truncated(r, "the normaliser's %s", what);
         v[i] = decode_f32(b);
         if (!isfinite(v[i]) || (nonzero && v[i] == 0.0f))
-            return invalid(r, r->pos - 4, "the normaliser's %s %" PRIu32 " of %" PRIu32
-                                          " is %g", what, i + 1, n, (double)v[i]);
+            return nnc_reader_invalid(r, r->pos - 4,
+                                      "the normaliser's %s %" PRIu32 " of %" PRIu32 " is %g", what,
+                                      i + 1, n, (double)v[i]);
     }
     return NNC_OK;
 }
@@ -678,22 +678,26 @@ static nnc_status parse_normalizer(reader *r, parsed *p)
 {
     uint32_t present = 0, n_inputs = 0, n_targets = 0;
     int kind = 0;
-    nnc_status st = get_ranged(r, "the normaliser flag", 0, 1, &present);
+    nnc_status st = nnc_get_ranged(r, "the normaliser flag", 0, 1, &present);
     if (st != NNC_OK || !present)
         return st;
     if ((st = get_code(r, "the scaling", scaling_codes, COUNT(scaling_codes), &kind)) ||
-        (st = get_ranged(r, "the normaliser's input count", p->inputs, p->inputs,
+        (st = nnc_get_ranged(r, "the normaliser's input count", p->inputs, p->inputs,
                          &n_inputs)))
         return st;
     size_t at = r->pos;
-    if (!get_u32(r, &n_targets))
-        return truncated(r, "the normaliser's target count");
+    if ((st = nnc_get_u32(r, "the normaliser's target count", &n_targets)) != NNC_OK)
+        return st;
     if (n_targets != 0 && p->task != NNC_TASK_REGRESSION)
-        return invalid(r, at, "the normaliser's target count is %" PRIu32 ", not 0 (a "
-                              "classifier's targets are not scaled)", n_targets);
+        return nnc_reader_invalid(r, at,
+                                  "the normaliser's target count is %" PRIu32 ", not 0 (a "
+                                  "classifier's targets are not scaled)",
+                                  n_targets);
     if (n_targets != 0 && n_targets != outputs_of(p))
-        return invalid(r, at, "the normaliser's target count is %" PRIu32 ", not 0 or the "
-                              "%" PRIu32 " outputs", n_targets, outputs_of(p));
+        return nnc_reader_invalid(r, at,
+                                  "the normaliser's target count is %" PRIu32 ", not 0 or the "
+                                  "%" PRIu32 " outputs",
+                                  n_targets, outputs_of(p));
     if ((st = check_room(r, 2 * (uint64_t)(n_inputs + n_targets), 4, "normaliser values")))
         return st;
     if ((p->norm = nnc_normalizer_alloc((nnc_scaling)kind, (int)n_inputs, (int)n_targets)) ==
@@ -714,8 +718,8 @@ static nnc_status get_meta_entry(reader *r, parsed *p, uint32_t i)
     if (st == NNC_OK)
         st = get_string(r, "metadata value", i + 1, p->meta, &p->values[i]);
     if (st == NNC_OK && p->keys[i][0] == '\0')
-        return invalid(r, at, "metadata key %" PRIu32 " of %" PRIu32 " is empty", i + 1,
-                       p->meta);
+        return nnc_reader_invalid(r, at, "metadata key %" PRIu32 " of %" PRIu32 " is empty", i + 1,
+                                  p->meta);
     return st;
 }
 
@@ -744,9 +748,11 @@ static nnc_status check_unique_keys(const reader *r, const parsed *p, size_t at)
     nnc_status st = NNC_OK;
     for (uint32_t i = 1; st == NNC_OK && i < p->meta; i++)
         if (strcmp(sorted[i - 1].key, sorted[i].key) == 0)
-            st = invalid(r, at, "metadata key %" PRIu32 " of %" PRIu32 " (\"%.64s\") "
-                                "repeats key %" PRIu32,
-                         sorted[i].index + 1, p->meta, sorted[i].key, sorted[i - 1].index + 1);
+            st = nnc_reader_invalid(r, at,
+                                    "metadata key %" PRIu32 " of %" PRIu32 " (\"%.64s\") "
+                                    "repeats key %" PRIu32,
+                                    sorted[i].index + 1, p->meta, sorted[i].key,
+                                    sorted[i - 1].index + 1);
     free(sorted);
     return st;
 }
@@ -754,7 +760,7 @@ static nnc_status check_unique_keys(const reader *r, const parsed *p, size_t at)
 static nnc_status parse_meta(reader *r, parsed *p)
 {
     size_t at = r->pos;
-    nnc_status st = get_ranged(r, "the metadata count", 0, MAX_META, &p->meta);
+    nnc_status st = nnc_get_ranged(r, "the metadata count", 0, MAX_META, &p->meta);
     if (st == NNC_OK)
         st = check_room(r, p->meta, 8, "metadata entries");
     if (st != NNC_OK)
@@ -768,110 +774,37 @@ static nnc_status parse_meta(reader *r, parsed *p)
     return st == NNC_OK ? check_unique_keys(r, p, at) : st;
 }
 
-/* Names parameter i (0-based) by its layer, for the message about it. */
-static void describe_param(const parsed *p, uint64_t i, char *buf, size_t size)
-{
-    uint64_t in = p->inputs;
-    for (uint32_t l = 0; l < p->layers; l++) {
-        uint64_t weights = (uint64_t)p->units[l] * in;
-        if (i < weights + p->units[l]) {
-            snprintf(buf, size, "a %s of layer %" PRIu32 " of %" PRIu32,
-                     i < weights ? "weight" : "bias", l + 1, p->layers);
-            return;
-        }
-        i -= weights + p->units[l];
-        in = p->units[l];
-    }
-    snprintf(buf, size, "past the last layer");
-}
+/* ------------------------------------------------------------ the body */
 
-/* The parameter block stays in the file's bytes until the network exists;
- * here it is only located and checked to be finite. */
-static nnc_status parse_params(reader *r, parsed *p)
+static nnc_status parse_body(reader *r, uint32_t version, parsed *p)
 {
-    size_t at = r->pos;
-    p->params = take(r, (size_t)p->n_params * 4);   /* fits: see get_param_count */
-    if (p->params == NULL)
-        return truncated(r, "the parameters");
-    for (uint64_t i = 0; i < p->n_params; i++) {
-        float v = decode_f32(p->params + 4 * i);
-        if (!isfinite(v)) {
-            char which[64];
-            describe_param(p, i, which, sizeof which);
-            return invalid(r, at + 4 * (size_t)i, "parameter %" PRIu64 " of %" PRIu64
-                                                  " (%s) is %s",
-                           i + 1, p->n_params, which, isnan(v) ? "NaN" : "infinite");
-        }
-    }
-    if (r->pos != r->end)
-        return invalid(r, r->pos, "%zu unexpected bytes after the parameters", remaining(r));
-    return NNC_OK;
-}
-
-static nnc_status parse_body(reader *r, parsed *p)
-{
-    nnc_status st = parse_architecture(r, p);
+    nnc_status st = version == 1 ? parse_v1_network(r, p) : parse_network(r, p);
     if (st == NNC_OK)
         st = parse_description(r, p);
     if (st == NNC_OK)
         st = parse_normalizer(r, p);
     if (st == NNC_OK)
         st = parse_meta(r, p);
-    if (st == NNC_OK)
-        st = parse_params(r, p);
+    if (st == NNC_OK && version == 1)
+        st = get_block(r, p->net, 0);   /* version 1 keeps the parameters for last */
+    if (st == NNC_OK && r->pos != r->end)
+        return nnc_reader_invalid(r, r->pos, "%zu unexpected bytes after the %s",
+                                  nnc_reader_left(r),
+                                  version == 1 ? "parameters" : "training metadata");
     return st;
 }
 
 /* ------------------------------------------------------------ the model */
 
-/* Only values already checked reach the network calls, so they can fail
- * for want of memory alone. The whole stack is built in one call, which
- * allocates the parameter block once: layer by layer it would be copied
- * and zeroed once per layer, quadratic in a deep file. */
-static nnc_status build_net(const parsed *p, nnc_net **out)
-{
-    int *units = nnc_alloc(p->layers, sizeof *units, 0);
-    nnc_activation *acts = nnc_alloc(p->layers, sizeof *acts, 0);
-    nnc_net *net = NULL;
-    if (units != NULL && acts != NULL) {
-        for (uint32_t l = 0; l < p->layers; l++) {
-            units[l] = (int)p->units[l];
-            acts[l] = (nnc_activation)p->acts[l];
-        }
-        net = nnc_net_new_stack((int)p->inputs, (int)p->layers, units, acts);
-    }
-    free(units);
-    free(acts);
-    nnc_status st = net ? NNC_OK : NNC_ENOMEM;
-    if (st == NNC_OK)
-        st = nnc_net_set_loss(net, (nnc_loss)p->loss);
-    if (st == NNC_OK && nnc_net_param_count(net) != p->n_params)   /* the same sum */
-        st = nnc_fail(NNC_EFORMAT, "model load: the network's parameter count differs");
-    if (st != NNC_OK) {
-        nnc_net_free(net);
-        return st;
-    }
-    float *params = nnc_net_params(net);
-    for (uint64_t i = 0; i < p->n_params; i++)
-        params[i] = decode_f32(p->params + 4 * i);
-    *out = net;
-    return NNC_OK;
-}
-
-/* The model of a parsed file; takes p's normaliser and metadata. */
+/* The model of a parsed file; takes p's network, normaliser and metadata. */
 static nnc_status build_model(parsed *p, nnc_model **out)
 {
-    nnc_net *net = NULL;
-    nnc_status st = build_net(p, &net);
-    if (st != NNC_OK)
-        return st;
-    nnc_model *model = nnc_model_assemble(net, p->norm, (nnc_task)p->task,
+    nnc_model *model = nnc_model_assemble(p->net, p->norm, (nnc_task)p->task,
                                           (const char *const *)p->names, (int)p->classes,
                                           (const char *const *)p->labels);
-    if (model == NULL) {
-        nnc_net_free(net);
+    if (model == NULL)
         return NNC_ENOMEM;
-    }
+    p->net = NULL;
     p->norm = NULL;
     /* The keys are known to be unique: hand the arrays over rather than
      * nnc_model_set_meta each pair, which searches the keys every time. */
@@ -900,9 +833,10 @@ nnc_status nnc_model_load(const char *path, nnc_model **out)
         return st;
     reader r = {path, data, 0, size};
     parsed p = {0};
-    st = check_envelope(&r);
+    uint32_t version = 0;
+    st = check_envelope(&r, &version);
     if (st == NNC_OK)
-        st = parse_body(&r, &p);
+        st = parse_body(&r, version, &p);
     if (st == NNC_OK)
         st = build_model(&p, out);
     parsed_free(&p);

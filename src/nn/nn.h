@@ -88,4 +88,30 @@ int nnc_loss_fuses_with(nnc_loss loss, nnc_activation act);
 void nnc_loss_fused_backward(nnc_loss loss, nnc_activation act, const float *pred,
                              const float *target, int rows, int cols, float *dz);
 
+/* ------------------------------- the architecture section (architecture.c) */
+
+/* A network's architecture as the model file (version 2) and the checkpoint
+ * store it: the input shape, each layer's type code, activation code and
+ * length-prefixed configuration, and the loss (docs/model-format.md).
+ * NNC_EINVAL only for a configuration no file could hold (a type's bug);
+ * a failed allocation shows in w->failed. */
+nnc_status nnc_architecture_put(nnc_byte_writer *w, const nnc_net *net);
+
+/* Reads an architecture section into a new network whose blocks are sized
+ * and zeroed, checking every field the moment it is read and refusing
+ * (NNC_EFORMAT, naming the field and its offset) an unknown code, a
+ * configuration its type refuses or would not have written, a layer that
+ * does not fit the shape below it, and parameters and state that the rest
+ * of the file cannot hold. *out is NULL on failure. */
+nnc_status nnc_architecture_get(nnc_byte_reader *r, nnc_net **out);
+
+/* "4x1x1 -> dense:32:relu,dense:3:softmax loss=softmax_cross_entropy":
+ * everything the section records, for messages; snprintf semantics. */
+int nnc_architecture_describe(const nnc_net *net, char *buf, size_t n);
+
+/* An activation or loss code field (the format's codes, shared by the
+ * architecture section and version-1 model files), refusing unknown ones. */
+nnc_status nnc_get_activation(nnc_byte_reader *r, const char *what, nnc_activation *act);
+nnc_status nnc_get_loss(nnc_byte_reader *r, const char *what, nnc_loss *loss);
+
 #endif /* NNC_NN_H */

@@ -14,16 +14,20 @@
  * training and validation rows (so another split, seed or file order shows),
  * and the caller's own description (the CLI's data file size and checksum,
  * seed, split fractions) - as "key value" lines, and a resume refuses any
- * line that differs, naming it. Every counter is checked against the others
- * and against the run, and every number must be finite.
+ * line that differs, naming it. It also records the network's architecture
+ * exactly, in the model file's own section (nn/architecture.c), and a
+ * resume refuses any other, even one with as many parameters and the same
+ * widths. Every counter is checked against the others and against the run,
+ * and every number must be finite.
  *
- * Layout (little-endian): "NNCCKPT1", u32 version (2), u32 identity length L,
- * L bytes of identity text, u64 parameter count,
+ * Layout (little-endian): "NNCCKPT1", u32 version (3), u32 identity length L,
+ * L bytes of identity text, the architecture section (docs/model-format.md),
+ * u64 parameter count P, u64 state count S,
  * u32 optimizer rule, u64 optimizer steps, u32 has_m, u32 has_v,
  * 4 x u64 generator state, u64 spare normal (bits), u32 has_spare,
  * u32 epoch, u32 best epoch, u32 epochs since best, u64 best loss (bits),
- * f32 parameters, f32 best parameters, f32 m, f32 v (when present),
- * u32 CRC-32 of everything before it.
+ * f32 x P parameters, best parameters, m, v (the moments when present),
+ * f32 x S state, best epoch's state, u32 CRC-32 of everything before it.
  */
 #include "train/train.h"
 
@@ -37,26 +41,12 @@
 #include <zlib.h>
 
 static const unsigned char MAGIC[8] = { 'N', 'N', 'C', 'C', 'K', 'P', 'T', '1' };
-#define VERSION 2
+#define VERSION 3   /* 3 added the architecture section and the state */
 #define MAX_IDENTITY 65536u
-/* Everything before the identity text, and everything between it and the
- * parameters. */
+/* Everything before the identity text, and everything between the
+ * architecture and the parameters. */
 #define PREFIX_BYTES (8 + 4 + 4)
-#define STATE_BYTES (8 + 4 + 8 + 4 + 4 + 32 + 8 + 4 + 4 + 4 + 4 + 8)
-
-/* Cursors over the byte codec (bytes.c): write or read, then step past. */
-static unsigned char *put(unsigned char *p, uint64_t v, int bytes)
-{
-    nnc_le_put(p, v, bytes);
-    return p + bytes;
-}
-
-static uint64_t get(const unsigned char **p, int bytes)
-{
-    uint64_t v = nnc_le_get(*p, bytes);
-    *p += bytes;
-    return v;
-}
+#define STATE_BYTES (8 + 8 + 4 + 8 + 4 + 4 + 32 + 8 + 4 + 4 + 4 + 4 + 8)
 
 static uint64_t double_bits(double d)
 {
@@ -72,23 +62,27 @@ static double bits_double(uint64_t bits)
     return d;
 }
 
-static unsigned char *put_floats(unsigned char *p, const float *v, size_t n)
+/* What a checkpoint's length follows from. */
+typedef struct layout {
+    size_t params, state;     /* floats in the network's blocks */
+    size_t id_len, arch_len;  /* bytes of the identity and the architecture */
+    int has_m, has_v;         /* which optimizer moments it holds */
+} layout;
+
+static size_t size_for(const layout *z)
 {
-    nnc_le_put_f32s(p, v, n);
-    return p + 4 * n;
+    return PREFIX_BYTES + z->id_len + z->arch_len + STATE_BYTES +
+           4 * z->params * (size_t)(2 + z->has_m + z->has_v) + 4 * 2 * z->state + 4;
 }
 
-static void get_floats(const unsigned char **p, float *v, size_t n)
+/* The network's architecture section, as a checkpoint (and a model file)
+ * holds it, in a new buffer (w->data; the caller frees it). */
+static nnc_status encode_architecture(const nnc_net *net, nnc_byte_writer *w)
 {
-    nnc_le_get_f32s(*p, v, n);
-    *p += 4 * n;
-}
-
-/* Bytes of a checkpoint for n parameters, the given moment buffers and an
- * identity of id_len bytes. */
-static size_t size_for(size_t n, int has_m, int has_v, size_t id_len)
-{
-    return PREFIX_BYTES + id_len + STATE_BYTES + 4 * n * (size_t)(2 + has_m + has_v) + 4;
+    nnc_status st = nnc_architecture_put(w, net);
+    if (st == NNC_OK && w->failed)
+        st = NNC_ENOMEM;
+    return st;
 }
 
 /* ------------------------------------------------------------ identity */
@@ -267,93 +261,161 @@ nnc_status nnc_checkpoint_save(const char *path, const char *identity, nnc_net *
         return nnc_fail(NNC_EINVAL, "checkpoint: the run's description is too long");
     nnc_optimizer_state o;
     nnc_optimizer_get_state(opt, &o);
-    int has_m = o.m != NULL && o.n == n, has_v = o.v != NULL && o.n == n;
-    size_t bytes = size_for(n, has_m, has_v, id_len);
-    unsigned char *buf = nnc_alloc(bytes, 1, 0);
-    if (buf == NULL)
-        return NNC_ENOMEM;
-    unsigned char *p = buf;
-    memcpy(p, MAGIC, sizeof MAGIC);
-    p += sizeof MAGIC;
-    p = put(p, VERSION, 4);
-    p = put(p, id_len, 4);
-    memcpy(p, identity, id_len);
-    p += id_len;
-    p = put(p, n, 8);
-    p = put(p, (uint64_t)o.kind, 4);
-    p = put(p, (uint64_t)o.steps, 8);
-    p = put(p, (uint64_t)has_m, 4);
-    p = put(p, (uint64_t)has_v, 4);
-    for (int i = 0; i < 4; i++)
-        p = put(p, rng->s[i], 8);
-    p = put(p, double_bits(rng->spare_normal), 8);
-    p = put(p, (uint64_t)rng->has_spare, 4);
-    p = put(p, (uint64_t)progress->epoch, 4);
-    p = put(p, (uint64_t)progress->best_epoch, 4);
-    p = put(p, (uint64_t)progress->since_best, 4);
-    p = put(p, double_bits(progress->best_loss), 8);
-    p = put_floats(p, nnc_net_params(net), n);
-    p = put_floats(p, progress->best, n);
-    if (has_m)
-        p = put_floats(p, o.m, n);
-    if (has_v)
-        p = put_floats(p, o.v, n);
-    uLong crc = crc_of(crc32(0L, Z_NULL, 0), buf, (size_t)(p - buf));
-    p = put(p, crc, 4);
-
-    nnc_atomic_file *file;
-    nnc_status st = nnc_atomic_open(path, &file);
-    if (st == NNC_OK) {
-        if (fwrite(buf, 1, bytes, nnc_atomic_stream(file)) != bytes) {
-            nnc_atomic_abort(file);
-            st = nnc_fail(NNC_EIO, "%s: cannot write the checkpoint: %s", path, strerror(errno));
-        } else {
-            st = nnc_atomic_commit(file);
-        }
+    nnc_byte_writer arch = {0};
+    nnc_status st = encode_architecture(net, &arch);
+    layout z = { n, nnc_net_state_count(net), id_len, arch.size, o.m != NULL && o.n == n,
+                 o.v != NULL && o.n == n };
+    int has_m = z.has_m, has_v = z.has_v;
+    nnc_byte_writer w = {0};
+    if (st == NNC_OK)
+        st = nnc_writer_reserve(&w, size_for(&z));
+    if (st != NNC_OK) {
+        free(arch.data);
+        return st;
     }
-    free(buf);
+    nnc_put_bytes(&w, MAGIC, sizeof MAGIC);
+    nnc_put_u32(&w, VERSION);
+    nnc_put_u32(&w, (uint32_t)id_len);
+    nnc_put_bytes(&w, identity, id_len);
+    nnc_put_bytes(&w, arch.data, arch.size);
+    free(arch.data);
+    nnc_put_u64(&w, n);
+    nnc_put_u64(&w, z.state);
+    nnc_put_u32(&w, (uint32_t)o.kind);
+    nnc_put_u64(&w, (uint64_t)o.steps);
+    nnc_put_u32(&w, (uint32_t)has_m);
+    nnc_put_u32(&w, (uint32_t)has_v);
+    for (int i = 0; i < 4; i++)
+        nnc_put_u64(&w, rng->s[i]);
+    nnc_put_u64(&w, double_bits(rng->spare_normal));
+    nnc_put_u32(&w, (uint32_t)rng->has_spare);
+    nnc_put_u32(&w, (uint32_t)progress->epoch);
+    nnc_put_u32(&w, (uint32_t)progress->best_epoch);
+    nnc_put_u32(&w, (uint32_t)progress->since_best);
+    nnc_put_u64(&w, double_bits(progress->best_loss));
+    nnc_put_f32s(&w, nnc_net_params(net), n);
+    nnc_put_f32s(&w, progress->best, n);
+    if (has_m)
+        nnc_put_f32s(&w, o.m, n);
+    if (has_v)
+        nnc_put_f32s(&w, o.v, n);
+    nnc_put_f32s(&w, nnc_net_state(net), z.state);
+    nnc_put_f32s(&w, progress->best_state, z.state);
+    nnc_put_u32(&w, (uint32_t)crc_of(crc32(0L, Z_NULL, 0), w.data, w.size));
+    st = w.failed ? NNC_ENOMEM : nnc_write_whole_file(path, w.data, w.size);
+    free(w.data);
     return st;
 }
 
-/* Checks the envelope: magic, checksum, version, the run it belongs to and
- * the parameter count; leaves p after the parameter count. */
-static nnc_status check_file(const char *path, const unsigned char *data, size_t size,
-                             const char *identity, size_t n, const unsigned char **p)
+/* A field of a checkpoint whose size has been checked; after a failure
+ * (which the size check makes impossible, but the cursor still refuses)
+ * *st keeps the first refusal and the fields read as 0. */
+static uint64_t field(nnc_byte_reader *r, int bytes, const char *what, nnc_status *st)
 {
-    if (size < PREFIX_BYTES + STATE_BYTES + 4 || memcmp(data, MAGIC, sizeof MAGIC) != 0)
+    uint32_t v32 = 0;
+    uint64_t v = 0;
+    if (*st != NNC_OK)
+        return 0;
+    if (bytes == 4) {
+        *st = nnc_get_u32(r, what, &v32);
+        v = v32;
+    } else {
+        *st = nnc_get_u64(r, what, &v);
+    }
+    return v;
+}
+
+/* Refuses a checkpoint of another network, naming both: the identity's
+ * network line shows widths and activations only, the section every layer
+ * type's configuration, so two stacks of the same size and widths differ
+ * here still. */
+static nnc_status another_network(const char *path, const nnc_net *then, const nnc_net *now)
+{
+    int n1 = nnc_architecture_describe(then, NULL, 0), n2 = nnc_architecture_describe(now, NULL, 0);
+    char *a = nnc_alloc((size_t)n1 + 1, 1, 0), *b = nnc_alloc((size_t)n2 + 1, 1, 0);
+    nnc_status st = NNC_ENOMEM;
+    if (a != NULL && b != NULL) {
+        nnc_architecture_describe(then, a, (size_t)n1 + 1);
+        nnc_architecture_describe(now, b, (size_t)n2 + 1);
+        st = nnc_fail(NNC_EINVAL, "%s: the checkpoint is of another network: it was made with "
+                                  "%s, this run has %s; resume with the same network, or start "
+                                  "afresh without resuming",
+                      path, a, b);
+    }
+    free(a);
+    free(b);
+    return st;
+}
+
+/* The architecture section at the cursor must be the network's, byte for
+ * byte (mine is the network's own encoding); z->arch_len gets its length. */
+static nnc_status check_architecture(nnc_byte_reader *r, const nnc_net *net,
+                                     const nnc_byte_writer *mine, layout *z)
+{
+    size_t from = r->pos;
+    nnc_net *saved = NULL;
+    nnc_status st = nnc_architecture_get(r, &saved);
+    if (st != NNC_OK)
+        return st;
+    z->arch_len = r->pos - from;
+    if (z->arch_len != mine->size || memcmp(r->data + from, mine->data, mine->size) != 0)
+        st = another_network(r->path, saved, net);
+    nnc_net_free(saved);
+    return st;
+}
+
+/* Checks the envelope: magic, checksum, version, the run it belongs to, its
+ * architecture and the parameter and state counts; on success r covers what
+ * follows the counts, up to the checksum, and z has the sizes read. */
+static nnc_status check_file(nnc_byte_reader *r, const char *identity, const nnc_net *net,
+                             const nnc_byte_writer *mine, layout *z)
+{
+    const char *path = r->path;
+    size_t size = r->end;
+    if (size < PREFIX_BYTES + STATE_BYTES + 4 || memcmp(r->data, MAGIC, sizeof MAGIC) != 0)
         return nnc_fail(NNC_EFORMAT, "%s: not an nnc checkpoint", path);
-    uint32_t stored = (uint32_t)nnc_le_get(data + size - 4, 4);
-    if (crc_of(crc32(0L, Z_NULL, 0), data, size - 4) != stored)
+    uint32_t stored = (uint32_t)nnc_le_get(r->data + size - 4, 4);
+    if (crc_of(crc32(0L, Z_NULL, 0), r->data, size - 4) != stored)
         return nnc_fail(NNC_EFORMAT, "%s: checksum mismatch: the checkpoint is damaged", path);
-    *p = data + sizeof MAGIC;
-    uint64_t version = get(p, 4);
-    if (version != VERSION)
+    r->end = size - 4;
+    r->pos = sizeof MAGIC;
+    nnc_status st = NNC_OK;
+    uint64_t version = field(r, 4, "the version", &st);
+    if (st == NNC_OK && version != VERSION)
         return nnc_fail(NNC_EFORMAT, "%s: checkpoint version %llu; this nnc reads version %d "
                                      "(start afresh without resuming)",
                         path, (unsigned long long)version, VERSION);
-    uint64_t id_len = get(p, 4);
-    if (id_len > MAX_IDENTITY || id_len > size - PREFIX_BYTES - STATE_BYTES - 4)
+    uint64_t id_len = field(r, 4, "the run description's length", &st);
+    if (st == NNC_OK &&
+        (id_len > MAX_IDENTITY || id_len > size - PREFIX_BYTES - STATE_BYTES - 4))
         return nnc_fail(NNC_EFORMAT, "%s: the checkpoint's run description has an impossible "
                                      "length (%llu bytes)",
                         path, (unsigned long long)id_len);
+    const unsigned char *text = st == NNC_OK ? nnc_reader_take(r, (size_t)id_len) : NULL;
+    if (st != NNC_OK)
+        return st;
+    z->id_len = (size_t)id_len;
     char *saved = nnc_alloc(id_len + 1, 1, 0);
     if (saved == NULL)
         return NNC_ENOMEM;
-    memcpy(saved, *p, id_len);
+    memcpy(saved, text, id_len);   /* fits: id_len is below the size, checked above */
     saved[id_len] = '\0';
-    *p += id_len;
-    nnc_status st = strlen(saved) != id_len
-                        ? nnc_fail(NNC_EFORMAT, "%s: the checkpoint's run description holds a "
-                                                "NUL byte", path)
-                        : compare_identity(path, saved, identity);
+    st = strlen(saved) != id_len
+             ? nnc_fail(NNC_EFORMAT, "%s: the checkpoint's run description holds a NUL byte",
+                        path)
+             : compare_identity(path, saved, identity);
     free(saved);
-    if (st != NNC_OK)
-        return st;
-    uint64_t count = get(p, 8);
-    if (count != n)
+    if (st == NNC_OK)
+        st = check_architecture(r, net, mine, z);
+    uint64_t count = field(r, 8, "the parameter count", &st);
+    if (st == NNC_OK && count != z->params)
         return nnc_fail(NNC_EFORMAT, "%s: the checkpoint holds %llu parameters, this network "
-                                     "has %zu", path, (unsigned long long)count, n);
-    return NNC_OK;
+                                     "has %zu", path, (unsigned long long)count, z->params);
+    count = field(r, 8, "the state count", &st);
+    if (st == NNC_OK && count != z->state)
+        return nnc_fail(NNC_EFORMAT, "%s: the checkpoint holds %llu state values, this network "
+                                     "has %zu", path, (unsigned long long)count, z->state);
+    return st;
 }
 
 static int all_finite(const float *v, size_t n, int non_negative)
@@ -402,64 +464,88 @@ nnc_status nnc_checkpoint_load(const char *path, const nnc_checkpoint_run *run, 
     if (path == NULL || run == NULL || run->identity == NULL || net == NULL || opt == NULL ||
         rng == NULL || progress == NULL)
         return nnc_fail(NNC_EINVAL, "checkpoint: NULL argument");
-    size_t n = nnc_net_param_count(net), size = 0;
+    size_t n = nnc_net_param_count(net), n_state = nnc_net_state_count(net), size = 0;
+    nnc_byte_writer mine = {0};
+    nnc_status st = encode_architecture(net, &mine);
+    layout z = { n, n_state, MAX_IDENTITY, mine.size, 1, 1 };
     unsigned char *data = NULL;
-    nnc_status st = nnc_read_whole_file(path, size_for(n, 1, 1, MAX_IDENTITY),
-                                        "a checkpoint of this network", &data, &size);
-    if (st != NNC_OK)
+    if (st == NNC_OK)
+        st = nnc_read_whole_file(path, size_for(&z), "a checkpoint of this network", &data,
+                                 &size);
+    if (st != NNC_OK) {
+        free(mine.data);
         return st;
-    const unsigned char *p = NULL;
-    st = check_file(path, data, size, run->identity, n, &p);
+    }
+    nnc_byte_reader r = { path, data, 0, size };
+    st = check_file(&r, run->identity, net, &mine, &z);
+    free(mine.data);
     nnc_optimizer_state o = { 0, 0, n, NULL, NULL };
     int has_m = 0, has_v = 0;
-    size_t id_len = 0;
     if (st == NNC_OK) {
-        id_len = (size_t)(p - data) - PREFIX_BYTES - 8;
-        o.kind = (int)get(&p, 4);
-        o.steps = (long)get(&p, 8);
-        uint64_t m = get(&p, 4), v = get(&p, 4);
-        has_m = m == 1;
-        has_v = v == 1;
-        if (m > 1 || v > 1 || size != size_for(n, has_m, has_v, id_len))
+        o.kind = (int)field(&r, 4, "the optimizer rule", &st);
+        o.steps = (long)field(&r, 8, "the optimizer's step count", &st);
+        uint64_t m = field(&r, 4, "the first moment flag", &st);
+        uint64_t v = field(&r, 4, "the second moment flag", &st);
+        z.has_m = has_m = m == 1;
+        z.has_v = has_v = v == 1;
+        if (st == NNC_OK && (m > 1 || v > 1 || size != size_for(&z)))
             st = nnc_fail(NNC_EFORMAT, "%s: the checkpoint's size does not match its contents",
                           path);
     }
     /* Read into scratch first: nothing of the caller's changes until every
      * check has passed. */
     float *scratch = NULL;
-    if (st == NNC_OK && (scratch = nnc_alloc(4 * n, sizeof *scratch, 1)) == NULL)
+    if (st == NNC_OK && (scratch = nnc_alloc(4 * n + 2 * n_state + 1, sizeof *scratch, 1)) == NULL)
         st = NNC_ENOMEM;
     float *params = scratch, *best = scratch + n, *moments = scratch + 2 * n;
+    float *state = scratch + 4 * n, *best_state = state + n_state;
     if (st == NNC_OK) {
         nnc_rng saved;
         for (int i = 0; i < 4; i++)
-            saved.s[i] = get(&p, 8);
-        saved.spare_normal = bits_double(get(&p, 8));
-        saved.has_spare = (int)get(&p, 4);
-        uint64_t epoch = get(&p, 4), best_epoch = get(&p, 4), since_best = get(&p, 4);
+            saved.s[i] = field(&r, 8, "the random generator", &st);
+        saved.spare_normal = bits_double(field(&r, 8, "the random generator", &st));
+        saved.has_spare = (int)field(&r, 4, "the random generator", &st);
+        uint64_t epoch = field(&r, 4, "the epoch", &st);
+        uint64_t best_epoch = field(&r, 4, "the best epoch", &st);
+        uint64_t since_best = field(&r, 4, "the epochs since the best", &st);
         /* Counters past INT_MAX are out of range whatever they say. */
         nnc_fit_progress at = { epoch > INT32_MAX ? -1 : (int)epoch,
                                 best_epoch > INT32_MAX ? -1 : (int)best_epoch,
                                 since_best > INT32_MAX ? -1 : (int)since_best,
-                                bits_double(get(&p, 8)), best };
-        get_floats(&p, params, n);
-        get_floats(&p, best, n);
-        if (has_m)
-            get_floats(&p, o.m = moments, n);
-        if (has_v)
-            get_floats(&p, o.v = moments + n, n);
-        st = check_state(path, run, &o, has_m, has_v, &saved, &at, (unsigned long long)epoch);
+                                bits_double(field(&r, 8, "the best loss", &st)), best,
+                                best_state };
+        if (st == NNC_OK)
+            st = nnc_get_f32s(&r, "the parameters", params, n);
+        if (st == NNC_OK)
+            st = nnc_get_f32s(&r, "the best parameters", best, n);
+        if (st == NNC_OK && has_m)
+            st = nnc_get_f32s(&r, "the first moments", o.m = moments, n);
+        if (st == NNC_OK && has_v)
+            st = nnc_get_f32s(&r, "the second moments", o.v = moments + n, n);
+        if (st == NNC_OK)
+            st = nnc_get_f32s(&r, "the state", state, n_state);
+        if (st == NNC_OK)
+            st = nnc_get_f32s(&r, "the best epoch's state", best_state, n_state);
+        if (st == NNC_OK)
+            st = check_state(path, run, &o, has_m, has_v, &saved, &at,
+                             (unsigned long long)epoch);
         if (st == NNC_OK && !(all_finite(params, n, 0) && all_finite(at.best, n, 0) &&
                               (!has_m || all_finite(o.m, n, 0)) &&
                               (!has_v || all_finite(o.v, n, 1))))
             st = nnc_fail(NNC_EFORMAT, "%s: the checkpoint holds parameters or optimizer "
                                        "moments that are not finite", path);
+        if (st == NNC_OK && !(all_finite(state, n_state, 0) && all_finite(best_state, n_state, 0)))
+            st = nnc_fail(NNC_EFORMAT, "%s: the checkpoint holds state values that are not "
+                                       "finite", path);
         if (st == NNC_OK)
             st = nnc_optimizer_restore(opt, &o);
         if (st == NNC_OK) {
             memcpy(nnc_net_params(net), params, n * sizeof *params);
             memcpy(progress->best, best, n * sizeof *best);
+            memcpy(nnc_net_state(net), state, n_state * sizeof *state);
+            memcpy(progress->best_state, best_state, n_state * sizeof *best_state);
             at.best = progress->best;
+            at.best_state = progress->best_state;
             *rng = saved;
             *progress = at;
         }

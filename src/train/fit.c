@@ -101,6 +101,7 @@ typedef struct workspace {
     size_t *order;
     float *bx, *by;
     float *best;      /* the parameters of the best epoch so far */
+    float *best_state;   /* and its state (running statistics): the two make its model */
 } workspace;
 
 static void release(workspace *w)
@@ -109,6 +110,7 @@ static void release(workspace *w)
     free(w->bx);
     free(w->by);
     free(w->best);
+    free(w->best_state);
 }
 
 static nnc_status prepare(workspace *w, nnc_net *net, int rows, int batch)
@@ -118,13 +120,28 @@ static nnc_status prepare(workspace *w, nnc_net *net, int rows, int batch)
     w->bx = nnc_alloc((size_t)batch, (size_t)nnc_net_inputs(net) * sizeof(float), 0);
     w->by = nnc_alloc((size_t)batch, (size_t)nnc_net_outputs(net) * sizeof(float), 0);
     w->best = nnc_alloc(nnc_net_param_count(net), sizeof(float), 0);
-    if (!w->order || !w->bx || !w->by || !w->best) {
+    w->best_state = nnc_alloc(nnc_net_state_count(net), sizeof(float), 0);
+    if (!w->order || !w->bx || !w->by || !w->best || !w->best_state) {
         release(w);
         return NNC_ENOMEM;
     }
     for (size_t i = 0; i < (size_t)rows; i++)
         w->order[i] = i;
     return NNC_OK;
+}
+
+/* The best epoch's network is its parameters and its state together: a
+ * batch normalisation's statistics belong to the weights they were run with. */
+static void keep_best(workspace *w, nnc_net *net)
+{
+    memcpy(w->best, nnc_net_params(net), nnc_net_param_count(net) * sizeof(float));
+    memcpy(w->best_state, nnc_net_state(net), nnc_net_state_count(net) * sizeof(float));
+}
+
+static void back_to_best(const workspace *w, nnc_net *net)
+{
+    memcpy(nnc_net_params(net), w->best, nnc_net_param_count(net) * sizeof(float));
+    memcpy(nnc_net_state(net), w->best_state, nnc_net_state_count(net) * sizeof(float));
 }
 
 static nnc_status run_epoch(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
@@ -213,9 +230,8 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
      * is such a layer); the network's own is put back at the end. */
     nnc_rng *net_rng = nnc_net_rng(net);
     nnc_net_set_rng(net, rng);
-    size_t n_params = nnc_net_param_count(net);
     double base_rate = nnc_optimizer_learning_rate(opt);
-    nnc_fit_progress at = { 0, 0, 0, INFINITY, w.best };
+    nnc_fit_progress at = { 0, 0, 0, INFINITY, w.best, w.best_state };
     char *identity = NULL;
     if ((o->checkpoint != NULL || o->resume != NULL) &&
         (identity = nnc_checkpoint_identity(net, opt, base_rate, data, o)) == NULL)
@@ -257,7 +273,7 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
             at.best_loss = watched;
             at.best_epoch = r.best_epoch = epoch;
             at.since_best = 0;
-            memcpy(w.best, nnc_net_params(net), n_params * sizeof(float));
+            keep_best(&w, net);
         } else {
             at.since_best++;
         }
@@ -274,12 +290,12 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
     /* A diverged run leaves the network as it was after its best (or, without
      * validation, its last) complete epoch: the last good model, never NaNs. */
     if (st == NNC_ENUMERIC && at.best_epoch > 0)
-        memcpy(nnc_net_params(net), w.best, n_params * sizeof(float));
+        back_to_best(&w, net);
     nnc_status rate_st = nnc_optimizer_schedule_rate(opt, base_rate);
     /* Early stopping's promise: the weights of the best validation epoch. */
     int restore = o->patience > 0 && at.best_epoch > 0 && at.best_epoch != at.epoch;
     if (st == NNC_OK && restore)
-        memcpy(nnc_net_params(net), w.best, n_params * sizeof(float));
+        back_to_best(&w, net);
     if (st == NNC_OK && (restore || !measured))
         st = measure(net, data, o, &r);   /* report the weights the fit ends with */
     if (st == NNC_OK)

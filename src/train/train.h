@@ -49,6 +49,7 @@ typedef struct nnc_fit_progress {
     int since_best;
     double best_loss;
     float *best;        /* the best epoch's parameters (the network's size) */
+    float *best_state;  /* and its state block (nnc_net_state_count floats) */
 } nnc_fit_progress;
 
 /* The text that identifies a training run to its checkpoints: "key value"
@@ -59,7 +60,8 @@ typedef struct nnc_fit_progress {
 char *nnc_checkpoint_identity(const nnc_net *net, const nnc_optimizer *opt, double base_rate,
                               const nnc_dataset *data, const nnc_fit_options *o);
 
-/* Saves the run's identity, the network's parameters, the optimizer's
+/* Saves the run's identity, the network's architecture (the model file's
+ * section, nn/architecture.c), parameters and state, the optimizer's
  * state, the generator and the progress to path, atomically (a crash
  * leaves the previous file). */
 nnc_status nnc_checkpoint_save(const char *path, const char *identity, nnc_net *net,
@@ -75,10 +77,11 @@ typedef struct nnc_checkpoint_run {
 } nnc_checkpoint_run;
 
 /* Restores all of that from path into net, opt, rng and progress (whose
- * best buffer must have the network's size). Checks the checksum, that the
- * checkpoint belongs to this run (naming the first difference), every
- * counter and size, and that every number is finite, before touching
- * anything: on failure net, opt, rng and progress are as they were. */
+ * best buffers must have the network's sizes). Checks the checksum, that the
+ * checkpoint belongs to this run (naming the first difference), that its
+ * architecture is the network's exactly (not only its size), every counter
+ * and size, and that every number is finite, before touching anything: on
+ * failure net, opt, rng and progress are as they were. */
 nnc_status nnc_checkpoint_load(const char *path, const nnc_checkpoint_run *run, nnc_net *net,
                                nnc_optimizer *opt, nnc_rng *rng, nnc_fit_progress *progress);
 
