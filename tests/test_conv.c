@@ -530,6 +530,42 @@ static void test_rows_are_independent(void **state)
     nnc_net_free(net);
 }
 
+/* Neither layer has the fused SGD step, so a plain SGD step on a CNN takes
+ * the gradients and then the rule: it must move every parameter by exactly
+ * rate times its gradient. */
+static void test_sgd_step_follows_the_gradients(void **state)
+{
+    (void)state;
+    nnc_net *net = nnc_net_new_shaped((nnc_shape){ 1, 6, 6 });
+    assert_int_equal(nnc_net_add_layers(net, "conv:2:3,maxpool:2,dense:3:softmax", NNC_RELU),
+                     NNC_OK);
+    assert_int_equal(nnc_net_set_loss(net, NNC_LOSS_SOFTMAX_CROSS_ENTROPY), NNC_OK);
+    nnc_rng rng;
+    nnc_rng_seed(&rng, SEED);
+    assert_int_equal(nnc_net_init(net, NNC_INIT_HE, &rng), NNC_OK);
+    enum { ROWS = 4, IN = 36 };
+    float x[ROWS * IN], y[ROWS * 3] = { 0 };
+    for (int i = 0; i < ROWS * IN; i++)
+        x[i] = (float)uniform(&rng, -1, 1);
+    for (int r = 0; r < ROWS; r++)
+        y[r * 3 + r % 3] = 1.0f;
+    size_t n = nnc_net_param_count(net);
+    float *before = malloc(n * sizeof *before), *grads = malloc(n * sizeof *grads);
+    assert_true(before && grads);
+    memcpy(before, nnc_net_params(net), n * sizeof *before);
+    assert_int_equal(nnc_net_gradients(net, x, y, ROWS, NULL, NULL), NNC_OK);
+    memcpy(grads, nnc_net_grads(net), n * sizeof *grads);
+    nnc_optimizer *sgd = nnc_sgd_new(0.5f);
+    assert_non_null(sgd);
+    assert_int_equal(nnc_train_step(net, sgd, x, y, ROWS, NULL), NNC_OK);
+    for (size_t i = 0; i < n; i++)
+        assert_float_equal(nnc_net_params(net)[i], before[i] - 0.5f * grads[i], 1e-6f);
+    nnc_optimizer_free(sgd);
+    free(before);
+    free(grads);
+    nnc_net_free(net);
+}
+
 /* ------------------------------------------------- the model file's bytes */
 
 static void test_configuration_bytes(void **state)
@@ -629,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_grammar_bad_texts),
         cmocka_unit_test(test_shapes_and_tensors),
         cmocka_unit_test(test_rows_are_independent),
+        cmocka_unit_test(test_sgd_step_follows_the_gradients),
         cmocka_unit_test(test_configuration_bytes),
         cmocka_unit_test_setup_teardown(test_cli_trains_a_small_cnn, make_dir, remove_dir),
     };
