@@ -14,6 +14,10 @@
  * with plain loops (compute_in_double), and every case also checks the
  * gradient a fused plain-SGD step applies, read back from its update.
  *
+ * The CNN files (cnn_conv_pool_dense, cnn_strided_pool3: convolutions with
+ * padding and stride, max pooling with overlapping windows) are read layer
+ * by layer into the layer grammar, and each layer's output is compared too.
+ *
  * Every quantity is compared element by element within 1e-5 relative (see
  * compare for the scale near zero), and the largest difference of each
  * quantity is printed so that a drift towards the tolerance shows before it
@@ -681,6 +685,221 @@ static void test_kernel_paths_against_double(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* ------------------------------------------------- convolutional networks */
+
+/* The CNN files describe their layers by PyTorch's names and give one
+ * entry of params, grads and layer_outputs per layer. Each maps to one nnc
+ * layer in the grammar, but for flatten, which nnc needs none of: a dense
+ * layer reads any shape as one vector, and the row's order is the same
+ * (the conventions: "flatten keeps the row as it is"). */
+enum { MAX_CNN_LAYERS = 8 };
+
+typedef struct cnn_reference {
+    cJSON *root;
+    int n_file;                 /* the file's layers */
+    int nnc_layer[MAX_CNN_LAYERS];   /* each one's nnc layer, or -1 for a flatten */
+    nnc_net *net;
+    int rows;
+} cnn_reference;
+
+/* File layer i as grammar text into buf, or "" for a flatten. */
+static void cnn_layer_text(const cJSON *layer, char *buf, size_t n)
+{
+    const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(layer, "type"));
+    const char *act = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(layer, "activation"));
+    assert_non_null(type);
+#define INT(key) cJSON_GetObjectItemCaseSensitive(layer, key)->valueint
+    if (strcmp(type, "conv2d") == 0)
+        snprintf(buf, n, "conv:%d:%d:%d:%d:%s", INT("out_channels"), INT("kernel"),
+                 INT("stride"), INT("pad"), act ? act : "identity");
+    else if (strcmp(type, "maxpool2d") == 0)
+        snprintf(buf, n, "maxpool:%d:%d", INT("kernel"), INT("stride"));
+    else if (strcmp(type, "dense") == 0)
+        snprintf(buf, n, "dense:%d:%s", INT("units"), act ? act : "identity");
+    else if (strcmp(type, "flatten") == 0)
+        buf[0] = '\0';
+    else
+        fail_msg("a layer of type '%s', which nnc does not have yet", type);
+#undef INT
+}
+
+/* The file's network in nnc, with the file's parameters. */
+static void load_cnn(cnn_reference *ref, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/reference/%s.json", NNC_TEST_DATA, name);
+    char *text = read_text(path);
+    if (text == NULL)
+        fail_msg("cannot read %s", path);
+    memset(ref, 0, sizeof *ref);
+    ref->root = cJSON_Parse(text);
+    free(text);
+    if (ref->root == NULL)
+        fail_msg("%s is not valid JSON", path);
+#define FIELD(key) cJSON_GetObjectItemCaseSensitive(ref->root, key)
+    const cJSON *shape = FIELD("input_shape");
+    assert_int_equal(cJSON_GetArraySize(shape), 3);
+    nnc_shape in = { cJSON_GetArrayItem(shape, 0)->valueint,
+                     cJSON_GetArrayItem(shape, 1)->valueint,
+                     cJSON_GetArrayItem(shape, 2)->valueint };
+    ref->net = nnc_net_new_shaped(in);
+    assert_non_null(ref->net);
+    ref->n_file = cJSON_GetArraySize(FIELD("layers"));
+    assert_in_range(ref->n_file, 1, MAX_CNN_LAYERS);
+    for (int i = 0, next = 0; i < ref->n_file; i++) {
+        char item[128];
+        cnn_layer_text(cJSON_GetArrayItem(FIELD("layers"), i), item, sizeof item);
+        ref->nnc_layer[i] = item[0] ? next++ : -1;
+        if (item[0] && nnc_net_add_layers(ref->net, item, NNC_IDENTITY) != NNC_OK)
+            fail_msg("%s: %s", name, nnc_last_error());
+    }
+    assert_int_equal(nnc_net_set_loss(ref->net, loss_of(cJSON_GetStringValue(FIELD("loss")))),
+                     NNC_OK);
+    ref->rows = cJSON_GetArraySize(FIELD("x"));
+    assert_true(ref->rows >= 1);
+    /* Parameters after the last layer: adding one zeroes them all. */
+    for (int i = 0; i < ref->n_file; i++) {
+        int l = ref->nnc_layer[i];
+        const cJSON *p = cJSON_GetArrayItem(FIELD("params"), i);
+        if (l < 0 || nnc_net_weights(ref->net, l) == NULL) {
+            assert_null(cJSON_GetObjectItemCaseSensitive(p, "weight"));
+            continue;
+        }
+        size_t nb = (size_t)nnc_net_layer_shape(ref->net, l).channels;
+        size_t nw = (size_t)(nnc_net_bias(ref->net, l) - nnc_net_weights(ref->net, l));
+        double *w = flatten(cJSON_GetObjectItemCaseSensitive(p, "weight"), nw, "weight");
+        double *b = flatten(cJSON_GetObjectItemCaseSensitive(p, "bias"), nb, "bias");
+        copy_to_float(nnc_net_weights(ref->net, l), w, nw);
+        copy_to_float(nnc_net_bias(ref->net, l), b, nb);
+        free(w);
+        free(b);
+    }
+#undef FIELD
+}
+
+/* The first `count` items of a layer grammar text (no item has a comma). */
+static void first_items(const char *text, int count, char *buf, size_t n)
+{
+    const char *end = text;
+    for (int k = 0; k < count; k++) {
+        const char *comma = strchr(end, ',');
+        if (comma == NULL) {
+            end = text + strlen(text);
+            break;
+        }
+        end = k < count - 1 ? comma + 1 : comma;
+    }
+    snprintf(buf, n, "%.*s", (int)(end - text), text);
+}
+
+/* A file's quantity (a nested array of n numbers) against nnc's. */
+static int compare_field(const char *file, const char *quantity, const cJSON *node,
+                         const float *got, size_t n)
+{
+    double *want = flatten(node, n, quantity);
+    int bad = compare(file, quantity, want, got, n);
+    free(want);
+    return bad;
+}
+
+/* Every layer's output, the loss, every parameter's gradient and the input
+ * gradient of a CNN file. A layer's output is that of the network cut just
+ * above it, with the same parameters, so a mismatch shows where it starts. */
+static void check_cnn(const char *name)
+{
+    cnn_reference ref;
+    load_cnn(&ref, name);
+    nnc_net *net = ref.net;
+    const cJSON *root = ref.root;
+#define FIELD(key) cJSON_GetObjectItemCaseSensitive(root, key)
+    size_t n_in = (size_t)ref.rows * (size_t)nnc_net_inputs(net);
+    size_t n_out = (size_t)ref.rows * (size_t)nnc_net_outputs(net);
+    double *xd = flatten(FIELD("x"), n_in, "x"), *yd = flatten(FIELD("y"), n_out, "y");
+    float *x = malloc(n_in * sizeof *x), *y = malloc(n_out * sizeof *y);
+    float *dx = malloc(n_in * sizeof *dx);
+    assert_true(x && y && dx);
+    copy_to_float(x, xd, n_in);
+    copy_to_float(y, yd, n_out);
+    free(xd);
+    free(yd);
+    int bad = 0;
+
+    char text[1024];
+    assert_true(nnc_net_describe(net, text, sizeof text) < (int)sizeof text);
+    print_message("  %s as nnc: %s\n", name, text);
+    for (int i = 0; i < ref.n_file; i++) {
+        /* A flatten's output is the layer's below it. */
+        int l = ref.nnc_layer[i];
+        for (int k = i; l < 0 && k > 0; k--)
+            l = ref.nnc_layer[k - 1];
+        assert_true(l >= 0);
+        nnc_net *cut = nnc_net_new_shaped(nnc_net_input_shape(net));
+        char below[1024];
+        first_items(text, l + 1, below, sizeof below);
+        assert_int_equal(nnc_net_add_layers(cut, below, NNC_IDENTITY), NNC_OK);
+        memcpy(nnc_net_params(cut), nnc_net_params(net),
+               nnc_net_param_count(cut) * sizeof(float));
+        size_t n = (size_t)ref.rows * (size_t)nnc_net_outputs(cut);
+        float *out = malloc(n * sizeof *out);
+        assert_non_null(out);
+        assert_int_equal(nnc_predict(cut, x, ref.rows, out), NNC_OK);
+        char what[32];
+        snprintf(what, sizeof what, "layer_outputs[%d]", i);
+        bad += compare_field(name, what, cJSON_GetArrayItem(FIELD("layer_outputs"), i), out, n);
+        free(out);
+        nnc_net_free(cut);
+    }
+
+    float *out = malloc(n_out * sizeof *out);
+    assert_non_null(out);
+    double loss = NAN;
+    assert_int_equal(nnc_predict(net, x, ref.rows, out), NNC_OK);
+    assert_int_equal(nnc_net_gradients(net, x, y, ref.rows, &loss, dx), NNC_OK);
+    float loss_f = (float)loss;
+    bad += compare_field(name, "output", FIELD("output"), out, n_out);
+    bad += compare_field(name, "loss", FIELD("loss_value"), &loss_f, 1);
+    for (int i = 0; i < ref.n_file; i++) {
+        int l = ref.nnc_layer[i];
+        if (l < 0 || nnc_net_weights(net, l) == NULL)
+            continue;
+        const cJSON *g = cJSON_GetArrayItem(FIELD("grads"), i);
+        size_t nb = (size_t)nnc_net_layer_shape(net, l).channels;
+        size_t nw = (size_t)(nnc_net_bias(net, l) - nnc_net_weights(net, l));
+        char what[2][32];
+        snprintf(what[0], sizeof what[0], "grads[%d].weight", i);
+        snprintf(what[1], sizeof what[1], "grads[%d].bias", i);
+        bad += compare_field(name, what[0], cJSON_GetObjectItemCaseSensitive(g, "weight"),
+                             nnc_net_weight_grads(net, l), nw);
+        bad += compare_field(name, what[1], cJSON_GetObjectItemCaseSensitive(g, "bias"),
+                             nnc_net_bias_grads(net, l), nb);
+    }
+    bad += compare_field(name, "grad_x", FIELD("grad_x"), dx, n_in);
+#undef FIELD
+    free(out);
+    free(x);
+    free(y);
+    free(dx);
+    nnc_net_free(net);
+    cJSON_Delete(ref.root);
+    assert_int_equal(bad, 0);
+}
+
+/* conv 3x3 padding 1 tanh, maxpool 2, conv 3x3 stride 2 padding 1 relu,
+ * flatten, dense softmax. */
+static void test_cnn_conv_pool_dense(void **state)
+{
+    (void)state;
+    check_cnn("cnn_conv_pool_dense");
+}
+
+/* conv 5x5 padding 2 sigmoid over 3 channels, overlapping maxpool 3 stride 2,
+ * flatten, dense softmax. */
+static void test_cnn_strided_pool3(void **state)
+{
+    (void)state;
+    check_cnn("cnn_strided_pool3");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -690,6 +909,8 @@ int main(void)
         cmocka_unit_test(test_binary_deep_sigmoid),
         cmocka_unit_test(test_wide_batch_squared),
         cmocka_unit_test(test_kernel_paths_against_double),
+        cmocka_unit_test(test_cnn_conv_pool_dense),
+        cmocka_unit_test(test_cnn_strided_pool3),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -205,6 +205,8 @@ extern const int nnc_layer_type_count;
 
 /* The types themselves, one per file in layers/. */
 extern const nnc_layer_type nnc_dense_type;
+extern const nnc_layer_type nnc_conv_type;
+extern const nnc_layer_type nnc_maxpool_type;
 
 /* A dense layer's configuration (layers/dense.c), for nnc_net_add_dense. */
 typedef struct nnc_dense_config {

@@ -9,6 +9,8 @@
 
 const nnc_layer_type *const nnc_layer_types[] = {
     &nnc_dense_type,
+    &nnc_conv_type,
+    &nnc_maxpool_type,
 };
 
 const int nnc_layer_type_count = (int)(sizeof nnc_layer_types / sizeof nnc_layer_types[0]);
