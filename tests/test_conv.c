@@ -652,6 +652,44 @@ static void test_cli_trains_a_small_cnn(void **state)
     /* Seeds 1 to 3 gave 0.93-0.94 after 2 epochs and 0.955-0.978 after 5. */
     assert_true(accuracy > 0.9);
     free(out);
+
+    /* The model file holds the whole stack: it loads, and saved again it is
+     * the same bytes; info shows every layer's shape; eval runs the CNN. */
+    nnc_model *model;
+    assert_int_equal(nnc_model_load(in_dir("cnn.nnc"), &model), NNC_OK);
+    assert_string_equal(nnc_net_layer_type(nnc_model_net(model), 0), "conv");
+    assert_int_equal(nnc_model_save(model, in_dir("again.nnc")), NNC_OK);
+    nnc_model_free(model);
+    long n1, n2;
+    char *first = slurp(in_dir("cnn.nnc"), &n1);
+    char *second = slurp(in_dir("again.nnc"), &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(first, second, (size_t)n1);
+    free(first);
+    free(second);
+
+    assert_int_equal(run_nnc("info '%s'", in_dir("cnn.nnc")), 0);
+    out = slurp(in_dir("stdout"), NULL);
+    const char *rows[] = {"input", "1x8x8", "conv:8:3:relu", "8x8x8", "maxpool:2", "8x4x4",
+                          "dense:32:relu", "32x1x1", "dense:10:softmax", "10x1x1"};
+    const char *at = out;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *next = strstr(at, rows[i]);
+        if (next == NULL)
+            fail_msg("no '%s' (in order) in nnc info's output:\n%s", rows[i], out);
+        at = next + strlen(rows[i]);
+    }
+    free(out);
+
+    assert_int_equal(run_nnc("eval --model '%s' --data %s/digits.csv", in_dir("cnn.nnc"),
+                             NNC_TEST_DATA),
+                     0);
+    out = slurp(in_dir("stdout"), NULL);
+    const char *eval = strstr(out, "accuracy ");
+    if (eval == NULL)
+        fail_msg("no accuracy in nnc eval's output:\n%s", out);
+    assert_true(atof(eval + strlen("accuracy ")) > 0.9);
+    free(out);
 }
 
 int main(void)
