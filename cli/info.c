@@ -29,11 +29,21 @@ static const char *scaling_name(const nnc_normalizer *norm)
 static void print_architecture(nnc_model *model)
 {
     nnc_net *net = nnc_model_net(model);
-    printf("architecture: %d inputs", nnc_net_inputs(net));
-    for (int l = 0; l < nnc_net_layer_count(net); l++)
-        printf(" -> %d %s", nnc_net_layer_units(net, l),
-               nnc_activation_name(nnc_net_layer_activation(net, l)));
     char shape[64];
+    /* Dense layers as they always read ("-> 32 relu"); other types by name
+     * and output shape ("-> maxpool 8x4x4"), which a width alone would hide. */
+    printf("architecture: %d inputs", nnc_net_inputs(net));
+    for (int l = 0; l < nnc_net_layer_count(net); l++) {
+        const char *act = nnc_activation_name(nnc_net_layer_activation(net, l));
+        if (strcmp(nnc_net_layer_type(net, l), "dense") == 0) {
+            printf(" -> %d %s", nnc_net_layer_units(net, l), act);
+            continue;
+        }
+        nnc_shape_format(nnc_net_layer_shape(net, l), shape, sizeof shape);
+        printf(" -> %s %s", nnc_net_layer_type(net, l), shape);
+        if (nnc_net_layer_activation(net, l) != NNC_IDENTITY)
+            printf(" %s", act);
+    }
     nnc_shape_format(nnc_net_input_shape(net), shape, sizeof shape);
     printf("\nlayers:\n  %-28s%s\n", "input", shape);
     int tensor = 0, tensors = nnc_net_tensor_count(net);

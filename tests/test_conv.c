@@ -670,7 +670,9 @@ static void test_cli_trains_a_small_cnn(void **state)
 
     assert_int_equal(run_nnc("info '%s'", in_dir("cnn.nnc")), 0);
     out = slurp(in_dir("stdout"), NULL);
-    const char *rows[] = {"input", "1x8x8", "conv:8:3:relu", "8x8x8", "maxpool:2", "8x4x4",
+    const char *rows[] = {"architecture: 64 inputs -> conv 8x8x8 relu -> maxpool 8x4x4 -> 32 relu "
+                          "-> 10 softmax\n",
+                          "input", "1x8x8", "conv:8:3:relu", "8x8x8", "maxpool:2", "8x4x4",
                           "dense:32:relu", "32x1x1", "dense:10:softmax", "10x1x1"};
     const char *at = out;
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
