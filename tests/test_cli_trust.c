@@ -248,7 +248,8 @@ static void test_resume_refuses_another_run(void **state)
     /* 4-32-3 and 4-2-41-3 both have 259 parameters. */
     expect_error(run_nnc("train --data '%s' --epochs 4 --progress quiet --layers 2,41 "
                          "--resume '%s' --out '%s'", in_dir("iris.csv"), in_dir("ck"),
-                         in_dir("x.nnc")), "network 4-32:relu-3:softmax", "4-2:relu-41:relu");
+                         in_dir("x.nnc")), "network 4x1x1 -> dense:32:relu,dense:3:softmax",
+                 "4x1x1 -> dense:2:relu,dense:41:relu,dense:3:softmax");
     /* Each option that decides the result, changed: the line it was, the line it is. */
     static const struct {
         const char *option, *then, *now;

@@ -171,11 +171,14 @@ char *nnc_checkpoint_identity(const nnc_net *net, const nnc_optimizer *opt, doub
     if (o->run_identity != NULL && o->run_identity[0] != '\0')
         append(&s, &len, "%s%s", o->run_identity,
                o->run_identity[strlen(o->run_identity) - 1] == '\n' ? "" : "\n");
-    append(&s, &len, "network %d", nnc_net_inputs(net));
-    for (int l = 0; l < nnc_net_layer_count(net); l++)
-        append(&s, &len, "-%d:%s", nnc_net_layer_units(net, l),
-               nnc_activation_name(nnc_net_layer_activation(net, l)));
-    append(&s, &len, " loss=%s\n", nnc_loss_name(nnc_net_loss(net)));
+    /* The stack in the layer grammar, so that a refusal names the layers
+     * the way --layers and nnc info do, whatever their types. */
+    char shape[64], layers[4096];
+    nnc_shape_format(nnc_net_input_shape(net), shape, sizeof shape);
+    if (nnc_net_describe(net, layers, sizeof layers) >= (int)sizeof layers)
+        snprintf(layers, sizeof layers, "(%d layers)", nnc_net_layer_count(net));
+    append(&s, &len, "network %s -> %s loss=%s\n", shape, layers,
+           nnc_loss_name(nnc_net_loss(net)));
     char rule[256];
     nnc_optimizer_describe(opt, base_rate, rule, sizeof rule);
     append(&s, &len, "optimizer %s\n", rule);
