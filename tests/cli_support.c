@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "cli_support.h"
+#include "nnc.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -106,4 +107,15 @@ int has_temporary(const char *sub)
         found |= strstr(e->d_name, ".tmp-") != NULL;
     closedir(d);
     return found;
+}
+
+void expect_bad_text(const bad_text *b, int status, const char *what)
+{
+    const char *msg = nnc_last_error();
+    char head[128];
+    snprintf(head, sizeof head, "%s: column %d, '", what, b->column);
+    if (status != NNC_EINVAL || strncmp(msg, head, strlen(head)) != 0 ||
+        strstr(msg, b->says) == NULL)
+        fail_msg("'%s': status %d, message '%s'; wanted it to start '%s' and say '%s'", b->text,
+                 status, msg, head, b->says);
 }

@@ -36,4 +36,17 @@ int count_lines(const char *text);
 /* Whether FOLDER/sub (NULL: FOLDER) holds a leftover temporary file. */
 int has_temporary(const char *sub);
 
+/* A text a parser must refuse (a layer grammar, a shape), the column its
+ * message must name and words the message must have. */
+typedef struct bad_text {
+    const char *text;
+    int column;
+    const char *says;
+} bad_text;
+
+/* Fails the test unless status is NNC_EINVAL (as an int, to keep nnc.h out
+ * of this header) and nnc_last_error() starts "WHAT: column C, '" and holds
+ * b->says. */
+void expect_bad_text(const bad_text *b, int status, const char *what);
+
 #endif
