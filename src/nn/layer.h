@@ -125,6 +125,13 @@ nnc_status nnc_layer_arg_fail(const nnc_layer_args *args, int column, const char
 #endif
     ;
 
+/* The starting weights of a layer with weights and a bias, for a scheme:
+ * normal with standard deviation 1 (the tutorial's, which draws the bias
+ * too), sqrt(2 / (fan_in + fan_out)) (Xavier) or sqrt(2 / fan_in) (He);
+ * all weights are drawn before any bias, and the bias is otherwise 0. */
+void nnc_init_weights_and_bias(float *weights, size_t n_weights, float *bias, size_t n_bias,
+                               double fan_in, double fan_out, nnc_init scheme, nnc_rng *rng);
+
 /*
  * A layer type. The first block is required; the fast paths are optional
  * (NULL), and the network uses one only when every layer offers it.

@@ -276,18 +276,9 @@ static void conv_init(const nnc_layer *layer, const nnc_layer_data *data, nnc_in
 {
     const nnc_conv_config *c = layer->config;
     geometry g = geometry_of(layer);
-    double fan_in = g.fields, fan_out = (double)c->filters * c->kernel * c->kernel;
-    double std = 1.0;
-    if (scheme == NNC_INIT_XAVIER)
-        std = sqrt(2.0 / (fan_in + fan_out));
-    else if (scheme == NNC_INIT_HE)
-        std = sqrt(2.0 / fan_in);
     size_t n = (size_t)c->filters * (size_t)g.fields;
-    float *w = data->params, *b = data->params + n;
-    for (size_t i = 0; i < n; i++)
-        w[i] = (float)(std * nnc_rng_normal(rng));
-    for (int f = 0; f < c->filters; f++)
-        b[f] = scheme == NNC_INIT_STANDARD_NORMAL ? (float)nnc_rng_normal(rng) : 0.0f;
+    nnc_init_weights_and_bias(data->params, n, data->params + n, (size_t)c->filters, g.fields,
+                              (double)c->filters * c->kernel * c->kernel, scheme, rng);
 }
 
 static void conv_forward(const nnc_layer *layer, const nnc_layer_data *data,

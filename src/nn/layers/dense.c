@@ -251,19 +251,9 @@ static nnc_status dense_plan(const void *config, nnc_shape in, nnc_layer_plan *p
 static void dense_init(const nnc_layer *layer, const nnc_layer_data *data, nnc_init scheme,
                        nnc_rng *rng)
 {
-    double std = 1.0;
-    if (scheme == NNC_INIT_XAVIER)
-        std = sqrt(2.0 / (layer->inputs + layer->outputs));
-    else if (scheme == NNC_INIT_HE)
-        std = sqrt(2.0 / layer->inputs);
-    /* Weights then bias, as the tutorial draws its two weights and then
-     * its bias. */
-    float *w = data->params, *b = data->params + bias_at(layer);
     size_t n = bias_at(layer);
-    for (size_t i = 0; i < n; i++)
-        w[i] = (float)(std * nnc_rng_normal(rng));
-    for (int u = 0; u < layer->outputs; u++)
-        b[u] = scheme == NNC_INIT_STANDARD_NORMAL ? (float)nnc_rng_normal(rng) : 0.0f;
+    nnc_init_weights_and_bias(data->params, n, data->params + n, (size_t)layer->outputs,
+                              layer->inputs, layer->outputs, scheme, rng);
 }
 
 static void dense_forward(const nnc_layer *layer, const nnc_layer_data *data,
