@@ -599,15 +599,6 @@ static char *run_identity(const train_options *o)
     snprintf(text + len, n - len, "seed %llu\nsplit validation=%.15g test=%.15g\nscale %s\n",
              (unsigned long long)o->seed, o->val_fraction, o->test_src.images ? 0.0 :
              o->test_fraction, o->scaling >= 0 ? scaling_names[o->scaling] : "default");
-    /* Layers that read pictures would build another network from another
-     * shape. Only when given, so checkpoints of runs without the option
-     * keep the identity they always had. */
-    if (o->has_input_shape) {
-        char shape[48];
-        nnc_shape_format(o->input_shape, shape, sizeof shape);
-        len = strlen(text);
-        snprintf(text + len, n - len, "input_shape %s\n", shape);
-    }
     return text;
 }
 
