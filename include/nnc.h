@@ -316,6 +316,12 @@ float *nnc_net_bias_grads(nnc_net *net, int layer);
  * batch seen and is then reused, so a fixed batch size allocates only once. */
 nnc_status nnc_predict(nnc_net *net, const float *x, int rows, float *out);
 
+/* The forward pass in either mode: inferring (training 0, what nnc_predict
+ * does) or training (dropout drops, batch norm normalises with the batch's
+ * statistics and moves its running ones). A training pass through a dropout
+ * layer needs the generator of nnc_net_set_rng. */
+nnc_status nnc_net_forward(nnc_net *net, const float *x, int rows, int training, float *out);
+
 /* Forward and backward over one batch: overwrites the gradient block with
  * d loss / d parameters and, when loss is not NULL, stores the loss value. When
  * dx is not NULL it also receives d loss / d x (rows x inputs). */

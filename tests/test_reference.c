@@ -279,10 +279,10 @@ static double largest(const double *v, size_t n)
  * largest plain relative difference (which exceeds 1e-5 on the near-cancelled
  * entries above) and the largest difference as the test measures it. Returns
  * the number of failing entries so a test reports every quantity first. */
-static int compare(const char *file, const char *quantity, const double *expected,
-                   const float *got, size_t n)
+static int compare_at_scale(const char *file, const char *quantity, const double *expected,
+                            const float *got, size_t n, double floor_scale)
 {
-    double scale = largest(expected, n);
+    double scale = fmax(largest(expected, n), floor_scale);
     double worst_rel = 0.0, worst_scaled = 0.0;
     size_t worst_at = 0;
     int bad = 0;
@@ -305,6 +305,12 @@ static int compare(const char *file, const char *quantity, const double *expecte
     print_message("  %-20s %-16s n=%-4zu max rel diff %-9.3g scaled %-9.3g at [%zu]%s\n", file,
                   quantity, n, worst_rel, worst_scaled, worst_at, bad ? "  <-- FAILED" : "");
     return bad;
+}
+
+static int compare(const char *file, const char *quantity, const double *expected,
+                   const float *got, size_t n)
+{
+    return compare_at_scale(file, quantity, expected, got, n, 0.0);
 }
 
 /* ------------------------------------------------- a float64 network here */
@@ -714,6 +720,10 @@ static void cnn_layer_text(const cJSON *layer, char *buf, size_t n)
                  INT("stride"), INT("pad"), act ? act : "identity");
     else if (strcmp(type, "maxpool2d") == 0)
         snprintf(buf, n, "maxpool:%d:%d", INT("kernel"), INT("stride"));
+    else if (strcmp(type, "avgpool2d") == 0)
+        snprintf(buf, n, "avgpool:%d:%d", INT("kernel"), INT("stride"));
+    else if (strcmp(type, "batchnorm2d") == 0)
+        snprintf(buf, n, "batchnorm:%s", act ? act : "identity");
     else if (strcmp(type, "dense") == 0)
         snprintf(buf, n, "dense:%d:%s", INT("units"), act ? act : "identity");
     else if (strcmp(type, "flatten") == 0)
@@ -721,6 +731,17 @@ static void cnn_layer_text(const cJSON *layer, char *buf, size_t n)
     else
         fail_msg("a layer of type '%s', which nnc does not have yet", type);
 #undef INT
+}
+
+/* A layer's tensor in the file by nnc's name: batch norm's weight and bias
+ * are its gamma and beta there. */
+static const cJSON *tensor_field(const cJSON *layer, const char *name)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(layer, name);
+    if (t == NULL)
+        t = cJSON_GetObjectItemCaseSensitive(layer, strcmp(name, "weight") == 0 ? "gamma"
+                                                                                 : "beta");
+    return t;
 }
 
 /* The file's network in nnc, with the file's parameters. */
@@ -757,6 +778,15 @@ static void load_cnn(cnn_reference *ref, const char *name)
                      NNC_OK);
     ref->rows = cJSON_GetArraySize(FIELD("x"));
     assert_true(ref->rows >= 1);
+    /* Batch norm's running statistics start where PyTorch's do (mean 0,
+     * variance 1), as nnc_net_init would set them. */
+    float *state = nnc_net_state(ref->net);
+    nnc_tensor_info info;
+    for (int t = 0; t < nnc_net_tensor_count(ref->net); t++)
+        if (nnc_net_tensor(ref->net, t, &info) == NNC_OK && info.is_state &&
+            strcmp(info.name, "running_var") == 0)
+            for (size_t k = 0; k < info.size; k++)
+                state[info.offset + k] = 1.0f;
     /* Parameters after the last layer: adding one zeroes them all. */
     for (int i = 0; i < ref->n_file; i++) {
         int l = ref->nnc_layer[i];
@@ -767,8 +797,8 @@ static void load_cnn(cnn_reference *ref, const char *name)
         }
         size_t nb = (size_t)nnc_net_layer_shape(ref->net, l).channels;
         size_t nw = (size_t)(nnc_net_bias(ref->net, l) - nnc_net_weights(ref->net, l));
-        double *w = flatten(cJSON_GetObjectItemCaseSensitive(p, "weight"), nw, "weight");
-        double *b = flatten(cJSON_GetObjectItemCaseSensitive(p, "bias"), nb, "bias");
+        double *w = flatten(tensor_field(p, "weight"), nw, "weight");
+        double *b = flatten(tensor_field(p, "bias"), nb, "bias");
         copy_to_float(nnc_net_weights(ref->net, l), w, nw);
         copy_to_float(nnc_net_bias(ref->net, l), b, nb);
         free(w);
@@ -800,6 +830,17 @@ static int compare_field(const char *file, const char *quantity, const cJSON *no
     int bad = compare(file, quantity, want, got, n);
     free(want);
     return bad;
+}
+
+/* Where layer l's state starts in the state block. */
+static size_t state_offset(const nnc_net *net, int l)
+{
+    nnc_tensor_info info;
+    for (int t = 0; t < nnc_net_tensor_count(net); t++)
+        if (nnc_net_tensor(net, t, &info) == NNC_OK && info.layer == l && info.is_state)
+            return info.offset;
+    fail_msg("layer %d has no state", l);
+    return 0;
 }
 
 /* Every layer's output, the loss, every parameter's gradient and the input
@@ -842,7 +883,8 @@ static void check_cnn(const char *name)
         size_t n = (size_t)ref.rows * (size_t)nnc_net_outputs(cut);
         float *out = malloc(n * sizeof *out);
         assert_non_null(out);
-        assert_int_equal(nnc_predict(cut, x, ref.rows, out), NNC_OK);
+        /* Training mode, as the files are made: batch norm uses the batch. */
+        assert_int_equal(nnc_net_forward(cut, x, ref.rows, 1, out), NNC_OK);
         char what[32];
         snprintf(what, sizeof what, "layer_outputs[%d]", i);
         bad += compare_field(name, what, cJSON_GetArrayItem(FIELD("layer_outputs"), i), out, n);
@@ -853,8 +895,25 @@ static void check_cnn(const char *name)
     float *out = malloc(n_out * sizeof *out);
     assert_non_null(out);
     double loss = NAN;
-    assert_int_equal(nnc_predict(net, x, ref.rows, out), NNC_OK);
     assert_int_equal(nnc_net_gradients(net, x, y, ref.rows, &loss, dx), NNC_OK);
+    /* One training pass so far: the running statistics it left. */
+    const cJSON *running = FIELD("batchnorm_running_after_one_training_pass");
+    for (int l = 0, k = 0; running != NULL && l < nnc_net_layer_count(net); l++) {
+        if (strcmp(nnc_net_layer_type(net, l), "batchnorm") != 0)
+            continue;
+        const cJSON *want = cJSON_GetArrayItem(running, k++);
+        assert_non_null(want);
+        size_t c = (size_t)nnc_net_layer_shape(net, l).channels;
+        char what[2][48];
+        snprintf(what[0], sizeof what[0], "running_mean of batchnorm %d", k);
+        snprintf(what[1], sizeof what[1], "running_var of batchnorm %d", k);
+        const float *state = nnc_net_state(net) + state_offset(net, l);
+        bad += compare_field(name, what[0], cJSON_GetObjectItemCaseSensitive(want, "running_mean"),
+                             state, c);
+        bad += compare_field(name, what[1], cJSON_GetObjectItemCaseSensitive(want, "running_var"),
+                             state + c, c);
+    }
+    assert_int_equal(nnc_net_forward(net, x, ref.rows, 1, out), NNC_OK);
     float loss_f = (float)loss;
     bad += compare_field(name, "output", FIELD("output"), out, n_out);
     bad += compare_field(name, "loss", FIELD("loss_value"), &loss_f, 1);
@@ -868,10 +927,19 @@ static void check_cnn(const char *name)
         char what[2][32];
         snprintf(what[0], sizeof what[0], "grads[%d].weight", i);
         snprintf(what[1], sizeof what[1], "grads[%d].bias", i);
-        bad += compare_field(name, what[0], cJSON_GetObjectItemCaseSensitive(g, "weight"),
+        bad += compare_field(name, what[0], tensor_field(g, "weight"),
                              nnc_net_weight_grads(net, l), nw);
-        bad += compare_field(name, what[1], cJSON_GetObjectItemCaseSensitive(g, "bias"),
-                             nnc_net_bias_grads(net, l), nb);
+        /* A bias under a batch norm has gradient 0 in exact arithmetic (the
+         * normalisation takes the mean away): both sides hold rounding then
+         * (some 1e-17 in float64, 1e-9 in float32), measured against the
+         * scale of the same layer's weight gradient. */
+        double *wg = flatten(tensor_field(g, "weight"), nw, "weight");
+        double *bg = flatten(tensor_field(g, "bias"), nb, "bias");
+        int zero = largest(bg, nb) < 1e-10 * largest(wg, nw);
+        bad += compare_at_scale(name, what[1], bg, nnc_net_bias_grads(net, l), nb,
+                                zero ? largest(wg, nw) : 0.0);
+        free(wg);
+        free(bg);
     }
     bad += compare_field(name, "grad_x", FIELD("grad_x"), dx, n_in);
 #undef FIELD
@@ -900,6 +968,15 @@ static void test_cnn_strided_pool3(void **state)
     check_cnn("cnn_strided_pool3");
 }
 
+/* conv 3x3 without padding, batch norm in training mode with a ReLU, 2x2
+ * average pooling, flatten, dense identity, mean squared error; and the
+ * running statistics one training pass leaves. */
+static void test_cnn_batchnorm_avgpool(void **state)
+{
+    (void)state;
+    check_cnn("cnn_batchnorm_avgpool");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -911,6 +988,7 @@ int main(void)
         cmocka_unit_test(test_kernel_paths_against_double),
         cmocka_unit_test(test_cnn_conv_pool_dense),
         cmocka_unit_test(test_cnn_strided_pool3),
+        cmocka_unit_test(test_cnn_batchnorm_avgpool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -161,7 +161,7 @@ static nnc_status parse_item(const char *text, size_t from, size_t to,
                                   (int)len[0], field[0], known);
     }
     item->type = type;
-    item->act = type->takes_activation ? default_act : NNC_IDENTITY;
+    item->act = type->takes_activation == NNC_TAKES_ACTIVATION ? default_act : NNC_IDENTITY;
     if (n - 1 >= first && !is_digit(field[n - 1][0])) {
         int act = activation_named(field[n - 1], len[n - 1]);
         if (act >= 0 && !type->takes_activation)

@@ -39,6 +39,15 @@
  * has three); room for a convolution's filters, kernel, stride and padding. */
 #define NNC_LAYER_MAX_ARGS 8
 
+/* Whether a type takes an activation, and which one a text without one
+ * gets: the grammar's default for hidden layers (ReLU from the CLI), or the
+ * identity (batch norm, whose activation, when wanted, comes after it). */
+enum {
+    NNC_TAKES_NO_ACTIVATION = 0,
+    NNC_TAKES_ACTIVATION = 1,
+    NNC_TAKES_ACTIVATION_IDENTITY_DEFAULT = 2
+};
+
 /* A parameter tensor's flags. */
 enum {
     NNC_TENSOR_DECAYS = 1   /* weight decay applies (weights; not biases or scales) */
@@ -140,7 +149,8 @@ struct nnc_layer_type {
     const char *name;           /* in the grammar, `nnc info` and messages: "dense" */
     uint32_t code;              /* in the model file; never reused or renumbered */
     size_t config_size;         /* the type's configuration struct */
-    int takes_activation;       /* 0: the layer's activation is always identity */
+    int takes_activation;       /* NNC_TAKES_ACTIVATION_*: 0, the layer's is always identity */
+    int draws_while_training;   /* a training pass needs the network's generator */
 
     /* The configuration from the grammar's arguments (args->count may be 0
      * when the type has defaults). */
@@ -214,6 +224,9 @@ extern const int nnc_layer_type_count;
 extern const nnc_layer_type nnc_dense_type;
 extern const nnc_layer_type nnc_conv_type;
 extern const nnc_layer_type nnc_maxpool_type;
+extern const nnc_layer_type nnc_avgpool_type;
+extern const nnc_layer_type nnc_batchnorm_type;
+extern const nnc_layer_type nnc_dropout_type;
 
 /* A dense layer's configuration (layers/dense.c), for nnc_net_add_dense. */
 typedef struct nnc_dense_config {

@@ -592,9 +592,16 @@ static nnc_pass pass_for(const nnc_net *net, int rows, int training)
 }
 
 /* Runs the batch through every layer, leaving z and out of each in scratch:
- * the layer computes z, the network applies its activation. */
+ * the layer computes z, the network applies its activation. A training pass
+ * through a layer that draws (dropout) needs the network's generator. */
 static nnc_status forward(nnc_net *net, const float *x, int rows, int training)
 {
+    for (int l = 0; training && net->rng == NULL && l < net->n_layers; l++)
+        if (net->layers[l].type->draws_while_training)
+            return nnc_fail(NNC_EINVAL,
+                            "training pass: layer %d (%s) draws from the network's generator, "
+                            "and none is set (nnc_net_set_rng)",
+                            l + 1, net->layers[l].type->name);
     nnc_status st = reserve(net, rows);
     if (st != NNC_OK)
         return st;
@@ -615,6 +622,18 @@ nnc_status nnc_predict(nnc_net *net, const float *x, int rows, float *out)
     nnc_status st = check_batch("predict", net, x, out, rows);
     if (st == NNC_OK)
         st = forward(net, x, rows, 0);
+    if (st != NNC_OK)
+        return st;
+    const float *top = net->out[net->n_layers - 1];
+    memcpy(out, top, (size_t)rows * (size_t)nnc_net_outputs(net) * sizeof *out);
+    return NNC_OK;
+}
+
+nnc_status nnc_net_forward(nnc_net *net, const float *x, int rows, int training, float *out)
+{
+    nnc_status st = check_batch("forward", net, x, out, rows);
+    if (st == NNC_OK)
+        st = forward(net, x, rows, training != 0);
     if (st != NNC_OK)
         return st;
     const float *top = net->out[net->n_layers - 1];

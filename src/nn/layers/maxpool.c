@@ -20,91 +20,39 @@
  * (all but softmax), one after the pooling equals one before it, where the
  * layer below already applies it.
  */
-#include "nn/layer.h"
-#include "nn/nn.h"
+#include "nn/layers/pool_window.h"
 
-#include <stdint.h>
-#include <stdio.h>
 #include <string.h>
-
-/* Bounds on the fields; the plan then refuses a window larger than its input. */
-#define MAX_WINDOW 1024
-#define MAX_STRIDE 1024
-
-typedef struct nnc_maxpool_config {
-    int window;
-    int stride;
-} nnc_maxpool_config;
 
 static nnc_status maxpool_parse(void *config, const nnc_layer_args *args)
 {
-    nnc_maxpool_config *c = config;
-    if (args->count == 0)
-        return nnc_layer_arg_fail(args, args->item_column,
-                                  "a maxpool layer needs its window, as maxpool:2 (then the "
-                                  "stride, optional: maxpool:3:2)");
-    if (args->count > 2)
-        return nnc_layer_arg_fail(args, args->column[2],
-                                  "'%.*s' is no field a maxpool layer has: it takes its window "
-                                  "and stride, and no activation",
-                                  (int)args->len[2], args->text[2]);
-    nnc_status st = nnc_layer_arg_int(args, 0, "the window", 1, MAX_WINDOW, &c->window);
-    /* The windows tile the input when the text gives no stride. */
-    c->stride = c->window;
-    if (st == NNC_OK && args->count > 1)
-        st = nnc_layer_arg_int(args, 1, "the stride", 1, MAX_STRIDE, &c->stride);
-    return st;
+    return nnc_pool_window_parse(config, args, "maxpool");
 }
 
 static int maxpool_describe(const void *config, char *buf, size_t n)
 {
-    const nnc_maxpool_config *c = config;
-    if (c->stride == c->window)
-        return snprintf(buf, n, "maxpool:%d", c->window);
-    return snprintf(buf, n, "maxpool:%d:%d", c->window, c->stride);
+    return nnc_pool_window_describe(config, "maxpool", buf, n);
 }
 
-/* The model file's form: window, stride, each a u32. */
 static size_t maxpool_encode(const void *config, unsigned char *out)
 {
-    const nnc_maxpool_config *c = config;
-    if (out != NULL) {
-        nnc_le_put(out, (uint32_t)c->window, 4);
-        nnc_le_put(out + 4, (uint32_t)c->stride, 4);
-    }
-    return 8;
+    return nnc_pool_window_encode(config, out);
 }
 
 static nnc_status maxpool_decode(void *config, const unsigned char *in, size_t n)
 {
-    nnc_maxpool_config *c = config;
-    if (n != 8)
-        return nnc_fail(NNC_EFORMAT, "a maxpool layer's configuration has 8 bytes, this one %zu",
-                        n);
-    uint64_t window = nnc_le_get(in, 4), stride = nnc_le_get(in + 4, 4);
-    if (window < 1 || window > MAX_WINDOW)
-        return nnc_fail(NNC_EFORMAT, "a maxpool layer's window must be 1 to %d, got %llu",
-                        MAX_WINDOW, (unsigned long long)window);
-    if (stride < 1 || stride > MAX_STRIDE)
-        return nnc_fail(NNC_EFORMAT, "a maxpool layer's stride must be 1 to %d, got %llu",
-                        MAX_STRIDE, (unsigned long long)stride);
-    *c = (nnc_maxpool_config){ (int)window, (int)stride };
-    return NNC_OK;
+    return nnc_pool_window_decode(config, in, n, "maxpool");
 }
 
 static nnc_status maxpool_plan(const void *config, nnc_shape in, nnc_layer_plan *plan)
 {
-    const nnc_maxpool_config *c = config;
-    if (c->window > in.height || c->window > in.width)
-        return nnc_fail(NNC_EINVAL, "maxpool: the %dx%d window is larger than the input %dx%dx%d",
-                        c->window, c->window, in.channels, in.height, in.width);
-    int ho = (in.height - c->window) / c->stride + 1;
-    int wo = (in.width - c->window) / c->stride + 1;
-    plan->out = (nnc_shape){ in.channels, ho, wo };
+    nnc_status st = nnc_pool_window_plan(config, in, "maxpool", &plan->out);
+    if (st != NNC_OK)
+        return st;
     plan->n_params = 0;
     /* One argmax per output; the output is no larger than the input, so
      * within the network's bound on widths. */
-    plan->saved_per_row = (size_t)in.channels * (size_t)ho * (size_t)wo;
+    plan->saved_per_row = (size_t)nnc_shape_size(plan->out);
     return NNC_OK;
 }
 
@@ -122,7 +70,7 @@ static void maxpool_init(const nnc_layer *layer, const nnc_layer_data *data, nnc
 static void maxpool_forward(const nnc_layer *layer, const nnc_layer_data *data,
                             const nnc_pass *pass, const float *x, float *z)
 {
-    const nnc_maxpool_config *cfg = layer->config;
+    const nnc_pool_window *cfg = layer->config;
     const int n = cfg->window, s = cfg->stride;
     const int ch = layer->in_shape.channels, h = layer->in_shape.height,
               w = layer->in_shape.width;
@@ -171,8 +119,8 @@ static void maxpool_backward(const nnc_layer *layer, const nnc_layer_data *data,
 const nnc_layer_type nnc_maxpool_type = {
     .name = "maxpool",
     .code = 3,
-    .config_size = sizeof(nnc_maxpool_config),
-    .takes_activation = 0,
+    .config_size = sizeof(nnc_pool_window),
+    .takes_activation = NNC_TAKES_NO_ACTIVATION,
     .parse = maxpool_parse,
     .describe = maxpool_describe,
     .encode = maxpool_encode,

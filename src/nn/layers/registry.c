@@ -11,6 +11,9 @@ const nnc_layer_type *const nnc_layer_types[] = {
     &nnc_dense_type,
     &nnc_conv_type,
     &nnc_maxpool_type,
+    &nnc_avgpool_type,
+    &nnc_batchnorm_type,
+    &nnc_dropout_type,
 };
 
 const int nnc_layer_type_count = (int)(sizeof nnc_layer_types / sizeof nnc_layer_types[0]);
