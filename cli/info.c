@@ -58,18 +58,27 @@ static void print_architecture(nnc_model *model)
             if (p != NULL)
                 snprintf(item, sizeof item, "%.*s", (int)strcspn(p, ","), p);
         }
-        size_t params = 0;
+        size_t params = 0, state = 0;
         nnc_tensor_info info;
         while (tensor < tensors && nnc_net_tensor(net, tensor, &info) == NNC_OK &&
                info.layer == l) {
-            params += info.is_state ? 0 : info.size;
+            *(info.is_state ? &state : &params) += info.size;
             tensor++;
         }
         nnc_shape_format(nnc_net_layer_shape(net, l), shape, sizeof shape);
-        printf("  %-3d %-24s%-14s%zu parameters\n", l + 1, item, shape, params);
+        printf("  %-3d %-24s%-14s%zu parameters", l + 1, item, shape, params);
+        if (state > 0)
+            printf(", %zu state", state);
+        printf("\n");
     }
+    /* As Keras sums up: what is trained, what is kept but not trained (batch
+     * norm's running statistics), and both. */
+    size_t state = nnc_net_state_count(net);
     printf("loss: %s\nparameters: %zu\n", nnc_loss_name(nnc_net_loss(net)),
            nnc_net_param_count(net));
+    if (state > 0)
+        printf("state: %zu (kept in the model, not trained)\ntotal: %zu\n", state,
+               nnc_net_param_count(net) + state);
 }
 
 static void print_names(const char *what, int n, const char *(*name)(const nnc_model *, int),

@@ -960,6 +960,35 @@ static void test_cli_cnn_beats_the_mlp_on_digits(void **state)
     assert_true(cnn > mlp);
 }
 
+/* nnc info sums a network up as Keras does: each layer's parameters and
+ * state, then the trained parameters, the state and both together. */
+static void test_cli_info_counts_state(void **state)
+{
+    (void)state;
+    assert_int_equal(run_nnc("train --data %s/iris.csv --target target --input-shape 1x2x2 "
+                             "--layers conv:2:1:identity,batchnorm:relu,avgpool:2:1,dense:4,"
+                             "dropout:0.5 --epochs 2 --seed 1 --quiet --out '%s'",
+                             NNC_TEST_DATA, in_dir("bn.nnc")),
+                     0);
+    assert_int_equal(run_nnc("info '%s'", in_dir("bn.nnc")), 0);
+    char *out = slurp(in_dir("stdout"), NULL);
+    /* conv 2 x 1 + 2; batch norm 2 + 2 and 2 + 2 state; dense 2 x 4 + 4;
+     * dense 4 x 3 + 3. */
+    const char *rows[] = { "conv:2:1:identity", "4 parameters\n", "batchnorm:relu",
+                           "4 parameters, 4 state\n", "avgpool:2:1", "0 parameters\n",
+                           "dense:4:relu", "12 parameters\n", "dropout:0.5", "0 parameters\n",
+                           "dense:3:softmax", "15 parameters\n", "parameters: 35\n",
+                           "state: 4 (kept in the model, not trained)\ntotal: 39\n" };
+    const char *at = out;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *next = strstr(at, rows[i]);
+        if (next == NULL)
+            fail_msg("no '%s' (in order) in nnc info's output:\n%s", rows[i], out);
+        at = next + strlen(rows[i]);
+    }
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -981,6 +1010,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cli_trains_a_small_cnn, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_cli_cnn_beats_the_mlp_on_digits, make_dir,
                                         remove_dir),
+        cmocka_unit_test_setup_teardown(test_cli_info_counts_state, make_dir, remove_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
