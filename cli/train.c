@@ -104,7 +104,7 @@ static void usage(FILE *to)
         "                         layer of that width, or TYPE:FIELDS[:ACTIVATION], as in\n"
         "                         dense:64:relu,dense:32:tanh (docs/architecture.md)\n"
         "  --activation A         hidden activation where --layers names none: relu | tanh |\n"
-        "                         sigmoid | identity (default relu)\n"
+        "                         sigmoid | identity | leaky_relu (default relu)\n"
         "                         the output layer and loss follow from the task: sigmoid and\n"
         "                         binary cross-entropy for 2 classes, softmax and cross-entropy\n"
         "                         for more, identity and mean squared error for regression\n"
@@ -229,7 +229,8 @@ static int set_choice(const char *option, const char *text, const char *const *c
 static int parse_activation(const char *text, nnc_activation *out)
 {
     if (nnc_activation_parse(text, out) != NNC_OK || *out == NNC_SOFTMAX) {
-        fprintf(stderr, "nnc: --activation expects relu, tanh, sigmoid or identity, got '%s'\n",
+        fprintf(stderr,
+                "nnc: --activation expects relu, tanh, sigmoid, identity or leaky_relu, got '%s'\n",
                 text);
         return -1;
     }
@@ -485,9 +486,10 @@ static int build_network(const train_options *o, nnc_rng *rng, run *r)
     if (st == NNC_OK)
         st = nnc_net_set_loss(r->net, loss);
     /* He suits ReLU's half-silenced units; Xavier the symmetric activations. */
-    if (st == NNC_OK)
-        st = nnc_net_init(r->net, o->activation == NNC_RELU ? NNC_INIT_HE : NNC_INIT_XAVIER,
-                          rng);
+    if (st == NNC_OK) {
+        int relu_like = o->activation == NNC_RELU || o->activation == NNC_LEAKY_RELU;
+        st = nnc_net_init(r->net, relu_like ? NNC_INIT_HE : NNC_INIT_XAVIER, rng);
+    }
     return st == NNC_OK ? 0 : fail_with_library_error();
 }
 

@@ -122,10 +122,11 @@ typedef enum nnc_activation {
     NNC_SIGMOID,
     NNC_TANH,
     NNC_RELU,
-    NNC_SOFTMAX   /* over each row; pairs with NNC_LOSS_SOFTMAX_CROSS_ENTROPY */
+    NNC_SOFTMAX,  /* over each row; pairs with NNC_LOSS_SOFTMAX_CROSS_ENTROPY */
+    NNC_LEAKY_RELU /* z > 0 ? z : 0.01 z, PyTorch's default slope */
 } nnc_activation;
 
-#define NNC_ACTIVATION_COUNT 5
+#define NNC_ACTIVATION_COUNT 6
 
 /* The activation's lower-case name ("relu"), or NULL for an unknown value. */
 const char *nnc_activation_name(nnc_activation act);

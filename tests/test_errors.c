@@ -188,11 +188,11 @@ static void test_unknown_names_and_values(void **state)
     expect_failure(nnc_net_add_dense(net, 2, (nnc_activation)-1), NNC_EINVAL, "activation");
     expect_failure(nnc_net_set_loss(net, (nnc_loss)9), NNC_EINVAL, "loss");
     expect_failure(nnc_net_init(net, (nnc_init)7, &rng), NNC_EINVAL, "scheme");
-    expect_failure(nnc_activation_forward((nnc_activation)5, z, out, 1, 2), NNC_EINVAL,
-                   "activation");
+    expect_failure(nnc_activation_forward((nnc_activation)NNC_ACTIVATION_COUNT, z, out, 1, 2),
+                   NNC_EINVAL, "activation");
     expect_failure(nnc_loss_forward((nnc_loss)4, z, z, 1, 2, &(double){ 0 }), NNC_EINVAL,
                    "loss");
-    assert_null(nnc_activation_name((nnc_activation)5));
+    assert_null(nnc_activation_name((nnc_activation)NNC_ACTIVATION_COUNT));
     assert_null(nnc_loss_name((nnc_loss)-1));
     /* A refused layer leaves the network as it was. */
     assert_int_equal(nnc_net_layer_count(net), 2);

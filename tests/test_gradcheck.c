@@ -407,10 +407,11 @@ static double relu_margin(nnc_net *net, const float *x_row)
          * element-wise (softmax as identity: nothing above it is read). */
         int active = 0;
         for (int u = 0; u < units; u++) {
-            if (act == NNC_RELU) {
+            if (act == NNC_RELU || act == NNC_LEAKY_RELU) {
+                /* leaky_relu has the same kink at 0, only a gentler slope. */
                 active += z[u] > 0;
                 margin = fmin(margin, fabs(z[u]));
-                in[u] = z[u] > 0 ? z[u] : 0.0;
+                in[u] = z[u] > 0 ? z[u] : (act == NNC_RELU ? 0.0 : 0.01 * z[u]);
             } else if (act == NNC_SIGMOID) {
                 in[u] = nnc_sigmoid(z[u]);
             } else if (act == NNC_TANH) {
@@ -556,6 +557,38 @@ static void test_net_squared_error(void **state)
         .name = "4-6relu-3identity/squared_error", .inputs = 4, .n_layers = 2, .units = {6, 3},
         .act = {NNC_RELU, NNC_IDENTITY}, .loss = NNC_LOSS_SQUARED_ERROR};
     check_net(&spec, SEED + 13);
+}
+
+static void test_net_leaky_relu(void **state)
+{
+    (void)state;
+    static const net_spec spec = {
+        .name = "4-5tanh-4leaky_relu-3softmax/softmax_ce", .inputs = 4,
+        .n_layers = 3, .units = {5, 4, 3},
+        .act = {NNC_TANH, NNC_LEAKY_RELU, NNC_SOFTMAX},
+        .loss = NNC_LOSS_SOFTMAX_CROSS_ENTROPY};
+    check_net(&spec, SEED + 29);
+}
+
+/* leaky_relu's values and slopes on both sides of 0, against the definition
+ * z > 0 ? z : 0.01 z (PyTorch's default slope), and its name round trip. */
+static void test_leaky_relu_values(void **state)
+{
+    (void)state;
+    const float z[5] = { 2.5f, -3.0f, 0.0f, -100.0f, 1e-3f };
+    const float dout[5] = { 1.5f, -2.0f, 3.0f, 4.0f, -1.0f };
+    float out[5], dz[5];
+    assert_int_equal(nnc_activation_forward(NNC_LEAKY_RELU, z, out, 1, 5), NNC_OK);
+    assert_int_equal(nnc_activation_backward(NNC_LEAKY_RELU, z, out, dout, dz, 1, 5), NNC_OK);
+    for (int i = 0; i < 5; i++) {
+        float slope = z[i] > 0.0f ? 1.0f : 0.01f;
+        assert_float_equal(out[i], slope * z[i], 1e-6 * fabs(z[i]));
+        assert_float_equal(dz[i], slope * dout[i], 1e-6 * fabs(dout[i]));
+    }
+    nnc_activation parsed = NNC_IDENTITY;
+    assert_int_equal(nnc_activation_parse("leaky_relu", &parsed), NNC_OK);
+    assert_int_equal(parsed, NNC_LEAKY_RELU);
+    assert_string_equal(nnc_activation_name(NNC_LEAKY_RELU), "leaky_relu");
 }
 
 /* Softmax output under a loss it does not fuse with: the top gradient goes
@@ -871,6 +904,8 @@ int main(void)
         cmocka_unit_test(test_net_mse),
         cmocka_unit_test(test_net_binary_cross_entropy),
         cmocka_unit_test(test_net_squared_error),
+        cmocka_unit_test(test_net_leaky_relu),
+        cmocka_unit_test(test_leaky_relu_values),
         cmocka_unit_test(test_net_softmax_mse),
         cmocka_unit_test(test_net_softmax_cross_entropy_free_targets),
         cmocka_unit_test(test_net_blas_batch),

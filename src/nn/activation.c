@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char *const names[NNC_ACTIVATION_COUNT] = {
-    "identity", "sigmoid", "tanh", "relu", "softmax"
+    "identity", "sigmoid", "tanh", "relu", "softmax", "leaky_relu"
 };
 
 const char *nnc_activation_name(nnc_activation act)
@@ -32,7 +32,7 @@ nnc_status nnc_activation_parse(const char *name, nnc_activation *out)
         }
     }
     return nnc_fail(NNC_EINVAL,
-                    "unknown activation '%s' (expected identity, sigmoid, tanh, relu or softmax)",
+                    "unknown activation '%s' (expected identity, sigmoid, tanh, relu, softmax or leaky_relu)",
                     name);
 }
 
@@ -117,6 +117,10 @@ static void activate(nnc_activation act, const float *z, float *out, int rows, i
         for (size_t i = 0; i < n; i++)
             out[i] = nnc_activate_one(NNC_RELU, z[i]);
         break;
+    case NNC_LEAKY_RELU:
+        for (size_t i = 0; i < n; i++)
+            out[i] = nnc_activate_one(NNC_LEAKY_RELU, z[i]);
+        break;
     case NNC_SOFTMAX:
         for (int r = 0; r < rows; r++)
             softmax_row(z + (size_t)r * cols, out + (size_t)r * cols, cols);
@@ -136,7 +140,7 @@ nnc_status nnc_activation_backward(nnc_activation act, const float *z,
     nnc_status st = check_shape("activation backward", act, out, dout, rows, cols);
     if (st != NNC_OK)
         return st;
-    if (dz == NULL || (act == NNC_RELU && z == NULL))
+    if (dz == NULL || ((act == NNC_RELU || act == NNC_LEAKY_RELU) && z == NULL))
         return nnc_fail(NNC_EINVAL, "activation backward: NULL buffer");
     nnc_activate_backward(act, z, out, dout, dz, rows, cols);
     return NNC_OK;
@@ -164,6 +168,11 @@ static void activate_backward(nnc_activation act, const float *z, const float *o
         /* The derivative at exactly 0 is taken as 0, as PyTorch does. */
         for (size_t i = 0; i < n; i++)
             dz[i] = z[i] > 0.0f ? dout[i] : 0.0f;
+        break;
+    case NNC_LEAKY_RELU:
+        /* Like relu, the slope at exactly 0 is taken from the negative side. */
+        for (size_t i = 0; i < n; i++)
+            dz[i] = z[i] > 0.0f ? dout[i] : NNC_LEAKY_SLOPE * dout[i];
         break;
     case NNC_SOFTMAX:
         for (int r = 0; r < rows; r++) {

@@ -30,7 +30,7 @@
 #define MAX_CONFIG 256u
 
 static const nnc_activation activation_codes[] = { NNC_IDENTITY, NNC_SIGMOID, NNC_TANH,
-                                                   NNC_RELU, NNC_SOFTMAX };
+                                                   NNC_RELU, NNC_SOFTMAX, NNC_LEAKY_RELU };
 static const nnc_loss loss_codes[] = { NNC_LOSS_SQUARED_ERROR, NNC_LOSS_MSE,
                                        NNC_LOSS_BINARY_CROSS_ENTROPY,
                                        NNC_LOSS_SOFTMAX_CROSS_ENTROPY };

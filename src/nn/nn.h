@@ -44,6 +44,10 @@ void nnc_loss_gradient(nnc_loss loss, const float *pred, const float *target, in
  * Both sigmoid forms (1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) below,
  * never overflowing) share e^-|x| in one expression: a branch on the sign
  * of x is mispredicted half the time when the inputs vary. */
+/* leaky_relu's slope for z <= 0: PyTorch's default, so a negative unit still
+ * passes a small gradient instead of dying as a relu one can. */
+#define NNC_LEAKY_SLOPE 0.01f
+
 static inline float nnc_activate_one(nnc_activation act, float z)
 {
     switch (act) {
@@ -55,6 +59,8 @@ static inline float nnc_activate_one(nnc_activation act, float z)
         return tanhf(z);
     case NNC_RELU:
         return z > 0.0f ? z : 0.0f;
+    case NNC_LEAKY_RELU:
+        return z > 0.0f ? z : NNC_LEAKY_SLOPE * z;
     default:
         return z;
     }
