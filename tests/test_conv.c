@@ -348,7 +348,8 @@ static void test_stack_gradients(void **state)
 
 /* --------------------------------------------------------- max pooling */
 
-/* Average pooling is linear: any step does, and no margin is needed. */
+/* Average pooling, windowed and global, is linear: any step does, and no
+ * margin is needed. */
 static void test_avgpool_gradients(void **state)
 {
     (void)state;
@@ -357,6 +358,9 @@ static void test_avgpool_gradients(void **state)
         /* Overlapping windows, and a window that fits only once across. */
         { "avgpool:3:2 on 2x5x7", { 2, 5, 7 }, "avgpool:3:2", SQ, 2, 2e-2, NULL, 0, 0, 0 },
         { "avgpool:5:1 on 1x5x7", { 1, 5, 7 }, "avgpool:5:1", SQ, 1, 2e-2, NULL, 0, 0, 0 },
+        { "globalavgpool on 3x5x7", { 3, 5, 7 }, "globalavgpool", SQ, 2, 2e-2, NULL, 0, 0, 0 },
+        { "conv,globalavgpool,dense", { 2, 5, 7 }, "conv:4:3:2:1:tanh,globalavgpool,dense:3:tanh",
+          SQ, 2, 2e-2, NULL, 0, 0, 0 },
         { "conv:3:3:2:1,avgpool:2:1,dense", { 2, 5, 7 },
           "conv:3:3:2:1:tanh,avgpool:2:1,dense:3:tanh", SQ, 2, 2e-2, NULL, 0, 0, 0 },
     };
@@ -637,7 +641,10 @@ static const bad_text bad_texts[] = {
     { "dropout:0.3:relu", 13, "a dropout layer takes no activation" },
     { "batchnorm:3", 11, "'3' is no field a batchnorm layer has" },
     { "avgpool", 1, "an avgpool layer needs its window" },
-    { "pool:2", 1, "unknown layer type 'pool' (known: dense, conv, maxpool, avgpool, batchnorm, dropout;" },
+    { "pool:2", 1,
+      "unknown layer type 'pool' (known: dense, conv, maxpool, avgpool, batchnorm, dropout, "
+      "globalavgpool;" },
+    { "globalavgpool:2", 15, "'2' is no field a globalavgpool layer has" },
 };
 
 static void test_grammar_bad_texts(void **state)

@@ -227,6 +227,7 @@ extern const nnc_layer_type nnc_maxpool_type;
 extern const nnc_layer_type nnc_avgpool_type;
 extern const nnc_layer_type nnc_batchnorm_type;
 extern const nnc_layer_type nnc_dropout_type;
+extern const nnc_layer_type nnc_globalavgpool_type;
 
 /* A dense layer's configuration (layers/dense.c), for nnc_net_add_dense. */
 typedef struct nnc_dense_config {

@@ -14,6 +14,7 @@ const nnc_layer_type *const nnc_layer_types[] = {
     &nnc_avgpool_type,
     &nnc_batchnorm_type,
     &nnc_dropout_type,
+    &nnc_globalavgpool_type,
 };
 
 const int nnc_layer_type_count = (int)(sizeof nnc_layer_types / sizeof nnc_layer_types[0]);
