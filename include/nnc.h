@@ -612,7 +612,9 @@ typedef struct nnc_epoch_report {
     int epoch;              /* 1-based */
     int epochs;             /* as asked for */
     double learning_rate;   /* used during this epoch */
-    nnc_metrics train;      /* over the training data after the epoch */
+    nnc_metrics train;      /* the running mean over the epoch's batches, each measured
+                               by its own step (training mode, before its update), as
+                               Keras reports it: no extra pass over the training data */
     nnc_metrics val;        /* over the validation data, when has_val */
     int has_val;
     int best_epoch;         /* the epoch with the lowest validation loss so far */

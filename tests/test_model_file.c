@@ -1079,7 +1079,7 @@ static void test_lying_fields_v2(void **state)
         {V2_LAYERS, 0, 0, "the layer count is 0, outside 1..1024 (offset 32)"},
         {V2_LAYERS, 0, 1025, "the layer count is 1025, outside 1..1024"},
         {V2_TYPE0, 0, 0, "the type of layer 1 of 2 is 0, not a code this nnc knows (offset 36)"},
-        {V2_TYPE1, 0, 7, "the type of layer 2 of 2 is 7, not a code this nnc knows (offset 52)"},
+        {V2_TYPE1, 0, 99, "the type of layer 2 of 2 is 99, not a code this nnc knows (offset 52)"},
         {V2_ACT0, 0, 9, "the activation of layer 1 of 2 is 9, not a code this nnc knows "
                         "(offset 40)"},
         {V2_CONFIG_LEN0, 0, 257, "the configuration length of layer 1 of 2 is 257, outside "

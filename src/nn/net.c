@@ -430,6 +430,11 @@ void nnc_net_set_rng(nnc_net *net, nnc_rng *rng)
 }
 
 nnc_rng *nnc_net_rng(const nnc_net *net) { return net ? net->rng : NULL; }
+
+const float *nnc_net_top_output(const nnc_net *net)
+{
+    return net && net->n_layers > 0 && net->out != NULL ? net->out[net->n_layers - 1] : NULL;
+}
 int nnc_net_inputs(const nnc_net *net) { return net ? net->n_inputs : 0; }
 nnc_shape nnc_net_input_shape(const nnc_net *net)
 {

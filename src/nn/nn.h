@@ -19,6 +19,11 @@ nnc_net *nnc_net_new_stack(int n_inputs, int n_layers, const int *units,
 /* The generator nnc_net_set_rng gave the network (NULL for none). */
 nnc_rng *nnc_net_rng(const nnc_net *net);
 
+/* The top layer's output (rows x outputs) of the last forward pass, as the
+ * loss saw it: after a step, the batch's outputs before the update, from
+ * which nnc_fit tallies an epoch's running metrics. NULL before any pass. */
+const float *nnc_net_top_output(const nnc_net *net);
+
 /* One plain-SGD step on a batch with the update fused into the backward pass
  * where every layer offers it (nnc_layer_type.sgd); the gradient block is
  * then left untouched. */

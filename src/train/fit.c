@@ -102,6 +102,10 @@ typedef struct workspace {
     float *bx, *by;
     float *best;      /* the parameters of the best epoch so far */
     float *best_state;   /* and its state (running statistics): the two make its model */
+    double *sums;        /* the epoch's running tally: 4 x targets */
+    int *predicted;      /* a batch's classes */
+    float *scales;       /* the target scale per column, for the tally's MSE and MAE */
+    nnc_tally tally;
 } workspace;
 
 static void release(workspace *w)
@@ -111,17 +115,27 @@ static void release(workspace *w)
     free(w->by);
     free(w->best);
     free(w->best_state);
+    free(w->sums);
+    free(w->predicted);
+    free(w->scales);
 }
 
-static nnc_status prepare(workspace *w, nnc_net *net, int rows, int batch)
+static nnc_status prepare(workspace *w, nnc_net *net, int rows, int batch, double target_scale)
 {
     memset(w, 0, sizeof *w);
+    int outs = nnc_net_outputs(net);
+    w->sums = nnc_alloc(4 * (size_t)outs, sizeof *w->sums, 1);
+    w->predicted = nnc_alloc((size_t)batch, sizeof *w->predicted, 0);
+    w->scales = nnc_alloc((size_t)outs, sizeof *w->scales, 0);
+    for (int j = 0; w->scales != NULL && j < outs; j++)
+        w->scales[j] = (float)(target_scale > 0 ? target_scale : 1.0);
     w->order = nnc_alloc((size_t)rows, sizeof *w->order, 0);
     w->bx = nnc_alloc((size_t)batch, (size_t)nnc_net_inputs(net) * sizeof(float), 0);
     w->by = nnc_alloc((size_t)batch, (size_t)nnc_net_outputs(net) * sizeof(float), 0);
     w->best = nnc_alloc(nnc_net_param_count(net), sizeof(float), 0);
     w->best_state = nnc_alloc(nnc_net_state_count(net), sizeof(float), 0);
-    if (!w->order || !w->bx || !w->by || !w->best || !w->best_state) {
+    if (!w->order || !w->bx || !w->by || !w->best || !w->best_state || !w->sums ||
+        !w->predicted || !w->scales) {
         release(w);
         return NNC_ENOMEM;
     }
@@ -144,11 +158,16 @@ static void back_to_best(const workspace *w, nnc_net *net)
     memcpy(nnc_net_state(net), w->best_state, nnc_net_state_count(net) * sizeof(float));
 }
 
+/* One epoch of steps, tallying each batch's loss and outputs (those of the
+ * step's own training pass, before its update) into w->tally: the epoch's
+ * training metrics are their running mean, as Keras reports them, at no
+ * cost beyond the steps themselves. */
 static nnc_status run_epoch(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
                             const nnc_fit_options *o, int epoch, int batch, workspace *w)
 {
     int rows = nnc_dataset_rows(data);
     int batches = (rows + batch - 1) / batch;
+    nnc_tally_start(&w->tally, w->sums, nnc_net_outputs(net));
     for (int b = 0; b < batches; b++) {
         int start = b * batch;
         int n = rows - start < batch ? rows - start : batch;
@@ -163,6 +182,8 @@ static nnc_status run_epoch(nnc_net *net, nnc_optimizer *opt, const nnc_dataset 
                             epoch, b + 1);
         if (st != NNC_OK)
             return st;
+        nnc_tally_add(&w->tally, data, nnc_net_loss(net), loss, w->order + start, n,
+                      nnc_net_top_output(net), w->by, w->predicted, NULL);
         if (o->on_batch)
             o->on_batch(epoch, b + 1, batches, loss, o->user);
         if (o->stop != NULL && *o->stop)
@@ -195,8 +216,24 @@ static nnc_status check_finite(nnc_net *net, const nnc_epoch_report *r, int epoc
                     epoch, finite_params(net) ? "loss is not finite" : "weights are not finite");
 }
 
-static nnc_status measure(nnc_net *net, const nnc_dataset *train, const nnc_fit_options *o,
-                          nnc_epoch_report *r)
+/* An epoch's report: the running metrics of its batches for the training
+ * data, and a pass in inference mode over the validation data. */
+static nnc_status measure_epoch(nnc_net *net, const nnc_dataset *train,
+                                const nnc_fit_options *o, const workspace *w,
+                                nnc_epoch_report *r)
+{
+    double scale = o->target_scale > 0 ? o->target_scale : 1.0;
+    nnc_tally_finish(&w->tally, train, nnc_net_loss(net), w->scales, &r->train);
+    r->has_val = o->validation != NULL;
+    if (r->has_val)
+        return nnc_evaluate_metrics(net, o->validation, scale, &r->val, NULL);
+    return NNC_OK;
+}
+
+/* The fit's result: both data sets measured in inference mode with the
+ * weights the fit ends with, once. */
+static nnc_status measure_final(nnc_net *net, const nnc_dataset *train,
+                                const nnc_fit_options *o, nnc_epoch_report *r)
 {
     double scale = o->target_scale > 0 ? o->target_scale : 1.0;
     nnc_status st = nnc_evaluate_metrics(net, train, scale, &r->train, NULL);
@@ -222,7 +259,7 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
     int batch = o->batch_size < rows ? o->batch_size : rows;
     workspace w;
     if (st == NNC_OK)
-        st = prepare(&w, net, rows, batch);
+        st = prepare(&w, net, rows, batch, o->target_scale);
     if (st != NNC_OK)
         return st;
 
@@ -248,7 +285,7 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
     memset(&r, 0, sizeof r);
     r.best_epoch = at.best_epoch;
     int stopped_early = o->patience > 0 && o->validation && at.since_best >= o->patience;
-    int measured = 0, completed = at.epoch;
+    int completed = at.epoch;
     while (st == NNC_OK && !stopped_early && at.epoch < o->epochs) {
         int epoch = ++at.epoch;
         r.epoch = epoch;
@@ -260,12 +297,11 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
         if (st == NNC_OK)
             st = run_epoch(net, opt, data, o, epoch, batch, &w);
         if (st == NNC_OK)
-            st = measure(net, data, o, &r);
+            st = measure_epoch(net, data, o, &w, &r);
         if (st == NNC_OK)
             st = check_finite(net, &r, epoch);
         if (st != NNC_OK)
             break;
-        measured = 1;
         completed = epoch;
         /* Without validation data the best epoch is simply the latest. */
         double watched = r.has_val ? r.val.loss : -epoch;
@@ -296,8 +332,13 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
     int restore = o->patience > 0 && at.best_epoch > 0 && at.best_epoch != at.epoch;
     if (st == NNC_OK && restore)
         back_to_best(&w, net);
-    if (st == NNC_OK && (restore || !measured))
-        st = measure(net, data, o, &r);   /* report the weights the fit ends with */
+    /* The weights the fit ends with, measured once; an epoch's report
+     * checked the validation loss and the weights, this also the training
+     * loss after the last update. */
+    if (st == NNC_OK)
+        st = measure_final(net, data, o, &r);
+    if (st == NNC_OK)
+        st = check_finite(net, &r, completed);
     if (st == NNC_OK)
         st = rate_st;
     if (result != NULL) {

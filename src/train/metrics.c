@@ -32,16 +32,13 @@ void nnc_output_classes(const float *out, int rows, int outputs, int *classes)
     }
 }
 
-/* Running sums over the batches of one evaluation. Regression sums are kept
- * per target column: R^2 compares each column with its own mean, and each
- * column may have its own scale to undo. */
-typedef struct tally {
-    double loss;         /* as nnc_loss_forward reduces it, times rows for means */
-    long correct;
-    double *sq_err, *abs_err, *y_sum, *y_sq_sum;   /* per target column */
-} tally;
+void nnc_tally_start(nnc_tally *t, double *sums, int targets)
+{
+    memset(sums, 0, 4 * (size_t)targets * sizeof *sums);
+    *t = (nnc_tally){ 0, 0.0, 0, sums, sums + targets, sums + 2 * targets, sums + 3 * targets };
+}
 
-static void tally_regression(tally *t, const float *out, const float *y, int rows, int cols)
+static void tally_regression(nnc_tally *t, const float *out, const float *y, int rows, int cols)
 {
     for (int i = 0; i < rows; i++)
         for (int j = 0; j < cols; j++) {
@@ -54,9 +51,16 @@ static void tally_regression(tally *t, const float *out, const float *y, int row
         }
 }
 
-static void tally_classes(tally *t, const nnc_dataset *data, const float *out,
-                          const size_t *rows, int n, int *predicted, int *confusion)
+void nnc_tally_add(nnc_tally *t, const nnc_dataset *data, nnc_loss loss, double batch_loss,
+                   const size_t *rows, int n, const float *out, const float *y, int *predicted,
+                   int *confusion)
 {
+    t->rows += n;
+    t->loss += loss == NNC_LOSS_SQUARED_ERROR ? batch_loss : batch_loss * n;
+    if (data->task != NNC_TASK_CLASSIFICATION) {
+        tally_regression(t, out, y, n, data->n_targets);
+        return;
+    }
     nnc_output_classes(out, n, data->n_targets, predicted);
     for (int i = 0; i < n; i++) {
         int truth = data->classes[rows[i]];
@@ -66,13 +70,15 @@ static void tally_classes(tally *t, const nnc_dataset *data, const float *out,
     }
 }
 
-static void finish(const tally *t, const nnc_dataset *data, nnc_loss loss,
-                   const float *scales, nnc_metrics *m)
+void nnc_tally_finish(const nnc_tally *t, const nnc_dataset *data, nnc_loss loss,
+                      const float *scales, nnc_metrics *m)
 {
-    double rows = data->rows;
+    double rows = t->rows;
     int cols = data->n_targets;
     memset(m, 0, sizeof *m);
-    m->rows = data->rows;
+    m->rows = t->rows;
+    if (t->rows == 0)
+        return;
     m->loss = loss == NNC_LOSS_SQUARED_ERROR ? t->loss : t->loss / rows;
     if (data->task == NNC_TASK_CLASSIFICATION) {
         m->accuracy = t->correct / rows;
@@ -118,7 +124,9 @@ static nnc_status run(nnc_net *net, const nnc_dataset *data, const float *scales
     int *predicted = nnc_alloc((size_t)batch, sizeof *predicted, 0);
     double *sums = nnc_alloc(4 * (size_t)outs, sizeof *sums, 1);
     nnc_status st = rows && x && y && out && predicted && sums ? NNC_OK : NNC_ENOMEM;
-    tally t = { 0.0, 0, sums, sums + outs, sums + 2 * outs, sums + 3 * outs };
+    nnc_tally t;
+    if (st == NNC_OK)
+        nnc_tally_start(&t, sums, outs);
     if (confusion != NULL && data->task == NNC_TASK_CLASSIFICATION)
         memset(confusion, 0, (size_t)data->n_classes * data->n_classes * sizeof *confusion);
     nnc_loss loss = nnc_net_loss(net);
@@ -134,14 +142,10 @@ static nnc_status run(nnc_net *net, const nnc_dataset *data, const float *scales
             st = nnc_loss_forward(loss, out, y, n, outs, &batch_loss);
         if (st != NNC_OK)
             break;
-        t.loss += loss == NNC_LOSS_SQUARED_ERROR ? batch_loss : batch_loss * n;
-        if (data->task == NNC_TASK_CLASSIFICATION)
-            tally_classes(&t, data, out, rows, n, predicted, confusion);
-        else
-            tally_regression(&t, out, y, n, outs);
+        nnc_tally_add(&t, data, loss, batch_loss, rows, n, out, y, predicted, confusion);
     }
     if (st == NNC_OK)
-        finish(&t, data, loss, scales, metrics);
+        nnc_tally_finish(&t, data, loss, scales, metrics);
     free(rows);
     free(x);
     free(y);

@@ -19,6 +19,31 @@ nnc_status nnc_optimizer_schedule_rate(nnc_optimizer *opt, double learning_rate)
  * as a model's normaliser has them. */
 nnc_status nnc_evaluate_scaled(nnc_net *net, const nnc_dataset *data, const float *scales,
                                nnc_metrics *metrics, int *confusion);
+/* Running sums of the metrics over batches: an evaluation's, and a fit's
+ * over the batches of an epoch (the running mean Keras reports). Regression
+ * sums are per target column: R^2 compares each column with its own mean,
+ * and each column may have its own scale to undo. */
+typedef struct nnc_tally {
+    int rows;
+    double loss;         /* as nnc_loss_forward reduces it, times rows for means */
+    long correct;
+    double *sq_err, *abs_err, *y_sum, *y_sq_sum;   /* per target column */
+} nnc_tally;
+
+/* Starts a tally over `sums`, 4 x targets doubles the caller owns. */
+void nnc_tally_start(nnc_tally *t, double *sums, int targets);
+
+/* Adds a batch: the loss the network reported for it, its rows' indices in
+ * data (for their classes), the network's outputs and the targets; predicted
+ * is n ints of work space, confusion (classes x classes) may be NULL. */
+void nnc_tally_add(nnc_tally *t, const nnc_dataset *data, nnc_loss loss, double batch_loss,
+                   const size_t *rows, int n, const float *out, const float *y, int *predicted,
+                   int *confusion);
+
+/* The metrics of the rows added so far (scales: per target column, NULL: 1). */
+void nnc_tally_finish(const nnc_tally *t, const nnc_dataset *data, nnc_loss loss,
+                      const float *scales, nnc_metrics *m);
+
 /* ------------------------------------------------------------ checkpoints */
 
 /* An optimizer's state as a checkpoint keeps it. m and v point into the
