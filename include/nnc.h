@@ -671,8 +671,9 @@ typedef struct nnc_fit_result {
     int epochs_run;
     int best_epoch;         /* lowest validation loss (the last epoch without one) */
     int stopped_early;      /* patience ran out */
-    nnc_metrics train;      /* of the final (restored) weights */
-    nnc_metrics val;        /* likewise, when there is validation data */
+    nnc_metrics train;      /* the report of the final (restored) weights' epoch: the
+                               running mean of its batches (nnc_epoch_report) */
+    nnc_metrics val;        /* that epoch's validation metrics, when there is validation data */
     int checkpoint_epoch;   /* the epoch the checkpoint file holds (0: none);
                                also filled in when the fit fails or stops */
 } nnc_fit_result;

@@ -230,8 +230,7 @@ static nnc_status measure_epoch(nnc_net *net, const nnc_dataset *train,
     return NNC_OK;
 }
 
-/* The fit's result: both data sets measured in inference mode with the
- * weights the fit ends with, once. */
+/* Both data sets measured in inference mode with the weights as they are. */
 static nnc_status measure_final(nnc_net *net, const nnc_dataset *train,
                                 const nnc_fit_options *o, nnc_epoch_report *r)
 {
@@ -285,7 +284,8 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
     memset(&r, 0, sizeof r);
     r.best_epoch = at.best_epoch;
     int stopped_early = o->patience > 0 && o->validation && at.since_best >= o->patience;
-    int completed = at.epoch;
+    int completed = at.epoch, measured = 0;
+    nnc_metrics best_train = r.train, best_val = r.val;   /* the best epoch's report */
     while (st == NNC_OK && !stopped_early && at.epoch < o->epochs) {
         int epoch = ++at.epoch;
         r.epoch = epoch;
@@ -303,6 +303,7 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
         if (st != NNC_OK)
             break;
         completed = epoch;
+        measured = 1;
         /* Without validation data the best epoch is simply the latest. */
         double watched = r.has_val ? r.val.loss : -epoch;
         if (watched < at.best_loss) {
@@ -310,6 +311,8 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
             at.best_epoch = r.best_epoch = epoch;
             at.since_best = 0;
             keep_best(&w, net);
+            best_train = r.train;
+            best_val = r.val;
         } else {
             at.since_best++;
         }
@@ -332,13 +335,15 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
     int restore = o->patience > 0 && at.best_epoch > 0 && at.best_epoch != at.epoch;
     if (st == NNC_OK && restore)
         back_to_best(&w, net);
-    /* The weights the fit ends with, measured once; an epoch's report
-     * checked the validation loss and the weights, this also the training
-     * loss after the last update. */
-    if (st == NNC_OK)
+    /* The result describes the weights the fit ends with by their epoch's
+     * report, as Keras's history does: the best epoch's when they are
+     * restored. Only a fit that ran no epoch (resumed at its end) measures. */
+    if (st == NNC_OK && restore) {
+        r.train = best_train;
+        r.val = best_val;
+    }
+    if (st == NNC_OK && !measured)
         st = measure_final(net, data, o, &r);
-    if (st == NNC_OK)
-        st = check_finite(net, &r, completed);
     if (st == NNC_OK)
         st = rate_st;
     if (result != NULL) {
