@@ -67,6 +67,13 @@ static void maxpool_init(const nnc_layer *layer, const nnc_layer_data *data, nnc
     (void)rng;
 }
 
+/* Whether v takes the window's maximum from best: strictly greater (the
+ * first of equal maxima stays), or a NaN over a number. */
+static inline int takes(float v, float best)
+{
+    return v > best || (v != v && best == best);
+}
+
 static void maxpool_forward(const nnc_layer *layer, const nnc_layer_data *data,
                             const nnc_pass *pass, const float *x, float *z)
 {
@@ -80,23 +87,42 @@ static void maxpool_forward(const nnc_layer *layer, const nnc_layer_data *data,
         float *zr = z + (size_t)r * layer->outputs;
         float *arg = data->saved + (size_t)r * layer->outputs;
         for (int c = 0; c < ch; c++)
-            for (int y = 0; y < ho; y++)
+            for (int y = 0; y < ho; y++) {
+                size_t o = ((size_t)c * ho + (size_t)y) * wo;
+                int row = (c * h + y * s) * w;
+                if (n == 2) {
+                    /* The common 2 x 2 window unrolled, in the same row-major
+                     * order as the general loop below (it was a seventh of a
+                     * CNN's step). */
+                    for (int xo = 0; xo < wo; xo++) {
+                        int at = row + xo * s, best_at = at;
+                        float best = xr[at];
+                        if (takes(xr[at + 1], best))
+                            best = xr[best_at = at + 1];
+                        if (takes(xr[at + w], best))
+                            best = xr[best_at = at + w];
+                        if (takes(xr[at + w + 1], best))
+                            best = xr[best_at = at + w + 1];
+                        zr[o + (size_t)xo] = best;
+                        arg[o + (size_t)xo] = (float)best_at;
+                    }
+                    continue;
+                }
                 for (int xo = 0; xo < wo; xo++) {
-                    int at = (c * h + y * s) * w + xo * s, best_at = at;
+                    int at = row + xo * s, best_at = at;
                     float best = xr[at];
                     for (int i = 0; i < n; i++)
                         for (int j = 0; j < n; j++) {
                             int k = at + i * w + j;
-                            /* Strictly greater: the first of equal maxima stays. */
-                            if (xr[k] > best || (xr[k] != xr[k] && best == best)) {
+                            if (takes(xr[k], best)) {
                                 best = xr[k];
                                 best_at = k;
                             }
                         }
-                    size_t o = ((size_t)c * ho + (size_t)y) * wo + (size_t)xo;
-                    zr[o] = best;
-                    arg[o] = (float)best_at;
+                    zr[o + (size_t)xo] = best;
+                    arg[o + (size_t)xo] = (float)best_at;
                 }
+            }
     }
 }
 
