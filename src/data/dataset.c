@@ -384,21 +384,33 @@ const float *nnc_dataset_batch_targets(const nnc_dataset *data, size_t first, in
     return buf;
 }
 
+/* How many rows ahead nnc_dataset_gather asks for the bytes of a shuffled row. */
+#define GATHER_AHEAD 4
+
 nnc_status nnc_dataset_gather(const nnc_dataset *data, const size_t *index, int n,
                               float *x, float *y)
 {
     if (data == NULL || index == NULL)
         return nnc_fail(NNC_EINVAL, "gather: NULL argument");
     size_t in = (size_t)data->n_inputs, out = (size_t)data->n_targets;
+    const float scale = data->byte_scale;
     for (int i = 0; i < n; i++) {
         size_t r = index[i];
         if (r >= (size_t)data->rows)
             return nnc_fail(NNC_EINVAL, "gather: row %zu of %d", r, data->rows);
         if (x != NULL && data->bytes != NULL) {
+            /* Shuffled rows are cache misses one after the other; asking for
+             * a row a few ahead while this one converts hides most of the
+             * wait (the gather was a tenth of an MLP's step at batch 256). */
+            if (i + GATHER_AHEAD < n && index[i + GATHER_AHEAD] < (size_t)data->rows) {
+                const char *next = (const char *)data->bytes + index[i + GATHER_AHEAD] * in;
+                for (size_t off = 0; off < in; off += 64)
+                    __builtin_prefetch(next + off);
+            }
             const unsigned char *src = data->bytes + r * in;
             float *dst = x + (size_t)i * in;
             for (size_t j = 0; j < in; j++)
-                dst[j] = src[j] * data->byte_scale;
+                dst[j] = src[j] * scale;
         } else if (x != NULL) {
             memcpy(x + (size_t)i * in, data->x + r * in, in * sizeof *x);
         }
