@@ -6,9 +6,11 @@
                                   [--nnc-base PATH]
 
 The programs (each prints one JSON object per line, see below):
-  nnc    build/bench/nnc_bench        tutorial, train, infer, sgemm, accuracy
+  nnc    build/bench/nnc_bench        tutorial, train, infer, sgemm, accuracy,
+                                      cnn-train, cnn-infer, cnn-sgemm, cnn-accuracy
   numpy  bench/numpy_tutorial.py      tutorial
-  torch  bench/torch_bench.py         train, infer, accuracy
+  torch  bench/torch_bench.py         train, infer, accuracy, cnn-train, cnn-infer,
+                                      cnn-accuracy
   fann   build/bench/fann_bench       train (batch 1), infer
 
 Each repetition runs every (case, configuration, implementation) once; within
@@ -56,6 +58,14 @@ TIMEOUT_S = 900
 PARAMS = 784 * 128 + 128 + 128 * 10 + 10
 TRAIN_FLOPS_PER_SAMPLE = 4 * PARAMS
 
+# The CNN (conv 1->32 3x3, maxpool 2, conv 32->64 3x3, maxpool 2, dense
+# 3136->128, dense 128->10): 2 m n k for each matrix product of a training
+# step, per image (nnc_bench's cnn_flops_per_sample, about 25.0 million).
+CNN_FLOPS_PER_SAMPLE = (2 * (2 * 32 * 784 * 9)
+                        + 3 * (2 * 64 * 196 * 288 + 2 * 3136 * 128 + 2 * 128 * 10))
+FLOPS_PER_SAMPLE = {"train": TRAIN_FLOPS_PER_SAMPLE, "cnn-train": CNN_FLOPS_PER_SAMPLE}
+SGEMM_CASE = {"train": "sgemm", "cnn-train": "cnn-sgemm"}
+
 # metric -> (unit, True when larger is better)
 METRICS = {
     "ns_per_iter": ("ns/iteration", False),
@@ -63,11 +73,14 @@ METRICS = {
     "us_per_pred": ("µs/prediction", False),
     "gflops": ("GFLOP/s", True),
     "test_accuracy": ("test accuracy", True),
+    "gather_share": ("share of the loop", False),
 }
 TUTORIAL_RUNS = 9
 
 CASE_METRIC = {"tutorial": "ns_per_iter", "train": "samples_per_s",
-               "infer": "us_per_pred", "sgemm": "gflops", "accuracy": "test_accuracy"}
+               "infer": "us_per_pred", "sgemm": "gflops", "accuracy": "test_accuracy",
+               "cnn-train": "samples_per_s", "cnn-infer": "us_per_pred",
+               "cnn-sgemm": "gflops", "cnn-accuracy": "test_accuracy"}
 OTHERS = ["numpy", "torch", "fann"]
 THREAD_VARS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS",
                "GOTO_NUM_THREADS", "MKL_NUM_THREADS", "GOMP_SPINCOUNT")
@@ -277,7 +290,11 @@ def make_plan(tiny, progs):
         job("train", 32, 1, n, ["nnc", "torch"])
         job("infer", 1, 1, n, ["nnc", "torch", "fann"])
         job("sgemm", 32, 1, None, ["nnc"])
+        job("cnn-train", 64, 1, n, ["nnc", "torch"])
+        job("cnn-infer", 1, 1, n, ["nnc", "torch"])
+        job("cnn-sgemm", 64, 1, None, ["nnc"])
         job("accuracy", 32, 1, n, ["nnc", "torch"], once=True)
+        job("cnn-accuracy", 64, 1, n, ["nnc", "torch"], once=True)
         return jobs
 
     # The tutorial's whole training takes nnc a third of a millisecond, which
@@ -292,7 +309,15 @@ def make_plan(tiny, progs):
     for threads in (1, 2):
         for batch in (32, 256):
             job("sgemm", batch, threads, None, ["nnc"])
+    # The CNN: training over the first 10,000 images (about 4 s for either
+    # program), 2,000 single-image predictions, and one whole epoch for the
+    # accuracy.
+    for threads in (1, 2):
+        job("cnn-train", 64, threads, 10000, ["nnc", "torch"])
+        job("cnn-sgemm", 64, threads, None, ["nnc"])
+    job("cnn-infer", 1, 1, 2000, ["nnc", "torch"])
     job("accuracy", 32, 1, None, ["nnc", "torch"], once=True)
+    job("cnn-accuracy", 64, 1, None, ["nnc", "torch"], once=True)
     return jobs
 
 
@@ -537,7 +562,7 @@ def report(args, jobs, progs, cpu, sw, reps, started, elapsed):
       "× numpy | × torch | × fann | torch setting |")
     w("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for job in jobs:
-        if job.case not in ("tutorial", "train", "infer"):
+        if job.case not in ("tutorial", "train", "infer", "cnn-train", "cnn-infer"):
             continue
         metric = CASE_METRIC[job.case]
         nnc = summary(job.values.get("nnc", {}).get(metric, []))
@@ -561,11 +586,15 @@ def report(args, jobs, progs, cpu, sw, reps, started, elapsed):
           "ten minutes; batches 32 and 256 over all 60,000. `infer` is 10,000 "
           "single-image predictions; `tutorial` is "
           "the tutorial's 10,000 iterations, cumulative errors included, each process "
-          "timing %d such trainings and reporting their median." % TUTORIAL_RUNS)
+          "timing %d such trainings and reporting their median. `cnn-train` is issue "
+          "11's CNN (conv 1→32 3x3 pad 1, ReLU, maxpool 2, conv 32→64 3x3 pad 1, ReLU, "
+          "maxpool 2, dense 3136→128 ReLU, dense 128→10, softmax cross-entropy, SGD "
+          "with momentum 0.9 at 0.01) over the first 10,000 training images at batch "
+          "64; `cnn-infer` is 2,000 single-image predictions through it." % TUTORIAL_RUNS)
         w("")
 
     # ---- PyTorch's thread settings
-    multi = [j for j in jobs if j.case == "train" and j.threads > 1
+    multi = [j for j in jobs if j.case in ("train", "cnn-train") and j.threads > 1
              and sum(1 for lbl in j.values if lbl.startswith("torch")) > 1]
     if multi:
         w("### PyTorch's thread settings")
@@ -576,17 +605,17 @@ def report(args, jobs, progs, cpu, sw, reps, started, elapsed):
           "samples/s, median [min, max]:")
         w("")
         labels = ["torch", "torch:passive", "torch:blas1"]
-        w("| batch | threads | " + " | ".join(
+        w("| case | batch | threads | " + " | ".join(
             TORCH_SETTING[lbl].replace("=N", "=2") for lbl in labels) + " | best | 1 thread |")
-        w("|---:|---:|" + "---:|" * len(labels) + "---|---:|")
+        w("|---|---:|---:|" + "---:|" * len(labels) + "---|---:|")
         for job in multi:
             metric = CASE_METRIC[job.case]
             best, _ = best_torch(job, metric, jobs)
             one = next((j for j in jobs if j.case == job.case and j.batch == job.batch
                         and j.threads == 1), None)
             one_s = summary(one.values.get("torch", {}).get(metric, [])) if one else None
-            w("| %d | %d | %s | %s | %s |" % (
-                job.batch, job.threads,
+            w("| %s | %d | %d | %s | %s | %s |" % (
+                job.case, job.batch, job.threads,
                 " | ".join(cell(summary(job.values.get(lbl, {}).get(metric, [])))
                            for lbl in labels),
                 torch_setting(best, job.threads), cell(one_s)))
@@ -595,51 +624,61 @@ def report(args, jobs, progs, cpu, sw, reps, started, elapsed):
     # ---- efficiency against sgemm
     eff = []
     for job in jobs:
-        if job.case != "train" or job.batch == 1:
+        if job.case not in SGEMM_CASE or job.batch == 1:
             continue
-        sg = next((j for j in jobs if j.case == "sgemm" and j.batch == job.batch
+        sg = next((j for j in jobs if j.case == SGEMM_CASE[job.case] and j.batch == job.batch
                    and j.threads == job.threads), None)
         nv = job.values.get("nnc", {})
         achieved = summary(nv.get("gflops", []))
         source = "nnc_bench"
+        flops = FLOPS_PER_SAMPLE[job.case]
         if achieved is None and nv.get("samples_per_s"):
-            achieved = summary([v * TRAIN_FLOPS_PER_SAMPLE / 1e9 for v in nv["samples_per_s"]])
-            source = "4 × params × samples/s"
+            achieved = summary([v * flops / 1e9 for v in nv["samples_per_s"]])
+            source = "FLOPs per sample × samples/s"
         tlabel, ts = best_torch(job, "samples_per_s", jobs)
-        torch_g = None if ts is None else tuple(x * TRAIN_FLOPS_PER_SAMPLE / 1e9 for x in ts)
+        torch_g = None if ts is None else tuple(x * flops / 1e9 for x in ts)
+        gather = summary(nv.get("gather_share", []))
         peak = summary(sg.values.get("nnc", {}).get("gflops", [])) if sg else None
         if achieved is None and peak is None:
             continue
         e = None if achieved is None or peak is None or peak[0] == 0 else achieved[0] / peak[0]
-        eff.append("| %d | %d | %s | %s | %s | %s | %s |" % (
-            job.batch, job.threads, cell(achieved), source, cell(peak),
-            "—" if e is None else "%.0f %%" % (100 * e), cell(torch_g)))
+        eff.append("| %s | %d | %d | %s | %s | %s | %s | %s | %s |" % (
+            job.case, job.batch, job.threads, cell(achieved), source, cell(peak),
+            "—" if e is None else "%.0f %%" % (100 * e),
+            "—" if gather is None else "%.1f %%" % (100 * gather[0]), cell(torch_g)))
     if eff:
         w("### Efficiency: nnc's training against cblas_sgemm")
         w("")
-        w("Achieved GFLOP/s of nnc's training loop (as nnc_bench reports it; a training "
-          "step costs about 4 FLOPs per parameter and sample, 4 × %s) against OpenBLAS "
-          "cblas_sgemm on the training's own shapes at the same batch and threads, "
-          "measured in the same run. PyTorch's figure is its samples/s times the same "
-          "FLOP count." % fmt(PARAMS))
+        w("Achieved GFLOP/s of nnc's training loop (as nnc_bench reports it) against "
+          "OpenBLAS cblas_sgemm on the training's own matrix products at the same batch "
+          "and threads, back to back, measured in the same run (`sgemm`, `cnn-sgemm`). "
+          "The MLP's step costs about 4 FLOPs per parameter and sample (4 × %s); the "
+          "CNN's is counted product by product, 2 m n k each, %s FLOPs per image, with "
+          "the convolutions' products per image as conv.c makes them (32 × 784 × 9 and "
+          "64 × 196 × 288 forward, and their gradients). \"gather\" is the share of "
+          "nnc's loop spent turning the shuffled rows' bytes into the batch's floats. "
+          "PyTorch's figure is its samples/s times the same FLOP count."
+          % (fmt(PARAMS), fmt(CNN_FLOPS_PER_SAMPLE)))
         w("")
-        w("| batch | threads | nnc train GFLOP/s | from | sgemm GFLOP/s | efficiency "
-          "(median / median) | torch GFLOP/s (best setting) |")
-        w("|---:|---:|---:|---|---:|---:|---:|")
+        w("| case | batch | threads | nnc train GFLOP/s | from | sgemm GFLOP/s | efficiency "
+          "(median / median) | gather | torch GFLOP/s (best setting) |")
+        w("|---|---:|---:|---:|---|---:|---:|---:|---:|")
         L.extend(eff)
         w("")
 
     # ---- accuracy
-    acc = [j for j in jobs if j.case == "accuracy"]
+    acc = [j for j in jobs if j.case in ("accuracy", "cnn-accuracy")]
     for job in acc:
         nnc = summary(job.values.get("nnc", {}).get("test_accuracy", []))
         tl, ts = best_torch(job, "test_accuracy")
-        w("### Accuracy after one epoch")
+        w("### Accuracy after one epoch (%s)" % job.case)
         w("")
-        w("One epoch over %s training images at batch %d, plain SGD at learning rate "
-          "0.01, softmax cross-entropy, 784-128-10 with ReLU; accuracy on the 10,000 "
-          "test images; run once." % (fmt(job.samples) if job.samples else "all 60,000",
-                                      job.batch))
+        w("%s: one epoch over %s training images at batch %d, %s, softmax "
+          "cross-entropy; accuracy on the 10,000 test images; run once." % (
+              "The CNN" if job.case == "cnn-accuracy" else "784-128-10 with ReLU",
+              fmt(job.samples) if job.samples else "all 60,000", job.batch,
+              "SGD with momentum 0.9 at learning rate 0.01" if job.case == "cnn-accuracy"
+              else "plain SGD at learning rate 0.01"))
         w("")
         w("| nnc | torch | nnc − torch |")
         w("|---:|---:|---:|")
@@ -761,7 +800,8 @@ def main(argv):
     p.add_argument("--nnc", default=os.path.join(ROOT, "build", "bench", "nnc_bench"))
     p.add_argument("--fann", default=os.path.join(ROOT, "build", "bench", "fann_bench"))
     p.add_argument("--cases", default=None,
-                   help="comma-separated subset of tutorial,train,infer,sgemm,accuracy")
+                   help="comma-separated subset of tutorial,train,infer,sgemm,accuracy,"
+                        "cnn-train,cnn-infer,cnn-sgemm,cnn-accuracy")
     p.add_argument("--nnc-base", default=None, metavar="PATH",
                    help="compare --nnc with this other nnc_bench build (implementation "
                         "nnc-base) and nothing else; exit status 3 when nnc is slower "

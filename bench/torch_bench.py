@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch on the CPU, the same work as nnc_bench: Fashion-MNIST 784-128-10.
+"""PyTorch on the CPU, the same work as nnc_bench: Fashion-MNIST 784-128-10 and a CNN.
 
 The network is Linear(784, 128) -> ReLU -> Linear(128, 10); the loss is
 torch.nn.functional.cross_entropy on the logits (softmax cross-entropy, mean
@@ -11,6 +11,16 @@ one epoch: about 78 % against 80 % at batch 32).
     /usr/bin/python3 bench/torch_bench.py --case train    [--threads N] [--batch B] [--samples N]
     /usr/bin/python3 bench/torch_bench.py --case infer    [--threads N] [--samples N]
     /usr/bin/python3 bench/torch_bench.py --case accuracy [--threads N] [--batch B] [--samples N]
+
+The cnn-* cases do the same on issue 11's CNN: Conv2d(1, 32, 3, padding=1) ->
+ReLU -> MaxPool2d(2) -> Conv2d(32, 64, 3, padding=1) -> ReLU -> MaxPool2d(2)
+-> Flatten -> Linear(3136, 128) -> ReLU -> Linear(128, 10), SGD with
+momentum 0.9 at learning rate 0.01 (nnc_bench's), He-initialised as nnc's
+NNC_INIT_HE does (fan-in C * k * k for a convolution), batch 64 by default.
+Debian's build runs the convolutions in oneDNN and the linear layers in
+OpenBLAS.
+
+    /usr/bin/python3 bench/torch_bench.py --case cnn-train|cnn-infer|cnn-accuracy ...
 
 Each prints JSON lines, one per measurement:
   train     samples_per_s  one pass over the first --samples (default 60000)
@@ -43,6 +53,7 @@ import torch.nn.functional as F
 
 DATA_DIR = "/usr/share/datasets/fashion-mnist"
 LEARNING_RATE = 0.01
+CNN_MOMENTUM = 0.9
 WARMUP_STEPS = 20
 
 
@@ -83,8 +94,40 @@ def make_model(init="he"):
     return model
 
 
-def make_optimizer(model):
-    return torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=0.0)
+def make_cnn(init="he"):
+    """Issue 11's CNN; init "he" draws every weight from N(0, 2 / fan_in)
+    (fan_in = in_channels * 3 * 3 for a convolution) with zero biases."""
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(3136, 128), torch.nn.ReLU(),
+        torch.nn.Linear(128, 10))
+    if init == "he":
+        with torch.no_grad():
+            for layer in model:
+                if isinstance(layer, (torch.nn.Conv2d, torch.nn.Linear)):
+                    fan_in = layer.weight[0].numel()
+                    layer.weight.normal_(0.0, (2.0 / fan_in) ** 0.5)
+                    layer.bias.zero_()
+    return model
+
+
+def is_cnn(args):
+    return args.case.startswith("cnn-")
+
+
+def build(args):
+    return make_cnn(args.init) if is_cnn(args) else make_model(args.init)
+
+
+def make_optimizer(model, cnn=False):
+    return torch.optim.SGD(model.parameters(), lr=LEARNING_RATE,
+                           momentum=CNN_MOMENTUM if cnn else 0.0)
+
+
+def as_images(x, args):
+    """[n, 784] rows as [n, 1, 28, 28] images for the CNN (a view)."""
+    return x.view(-1, 1, 28, 28) if is_cnn(args) else x
 
 
 def shuffled(x, y, seed):
@@ -106,10 +149,10 @@ def train_epoch(model, opt, x, y, batch):
     return loss
 
 
-def warm_up(x, y, batch):
+def warm_up(x, y, batch, args):
     """A few steps on a throwaway model: thread pools and allocator warm."""
-    model = make_model()
-    opt = make_optimizer(model)
+    model = build(args)
+    opt = make_optimizer(model, is_cnn(args))
     k = min(len(x), WARMUP_STEPS * batch)
     train_epoch(model, opt, x[:k], y[:k], batch)
 
@@ -135,10 +178,11 @@ def case_train(args):
     n = 60000 if args.samples is None else args.samples
     x, y = load("train", n)
     x, y = shuffled(x, y, args.seed)
-    warm_up(x, y, args.batch)
+    x = as_images(x, args)
+    warm_up(x, y, args.batch, args)
     torch.manual_seed(args.seed)
-    model = make_model(args.init)
-    opt = make_optimizer(model)
+    model = build(args)
+    opt = make_optimizer(model, is_cnn(args))
     t0 = time.perf_counter()
     loss = train_epoch(model, opt, x, y, args.batch)
     elapsed = time.perf_counter() - t0
@@ -149,8 +193,9 @@ def case_train(args):
 def case_infer(args):
     n = 10000 if args.samples is None else args.samples
     x, _ = load("t10k", None)
+    x = as_images(x, args)
     torch.manual_seed(args.seed)
-    model = make_model(args.init)
+    model = build(args)
     model.eval()
     rows = [x[i % len(x)].unsqueeze(0) for i in range(n)]  # views, made before timing
     with torch.inference_mode():  # no_grad and more: PyTorch's fastest eager inference
@@ -168,10 +213,12 @@ def case_accuracy(args):
     n = 60000 if args.samples is None else args.samples
     x, y = load("train", n)
     x, y = shuffled(x, y, args.seed)
+    x = as_images(x, args)
     xt, yt = load("t10k", None)
+    xt = as_images(xt, args)
     torch.manual_seed(args.seed)
-    model = make_model(args.init)
-    opt = make_optimizer(model)
+    model = build(args)
+    opt = make_optimizer(model, is_cnn(args))
     t0 = time.perf_counter()
     loss = train_epoch(model, opt, x, y, args.batch)
     elapsed = time.perf_counter() - t0
@@ -184,7 +231,8 @@ def case_accuracy(args):
 
 def main(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--case", required=True, choices=["train", "infer", "accuracy"])
+    p.add_argument("--case", required=True, choices=["train", "infer", "accuracy", "cnn-train",
+                                                     "cnn-infer", "cnn-accuracy"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--batch", type=int, default=None)
     p.add_argument("--samples", type=int, default=None)
@@ -194,14 +242,16 @@ def main(argv):
                         "NNC_INIT_HE (default); torch: PyTorch's default")
     args = p.parse_args(argv)
     if args.batch is None:
-        args.batch = 32 if args.case == "accuracy" else 1
-    if args.case == "infer":
+        args.batch = (64 if is_cnn(args) and args.case != "cnn-infer"
+                      else 32 if args.case == "accuracy" else 1)
+    if args.case in ("infer", "cnn-infer"):
         args.batch = 1
     if args.threads < 1 or args.batch < 1 or (args.samples is not None and args.samples < 1):
         p.error("--threads, --batch and --samples must be at least 1")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    {"train": case_train, "infer": case_infer, "accuracy": case_accuracy}[args.case](args)
+    {"train": case_train, "infer": case_infer, "accuracy": case_accuracy}[
+        args.case[4:] if is_cnn(args) else args.case](args)
     return 0
 
 
