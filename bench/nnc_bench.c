@@ -291,7 +291,8 @@ static void bench_sgemm(const config *c)
     for (size_t i = 0; i < most; i++)
         m[i] = (float)(i % 7) * 0.01f;
     double flops_per_step = c->cnn ? cnn_flops_per_sample() * (double)b
-                                   : 2.0 * (double)b * (784.0 * HIDDEN * 2 + HIDDEN * CLASSES * 3.0);
+                                   : 2.0 * (double)b * (784.0 * HIDDEN * 2 +
+                                                        HIDDEN * CLASSES * 3.0);
     int steps = 0;
     double start = now(), seconds;
     do {

@@ -17,6 +17,7 @@
 
 #include "cli_support.h"
 #include "nn/layer.h"
+#include "nn/nn.h"
 #include "nnc.h"
 
 #include <float.h>
@@ -313,8 +314,113 @@ static void test_conv_gradients(void **state)
         /* Two convolutions: the upper one's dx flows into the lower one. */
         { "conv:3:3,conv:2:3:2", { 2, 5, 7 }, "conv:3:3:tanh,conv:2:3:2:1:tanh", SQ, 2, 2e-2,
           NULL, 0, 0, 0 },
+        /* 3x3 at stride 1 with 8 or more channels into the product, on 8
+         * rows or more, takes the Winograd path (winograd.c): forward and
+         * input gradient, at
+         * padding 1, 0 and 2 (the gradient's padding is 2 - p), odd and
+         * non-square sizes whose last tiles stick out. */
+        { "Winograd conv:8:3 on 8x5x7", { 8, 5, 7 }, "conv:8:3:tanh", SQ, 8, 2e-2, NULL, 0, 0,
+          0 },
+        { "Winograd conv:9:3:1:0 on 8x6x5", { 8, 6, 5 }, "conv:9:3:1:0:tanh", SQ, 8, 2e-2, NULL,
+          0, 0, 0 },
+        { "Winograd conv:8:3:1:2 on 9x3x4", { 9, 3, 4 }, "conv:8:3:1:2:tanh", SQ, 8, 2e-2, NULL,
+          0, 0, 0 },
+        /* Winograd one way only: forward (8 channels in, 3 filters) or the
+         * input gradient (2 channels in, 8 filters). */
+        { "Winograd forward conv:3:3 on 8x5x5", { 8, 5, 5 }, "conv:3:3:tanh", SQ, 8, 2e-2, NULL,
+          0, 0, 0 },
+        { "Winograd gradient conv:8:3 on 2x5x7", { 2, 5, 7 }, "conv:8:3:tanh", SQ, 8, 2e-2, NULL,
+          0, 0, 0 },
     };
     check_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+/* One output of a convolution by its definition, in double: filter o's
+ * k x k kernels over the input window whose top left is (top, left). */
+static double direct_sum(const float *w, const float *x, nnc_shape in, int o, int top, int left,
+                         int k)
+{
+    double sum = 0.0;
+    for (int c = 0; c < in.channels; c++)
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++) {
+                int y = top + i, xx = left + j;
+                if (y < 0 || y >= in.height || xx < 0 || xx >= in.width)
+                    continue;
+                sum += (double)w[(((size_t)o * in.channels + c) * k + i) * k + j] *
+                       x[((size_t)c * in.height + y) * in.width + xx];
+            }
+    return sum;
+}
+
+/* conv's output, forward pass, against the sum of its definition in
+ * double: one layer with drawn weights, biases and inputs, for shapes on
+ * both of conv.c's paths (Winograd: 3x3, stride 1, 8 or more channels in,
+ * 8 rows or more; im2col otherwise), on 1 row and on 9, each within 1e-5
+ * of the largest output. */
+static void test_conv_matches_a_direct_sum(void **state)
+{
+    (void)state;
+    const struct {
+        nnc_shape in;
+        int filters, kernel, stride, pad;
+    } cases[] = {
+        { { 32, 14, 14 }, 64, 3, 1, 1 },   /* the bench's second convolution */
+        { { 16, 9, 11 }, 8, 3, 1, 1 },     /* odd sizes: the last tiles stick out */
+        { { 8, 7, 6 }, 5, 3, 1, 0 },
+        { { 8, 4, 5 }, 6, 3, 1, 2 },
+        { { 4, 9, 9 }, 6, 3, 1, 1 },       /* too shallow for Winograd: im2col */
+        { { 8, 9, 9 }, 6, 3, 2, 1 },       /* strided: im2col */
+    };
+    nnc_rng rng;
+    nnc_rng_seed(&rng, SEED + 7);
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const nnc_shape in = cases[t].in;
+        for (int rows = 1; rows <= 9; rows += 8) {
+            const int f = cases[t].filters, k = cases[t].kernel, st = cases[t].stride,
+                      p = cases[t].pad;
+            char text[64];
+            snprintf(text, sizeof text, "conv:%d:%d:%d:%d:identity", f, k, st, p);
+            nnc_net *net = nnc_net_new_shaped(in);
+            assert_non_null(net);
+            assert_int_equal(nnc_net_add_layers(net, text, NNC_RELU), NNC_OK);
+            float *w = nnc_net_params(net);
+            const size_t n_w = (size_t)f * in.channels * k * k;
+            for (size_t i = 0; i < n_w + (size_t)f; i++)
+                w[i] = (float)uniform(&rng, -1, 1);
+            const int ho = (in.height + 2 * p - k) / st + 1, wo = (in.width + 2 * p - k) / st + 1;
+            const size_t n_in = (size_t)in.channels * in.height * in.width;
+            const size_t n_out = (size_t)f * ho * wo;
+            assert_int_equal(nnc_net_outputs(net), (int)n_out);
+            float *x = malloc(rows * n_in * sizeof *x), *z = malloc(rows * n_out * sizeof *z);
+            double *want = malloc(rows * n_out * sizeof *want);
+            assert_true(x && z && want);
+            for (size_t i = 0; i < rows * n_in; i++)
+                x[i] = (float)uniform(&rng, -1, 1);
+            assert_int_equal(nnc_net_forward(net, x, rows, 0, z), NNC_OK);
+            double largest = 0.0;
+            for (int r = 0; r < rows; r++)
+                for (int o = 0; o < f; o++)
+                    for (int y = 0; y < ho; y++)
+                        for (int xo = 0; xo < wo; xo++) {
+                            double sum = w[n_w + (size_t)o] +
+                                         direct_sum(w, x + r * n_in, in, o, y * st - p,
+                                                    xo * st - p, k);
+                            want[r * n_out + ((size_t)o * ho + y) * wo + xo] = sum;
+                            largest = fmax(largest, fabs(sum));
+                        }
+            double worst = 0.0;
+            for (size_t i = 0; i < rows * n_out; i++)
+                worst = fmax(worst, fabs(z[i] - want[i]));
+            if (worst > 1e-5 * largest)
+                fail_msg("%s on %dx%dx%d, %d rows: worst difference %g, largest output %g", text,
+                         in.channels, in.height, in.width, rows, worst, largest);
+            free(x);
+            free(z);
+            free(want);
+            nnc_net_free(net);
+        }
+    }
 }
 
 static void test_maxpool_gradients(void **state)
@@ -520,6 +626,65 @@ static void test_dropout_masks(void **state)
 
 /* Equal values: the first in the window takes the gradient, as PyTorch's
  * does; overlapping windows with one maximum add their gradients onto it. */
+/* The 2 x 2, stride 2 pooling has its own loops (vectorised, with an exact
+ * fallback for rows holding a NaN): against the rule written out here, on
+ * values with many ties, a few NaNs and infinities, and odd sizes whose last
+ * row and column no window covers; in both modes, and the gradient each
+ * window routes to its arg-max. */
+static void test_maxpool_2x2_against_the_rule(void **state)
+{
+    (void)state;
+    enum { C = 3, H = 7, W = 9, HO = 3, WO = 4, IN = C * H * W, OUT = C * HO * WO, ROWS = 2 };
+    nnc_net *net = nnc_net_new_shaped((nnc_shape){ C, H, W });
+    assert_int_equal(nnc_net_add_layers(net, "maxpool:2", NNC_RELU), NNC_OK);
+    nnc_rng rng;
+    nnc_rng_seed(&rng, SEED + 11);
+    float x[ROWS * IN], y[ROWS * OUT], infer[ROWS * OUT], dx[ROWS * IN];
+    for (int i = 0; i < ROWS * IN; i++)
+        x[i] = (float)nnc_rng_below(&rng, 4);   /* ties everywhere */
+    x[5] = NAN;                                  /* not first in its window */
+    x[W + 2] = NAN;
+    x[IN + 2 * W] = INFINITY;
+    x[IN + 2 * W + 1] = NAN;                     /* after an infinity */
+    x[IN + W * H + 3] = -INFINITY;
+    for (int i = 0; i < ROWS * OUT; i++)
+        y[i] = 0.0f;
+    assert_int_equal(nnc_predict(net, x, ROWS, infer), NNC_OK);
+    assert_int_equal(nnc_net_gradients(net, x, y, ROWS, NULL, dx), NNC_OK);
+    const float *train = nnc_net_top_output(net);
+    float want_dx[ROWS * IN] = { 0 };
+    for (int r = 0; r < ROWS; r++)
+        for (int c = 0; c < C; c++)
+            for (int yo = 0; yo < HO; yo++)
+                for (int xo = 0; xo < WO; xo++) {
+                    int best = (c * H + 2 * yo) * W + 2 * xo, at[3] = { best + 1, best + W,
+                                                                       best + W + 1 };
+                    const float *xr = x + r * IN;
+                    for (int k = 0; k < 3; k++) {
+                        float v = xr[at[k]], m = xr[best];
+                        if (v > m || (isnan(v) && !isnan(m)))
+                            best = at[k];
+                    }
+                    int o = r * OUT + (c * HO + yo) * WO + xo;
+                    float want = xr[best];
+                    if (isnan(want)) {
+                        assert_true(isnan(infer[o]) && isnan(train[o]));
+                    } else {
+                        assert_float_equal(infer[o], want, 0.0f);
+                        assert_float_equal(train[o], want, 0.0f);
+                    }
+                    /* Squared error against 0: the gradient at the arg-max is 2 z. */
+                    want_dx[r * IN + best] += 2.0f * want;
+                }
+    for (int i = 0; i < ROWS * IN; i++) {
+        if (isnan(want_dx[i]))
+            assert_true(isnan(dx[i]));
+        else
+            assert_float_equal(dx[i], want_dx[i], 0.0f);
+    }
+    nnc_net_free(net);
+}
+
 static void test_maxpool_ties_and_overlaps(void **state)
 {
     (void)state;
@@ -1000,6 +1165,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_gradients),
+        cmocka_unit_test(test_conv_matches_a_direct_sum),
         cmocka_unit_test(test_maxpool_gradients),
         cmocka_unit_test(test_stack_gradients),
         cmocka_unit_test(test_avgpool_gradients),
@@ -1008,6 +1174,7 @@ int main(void)
         cmocka_unit_test(test_batchnorm_modes),
         cmocka_unit_test(test_dropout_masks),
         cmocka_unit_test(test_maxpool_ties_and_overlaps),
+        cmocka_unit_test(test_maxpool_2x2_against_the_rule),
         cmocka_unit_test(test_grammar_good_texts),
         cmocka_unit_test(test_grammar_bad_texts),
         cmocka_unit_test(test_shapes_and_tensors),

@@ -13,6 +13,7 @@
  *
  * What the coming types need, and where the contract has room for it:
  *   conv       an im2col buffer:             plan.scratch_per_row (shared work)
+ *              transformed kernels:          plan.scratch_fixed (once per pass)
  *   maxpool    argmax indices per row:        plan.saved_per_row
  *   batchnorm  running statistics, and different arithmetic when training:
  *              plan.state, nnc_pass.training
@@ -70,6 +71,7 @@ typedef struct nnc_layer_plan {
     nnc_tensor state[NNC_LAYER_MAX_TENSORS];
     size_t saved_per_row;       /* floats kept from forward to backward, per row */
     size_t scratch_per_row;     /* floats of work space shared by all layers, per row */
+    size_t scratch_fixed;       /* and once per pass, whatever the rows (transformed kernels) */
 } nnc_layer_plan;
 
 typedef struct nnc_layer_type nnc_layer_type;
@@ -96,6 +98,7 @@ typedef struct nnc_pass {
     int training;       /* training (dropout drops, batch norm uses the batch) or inferring */
     nnc_rng *rng;       /* the generator a training pass draws from; may be NULL when inferring */
     float *scratch;     /* rows x the widest scratch_per_row */
+    float *scratch_fixed;   /* the largest scratch_fixed, apart from scratch */
 } nnc_pass;
 
 /* A layer's memory for one pass: its slices of the network's blocks. */

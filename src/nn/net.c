@@ -44,6 +44,7 @@ struct nnc_net {
     float **out;
     float **saved;
     float *work;
+    float *work_fixed;
     float *delta[2];
 };
 
@@ -57,13 +58,22 @@ static size_t widest(const nnc_net *net)
     return w;
 }
 
-static size_t widest_work(const nnc_net *net)
+/* The most work space any layer asks for: per row, or (fixed) per pass. */
+static size_t widest_work_of(const nnc_net *net, int fixed)
 {
     size_t w = 0;
-    for (int l = 0; l < net->n_layers; l++)
-        if (net->layers[l].plan.scratch_per_row > w)
-            w = net->layers[l].plan.scratch_per_row;
+    for (int l = 0; l < net->n_layers; l++) {
+        const nnc_layer_plan *p = &net->layers[l].plan;
+        size_t want = fixed ? p->scratch_fixed : p->scratch_per_row;
+        if (want > w)
+            w = want;
+    }
     return w;
+}
+
+static size_t widest_work(const nnc_net *net)
+{
+    return widest_work_of(net, 0);
 }
 
 static void drop_scratch(nnc_net *net)
@@ -75,6 +85,7 @@ static void drop_scratch(nnc_net *net)
     net->out = NULL;
     net->saved = NULL;
     net->work = NULL;
+    net->work_fixed = NULL;
     net->capacity = 0;
 }
 
@@ -87,8 +98,13 @@ static nnc_status reserve(nnc_net *net, int rows)
     size_t per_row = 2 * widest(net) + widest_work(net);
     for (int l = 0; l < net->n_layers; l++)
         per_row += 2 * (size_t)net->layers[l].outputs + net->layers[l].plan.saved_per_row;
+    /* The fixed work space goes after the rows' blocks: rows + 1 blocks of
+     * per_row floats hold it whenever it is no larger than one (a layer's
+     * transformed kernels are far smaller than a row of the batch's memory
+     * in every network nnc plans; otherwise the blocks are made to fit). */
+    size_t fixed = widest_work_of(net, 1), extra = (fixed + per_row - 1) / per_row;
     float **views = nnc_alloc(3 * (size_t)net->n_layers + 1, sizeof *views, 0);
-    float *block = nnc_alloc_aligned((size_t)rows, per_row * sizeof(float), 0);
+    float *block = nnc_alloc_aligned((size_t)rows + extra, per_row * sizeof(float), 0);
     if (views == NULL || block == NULL) {
         free(views);
         free(block);
@@ -112,6 +128,7 @@ static nnc_status reserve(nnc_net *net, int rows)
     p += (size_t)rows * widest_work(net);
     net->delta[0] = p;
     net->delta[1] = p + (size_t)rows * widest(net);
+    net->work_fixed = net->delta[1] + (size_t)rows * widest(net);
     net->capacity = rows;
     return NNC_OK;
 }
@@ -218,6 +235,7 @@ nnc_net *nnc_net_clone(const nnc_net *net)
     copy->scratch = NULL;
     copy->z = copy->out = copy->saved = NULL;
     copy->work = NULL;
+    copy->work_fixed = NULL;
     copy->n_layers = 0;   /* the configurations are copied one by one below */
     copy->layers = nnc_alloc((size_t)net->n_layers, sizeof *copy->layers, 0);
     copy->layer_room = net->n_layers;
@@ -592,7 +610,7 @@ static nnc_status check_batch(const char *what, nnc_net *net, const float *x,
 /* What every layer of a pass over `rows` rows is given. */
 static nnc_pass pass_for(const nnc_net *net, int rows, int training)
 {
-    nnc_pass pass = { rows, training, net->rng, net->work };
+    nnc_pass pass = { rows, training, net->rng, net->work, net->work_fixed };
     return pass;
 }
 

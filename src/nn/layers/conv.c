@@ -25,9 +25,17 @@
  * survive from one layer's forward to its backward, and keeping K x P floats
  * per row would cost k * k times the input's memory.
  *
+ * A 3 x 3 kernel at stride 1 with 8 or more channels into the product, on
+ * a batch of 8 rows or more, goes by Winograd's F(2x2, 3x3) instead
+ * (winograd.c): the forward pass, and the input gradient (a 3 x 3 stride-1
+ * correlation of dz with the kernels turned, padding 2 - p), each as 16
+ * products over the whole batch's tiles, with 16 multiplications per 2 x 2
+ * outputs where im2col has 36. The weight gradient stays on im2col.
+ *
  * Parameters: "weight" W (F x C x k x k, decays), then "bias" b (F).
  */
 #include "nn/layer.h"
+#include "nn/layers/winograd.h"
 #include "nn/nn.h"
 
 #include <cblas.h>
@@ -85,6 +93,32 @@ static geometry geometry_of(const nnc_layer *layer)
     g.fields = g.c * g.k * g.k;
     g.positions = g.ho * g.wo;
     return g;
+}
+
+/* The forward correlation (turned = 0) or the input gradient's (turned =
+ * 1) as a Winograd shape, for a 3 x 3 kernel at stride 1: the gradient
+ * correlates dz (F x Ho x Wo) with the turned kernels and padding 2 - p,
+ * which gives C x H x W. */
+static nnc_winograd_shape winograd_shape(const geometry *g, int filters, int turned)
+{
+    if (!turned)
+        return (nnc_winograd_shape){ g->c, filters, g->h, g->w, g->p, g->ho, g->wo };
+    return (nnc_winograd_shape){ filters, g->c, g->ho, g->wo, 2 - g->p, g->h, g->w };
+}
+
+/* Whether a layer can take the Winograd path: a 3 x 3 kernel at stride 1,
+ * deep enough an input for its products, and work space within the same
+ * bound as im2col's. Decided from the geometry alone, so that the plan
+ * sizes the work space the passes use; a pass of fewer than
+ * NNC_WINOGRAD_MIN_ROWS rows takes im2col all the same. */
+static int uses_winograd(const geometry *g, int filters, int turned)
+{
+    if (g->k != 3 || g->s != 1)
+        return 0;
+    nnc_winograd_shape ws = winograd_shape(g, filters, turned);
+    return ws.cin >= NNC_WINOGRAD_MIN_DEPTH &&
+           nnc_winograd_scratch_per_row(&ws) <= MAX_COLUMN_FLOATS &&
+           nnc_winograd_scratch_fixed(&ws) <= MAX_COLUMN_FLOATS;
 }
 
 /* The output positions y (0 <= y < n) whose tap at offset i of the kernel
@@ -298,6 +332,19 @@ static nnc_status conv_plan(const void *config, nnc_shape in, nnc_layer_plan *pl
     plan->params[0] = (nnc_tensor){ "weight", weights, NNC_TENSOR_DECAYS };
     plan->params[1] = (nnc_tensor){ "bias", (size_t)c->filters, 0 };
     plan->scratch_per_row = column;
+    plan->scratch_fixed = 0;
+    /* The geometry as the passes will see it, to size the Winograd paths. */
+    geometry g = { in.channels, in.height, in.width, c->kernel, c->stride, c->padding, ho, wo,
+                   (int)fields, ho * wo };
+    for (int turned = 0; turned < 2; turned++) {
+        if (!uses_winograd(&g, c->filters, turned))
+            continue;
+        nnc_winograd_shape ws = winograd_shape(&g, c->filters, turned);
+        if (nnc_winograd_scratch_per_row(&ws) > plan->scratch_per_row)
+            plan->scratch_per_row = nnc_winograd_scratch_per_row(&ws);
+        if (nnc_winograd_scratch_fixed(&ws) > plan->scratch_fixed)
+            plan->scratch_fixed = nnc_winograd_scratch_fixed(&ws);
+    }
     return NNC_OK;
 }
 
@@ -321,6 +368,14 @@ static void conv_forward(const nnc_layer *layer, const nnc_layer_data *data,
     geometry g = geometry_of(layer);
     const int filters = c->filters;
     const float *w = data->params, *b = data->params + (size_t)filters * g.fields;
+    if (pass->rows >= NNC_WINOGRAD_MIN_ROWS && uses_winograd(&g, filters, 0)) {
+        nnc_winograd_shape ws = winograd_shape(&g, filters, 0);
+        float *u = pass->scratch_fixed;
+        nnc_winograd_kernels(&ws, w, 0, u);
+        nnc_winograd_correlate(&ws, u, b, x, pass->rows, u + nnc_winograd_kernel_floats(&ws),
+                               pass->scratch, z);
+        return;
+    }
     float *col = pass->scratch;
     for (int r = 0; r < pass->rows; r++) {
         const float *xr = x + (size_t)r * layer->inputs;
@@ -345,6 +400,8 @@ static void conv_backward(const nnc_layer *layer, const nnc_layer_data *data,
     const float *w = data->params;
     float *dw = data->grads, *db = data->grads + n_weights;
     float *col = pass->scratch;
+    const int winograd =
+        dx != NULL && pass->rows >= NNC_WINOGRAD_MIN_ROWS && uses_winograd(&g, filters, 1);
     for (int r = 0; r < pass->rows; r++) {
         const float *xr = x + (size_t)r * layer->inputs;
         const float *dzr = dz + (size_t)r * layer->outputs;
@@ -353,12 +410,20 @@ static void conv_backward(const nnc_layer *layer, const nnc_layer_data *data,
         im2col(&g, xr, col);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, filters, g.fields, g.positions,
                     1.0f, dzr, g.positions, col, g.positions, 1.0f, dw, g.fields);
-        if (dx == NULL)
+        if (dx == NULL || winograd)
             continue;
         /* col has served dW; it now takes dcol. */
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.fields, g.positions, filters,
                     1.0f, w, g.fields, dzr, g.positions, 0.0f, col, g.positions);
         col2im(&g, col, dx + (size_t)r * layer->inputs);
+    }
+    if (winograd) {
+        /* The whole batch's input gradient at once, now that col is free. */
+        nnc_winograd_shape ws = winograd_shape(&g, filters, 1);
+        float *u = pass->scratch_fixed;
+        nnc_winograd_kernels(&ws, w, 1, u);
+        nnc_winograd_correlate(&ws, u, NULL, dz, pass->rows, u + nnc_winograd_kernel_floats(&ws),
+                               pass->scratch, dx);
     }
 }
 

@@ -74,6 +74,100 @@ static inline int takes(float v, float best)
     return v > best || (v != v && best == best);
 }
 
+/* Whether n floats hold a NaN (or an infinity): v * 0 is 0 for every
+ * finite v, in eight lanes that vectorise. Comparisons with a NaN are what
+ * keep the compiler from vectorising a loop (they may trap), so the 2 x 2
+ * loops below compare with > alone and take the exact loop for a row of
+ * windows where this says a NaN may be. */
+static int may_hold_nan(const float *v, int n)
+{
+    float lane[8] = { 0 };
+    int q = 0;
+    for (; q + 8 <= n; q += 8)
+        for (int l = 0; l < 8; l++)
+            lane[l] += v[q + l] * 0.0f;
+    float sum = 0.0f;
+    for (int l = 0; l < 8; l++)
+        sum += lane[l];
+    for (; q < n; q++)
+        sum += v[q] * 0.0f;
+    return !(sum == 0.0f);
+}
+
+/* One output row of 2 x 2 windows at stride 2, by takes() in row-major
+ * order: the rule of the general loop, NaNs included. `at` is the index of
+ * the row's first input within the instance; where may be NULL. */
+static void pool_2x2_row_exact(const float *top, int w, int wo, int at, float *out, float *where)
+{
+    for (int xo = 0; xo < wo; xo++) {
+        const float *p = top + 2 * xo;
+        int best_at = 0;
+        float best = p[0];
+        const int offset[3] = { 1, w, w + 1 };
+        for (int k = 0; k < 3; k++)
+            if (takes(p[offset[k]], best)) {
+                best = p[offset[k]];
+                best_at = offset[k];
+            }
+        out[xo] = best;
+        if (where != NULL)
+            where[xo] = (float)(at + 2 * xo + best_at);
+    }
+}
+
+/* 2 x 2 windows at stride 2, the common pooling: values, and the arg-maxes
+ * when where is not NULL (training), as selects on floats (an index is a
+ * float already) that vectorise. With > alone, a tie keeps the earlier
+ * value, as takes() does; a row with a NaN goes to the exact loop. */
+static void pool_2x2(const nnc_layer *layer, const float *x, int rows, float *z, float *saved)
+{
+    const int ch = layer->in_shape.channels, h = layer->in_shape.height,
+              w = layer->in_shape.width;
+    const int ho = layer->out_shape.height, wo = layer->out_shape.width;
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (size_t)r * layer->inputs;
+        float *zr = z + (size_t)r * layer->outputs;
+        float *arg = saved != NULL ? saved + (size_t)r * layer->outputs : NULL;
+        for (int c = 0; c < ch; c++)
+            for (int y = 0; y < ho; y++) {
+                const int row = (c * h + y * 2) * w;
+                const float *restrict top = xr + row, *restrict bottom = top + w;
+                const size_t o = ((size_t)c * ho + (size_t)y) * wo;
+                float *restrict out = zr + o;
+                if (may_hold_nan(top, 2 * wo) || may_hold_nan(bottom, 2 * wo)) {
+                    pool_2x2_row_exact(top, w, wo, row, out, arg != NULL ? arg + o : NULL);
+                    continue;
+                }
+                if (arg == NULL) {
+                    for (int xo = 0; xo < wo; xo++) {
+                        float m = top[2 * xo], v = top[2 * xo + 1];
+                        m = v > m ? v : m;
+                        v = bottom[2 * xo];
+                        m = v > m ? v : m;
+                        v = bottom[2 * xo + 1];
+                        out[xo] = v > m ? v : m;
+                    }
+                    continue;
+                }
+                float *restrict where = arg + o;
+                for (int xo = 0; xo < wo; xo++) {
+                    const float at = (float)(row + 2 * xo);
+                    float m = top[2 * xo], i = at, v = top[2 * xo + 1];
+                    i = v > m ? at + 1.0f : i;
+                    m = v > m ? v : m;
+                    v = bottom[2 * xo];
+                    i = v > m ? at + (float)w : i;
+                    m = v > m ? v : m;
+                    v = bottom[2 * xo + 1];
+                    i = v > m ? at + (float)(w + 1) : i;
+                    m = v > m ? v : m;
+                    out[xo] = m;
+                    where[xo] = i;
+                }
+            }
+    }
+}
+
 static void maxpool_forward(const nnc_layer *layer, const nnc_layer_data *data,
                             const nnc_pass *pass, const float *x, float *z)
 {
@@ -82,6 +176,10 @@ static void maxpool_forward(const nnc_layer *layer, const nnc_layer_data *data,
     const int ch = layer->in_shape.channels, h = layer->in_shape.height,
               w = layer->in_shape.width;
     const int ho = layer->out_shape.height, wo = layer->out_shape.width;
+    if (n == 2 && s == 2) {
+        pool_2x2(layer, x, pass->rows, z, pass->training ? data->saved : NULL);
+        return;
+    }
     for (int r = 0; r < pass->rows; r++) {
         const float *xr = x + (size_t)r * layer->inputs;
         float *zr = z + (size_t)r * layer->outputs;
