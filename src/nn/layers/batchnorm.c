@@ -29,34 +29,24 @@
  * It takes an activation (batchnorm:relu), identity when none is written:
  * the usual place of a ReLU is after the normalisation, not before it.
  */
-#include "nn/layer.h"
+#include "nn/layers/no_fields.h"
 #include "nn/nn.h"
 
 #include <math.h>
-#include <stdio.h>
 
 #define EPSILON 1e-5
 #define MOMENTUM 0.1
 
-typedef struct nnc_batchnorm_config {
-    int unused;     /* no fields: the layer is all defaults */
-} nnc_batchnorm_config;
-
 static nnc_status batchnorm_parse(void *config, const nnc_layer_args *args)
 {
-    (void)config;
-    if (args->count > 0)
-        return nnc_layer_arg_fail(args, args->column[0],
-                                  "'%.*s' is no field a batchnorm layer has: it takes only an "
-                                  "activation (batchnorm or batchnorm:relu)",
-                                  (int)args->len[0], args->text[0]);
-    return NNC_OK;
+    return nnc_no_fields_parse(config, args, "batchnorm",
+                               "it takes only an activation (batchnorm or batchnorm:relu)");
 }
 
 static int batchnorm_describe(const void *config, char *buf, size_t n)
 {
     (void)config;
-    return snprintf(buf, n, "batchnorm");
+    return nnc_no_fields_describe("batchnorm", buf, n);
 }
 
 /* The model file's form: nothing (momentum and eps are fixed). */
@@ -64,17 +54,13 @@ static size_t batchnorm_encode(const void *config, unsigned char *out)
 {
     (void)config;
     (void)out;
-    return 0;
+    return nnc_no_fields_encode();
 }
 
 static nnc_status batchnorm_decode(void *config, const unsigned char *in, size_t n)
 {
-    (void)config;
     (void)in;
-    if (n != 0)
-        return nnc_fail(NNC_EFORMAT, "a batchnorm layer's configuration has 0 bytes, this one %zu",
-                        n);
-    return NNC_OK;
+    return nnc_no_fields_decode(config, n, "batchnorm");
 }
 
 static nnc_status batchnorm_plan(const void *config, nnc_shape in, nnc_layer_plan *plan)
@@ -211,7 +197,7 @@ static void batchnorm_backward(const nnc_layer *layer, const nnc_layer_data *dat
 const nnc_layer_type nnc_batchnorm_type = {
     .name = "batchnorm",
     .code = 5,
-    .config_size = sizeof(nnc_batchnorm_config),
+    .config_size = sizeof(nnc_no_fields),
     .takes_activation = NNC_TAKES_ACTIVATION_IDENTITY_DEFAULT,
     .parse = batchnorm_parse,
     .describe = batchnorm_describe,

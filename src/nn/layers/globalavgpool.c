@@ -9,48 +9,32 @@
  * applies one; this layer only summarises each feature map, which lets a
  * convolutional stack end in a dense layer whatever the image size.
  */
-#include "nn/layer.h"
+#include "nn/layers/no_fields.h"
 #include "nn/nn.h"
 
-#include <stdio.h>
-
-typedef struct nnc_globalavgpool_config {
-    int unused; /* the layer has no fields; C forbids an empty struct */
-} nnc_globalavgpool_config;
 
 static nnc_status globalavgpool_parse(void *config, const nnc_layer_args *args)
 {
-    nnc_globalavgpool_config *c = config;
-    c->unused = 0;
-    if (args->count > 0)
-        return nnc_layer_arg_fail(args, args->column[0],
-                                  "'%.*s' is no field a globalavgpool layer has: it takes none",
-                                  (int)args->len[0], args->text[0]);
-    return NNC_OK;
+    return nnc_no_fields_parse(config, args, "globalavgpool", "it takes none");
 }
 
 static int globalavgpool_describe(const void *config, char *buf, size_t n)
 {
     (void)config;
-    return snprintf(buf, n, "globalavgpool");
+    return nnc_no_fields_describe("globalavgpool", buf, n);
 }
 
 static size_t globalavgpool_encode(const void *config, unsigned char *out)
 {
     (void)config;
     (void)out;
-    return 0;
+    return nnc_no_fields_encode();
 }
 
 static nnc_status globalavgpool_decode(void *config, const unsigned char *in, size_t n)
 {
     (void)in;
-    nnc_globalavgpool_config *c = config;
-    if (n != 0)
-        return nnc_fail(NNC_EFORMAT,
-                        "a globalavgpool layer's configuration has 0 bytes, this one %zu", n);
-    c->unused = 0;
-    return NNC_OK;
+    return nnc_no_fields_decode(config, n, "globalavgpool");
 }
 
 static nnc_status globalavgpool_plan(const void *config, nnc_shape in, nnc_layer_plan *plan)
@@ -115,7 +99,7 @@ static void globalavgpool_backward(const nnc_layer *layer, const nnc_layer_data 
 const nnc_layer_type nnc_globalavgpool_type = {
     .name = "globalavgpool",
     .code = 7,
-    .config_size = sizeof(nnc_globalavgpool_config),
+    .config_size = sizeof(nnc_no_fields),
     .takes_activation = NNC_TAKES_NO_ACTIVATION,
     .parse = globalavgpool_parse,
     .describe = globalavgpool_describe,
