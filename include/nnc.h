@@ -672,7 +672,9 @@ typedef struct nnc_fit_result {
     int best_epoch;         /* lowest validation loss (the last epoch without one) */
     int stopped_early;      /* patience ran out */
     nnc_metrics train;      /* the report of the final (restored) weights' epoch: the
-                               running mean of its batches (nnc_epoch_report) */
+                               running mean of its batches (nnc_epoch_report); a
+                               fit resumed at its end, with no epoch left to run,
+                               measures the weights in one inference pass instead */
     nnc_metrics val;        /* that epoch's validation metrics, when there is validation data */
     int checkpoint_epoch;   /* the epoch the checkpoint file holds (0: none);
                                also filled in when the fit fails or stops */
@@ -682,8 +684,8 @@ typedef struct nnc_fit_result {
  * mini-batches (the last may be smaller), in an order drawn from rng. With
  * validation data and patience, stops early and restores the best weights.
  * result may be NULL. Nothing is allocated inside the loop over batches.
- * If the loss turns NaN or infinite - during a batch or over the training
- * data after an epoch, so the last update is caught too - returns
+ * If the loss turns NaN or infinite - in a batch, or in the weights or
+ * the validation loss after an epoch, so the last update is caught too - returns
  * NNC_ENUMERIC naming the epoch, with the network back at its best (or
  * last) complete epoch. A resume (options->resume) refuses a checkpoint of
  * another run (see run_identity), one whose epoch is past options->epochs,

@@ -565,6 +565,46 @@ static void test_batchnorm_modes(void **state)
  * same masks; about 1 - p of the values kept, each scaled by 1 / (1 - p);
  * inferring (and p = 0) the identity; a training pass without a generator
  * is refused, not crashed. */
+/* A training batch of one row through a per-unit batch norm has one value
+ * per channel: its batch variance is 0 and it has no unbiased one. The
+ * output is then beta, the running variance is left as it was (PyTorch
+ * refuses such a batch; nnc trains on, as a last short batch may be one
+ * row), the running mean moves by the momentum, and nothing is NaN. */
+static void test_batchnorm_one_value_per_channel(void **state)
+{
+    (void)state;
+    nnc_net *net = nnc_net_new(3);
+    assert_non_null(net);
+    assert_int_equal(nnc_net_add_layers(net, "batchnorm", NNC_RELU), NNC_OK);
+    float *p = nnc_net_params(net), *st = nnc_net_state(net);
+    const float gamma[3] = { 1.5f, -2.0f, 0.5f }, beta[3] = { 0.25f, -1.0f, 3.0f };
+    for (int c = 0; c < 3; c++) {
+        p[c] = gamma[c];
+        p[3 + c] = beta[c];
+        st[c] = 0.5f;           /* running mean */
+        st[3 + c] = 2.0f;       /* running variance */
+    }
+    const float x[3] = { 4.0f, -7.0f, 0.0f }, y[3] = { 1.0f, 2.0f, 4.0f };
+    float z[3], dx[3];
+    assert_int_equal(nnc_net_forward(net, x, 1, 1, z), NNC_OK);
+    for (int c = 0; c < 3; c++) {
+        assert_float_equal(z[c], beta[c], 0.0f);
+        assert_float_equal(st[c], 0.9f * 0.5f + 0.1f * x[c], 1e-6f);
+        assert_float_equal(st[3 + c], 2.0f, 0.0f);
+    }
+    for (int c = 0; c < 3; c++)
+        st[c] = 0.5f;
+    assert_int_equal(nnc_net_gradients(net, x, y, 1, NULL, dx), NNC_OK);
+    const float *g = nnc_net_grads(net);
+    for (int c = 0; c < 3; c++) {
+        /* The output does not move with x, nor with gamma. */
+        assert_float_equal(dx[c], 0.0f, 0.0f);
+        assert_float_equal(g[c], 0.0f, 0.0f);
+        assert_true(isfinite(g[3 + c]) && g[3 + c] != 0.0f);
+    }
+    nnc_net_free(net);
+}
+
 static void test_dropout_masks(void **state)
 {
     (void)state;
@@ -1026,6 +1066,13 @@ static void test_configuration_bytes(void **state)
     memcpy(bytes, &one, 4);   /* the tests run on little-endian x86-64 */
     assert_int_equal(drop->decode(config, bytes, 4), NNC_EFORMAT);
     assert_non_null(strstr(nnc_last_error(), "rate must be 0 to 0.99, got 1"));
+    /* Rates no comparison admits: a NaN, a negative number, an infinity. */
+    const float odd[3] = { NAN, -0.25f, INFINITY };
+    for (int i = 0; i < 3; i++) {
+        memcpy(bytes, &odd[i], 4);
+        assert_int_equal(drop->decode(config, bytes, 4), NNC_EFORMAT);
+        assert_non_null(strstr(nnc_last_error(), "rate must be 0 to"));
+    }
     assert_int_equal(drop->decode(config, bytes, 3), NNC_EFORMAT);
     nnc_net_free(net);
     assert_int_equal(norm->encode(config, NULL), 0);
@@ -1172,6 +1219,7 @@ int main(void)
         cmocka_unit_test(test_batchnorm_gradients),
         cmocka_unit_test(test_dropout_gradients),
         cmocka_unit_test(test_batchnorm_modes),
+        cmocka_unit_test(test_batchnorm_one_value_per_channel),
         cmocka_unit_test(test_dropout_masks),
         cmocka_unit_test(test_maxpool_ties_and_overlaps),
         cmocka_unit_test(test_maxpool_2x2_against_the_rule),

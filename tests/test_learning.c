@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const double pi = 3.14159265358979323846;
 
@@ -832,6 +833,54 @@ static void test_epoch_metrics_are_running_means(void **state)
     nnc_dataset_free(data);
 }
 
+
+/* A fit resumed from a checkpoint of its last epoch has no epoch left to
+ * run: it keeps the checkpoint's weights and reports them measured in one
+ * pass over the training data (there are no batches to take a running mean
+ * of), as nnc_evaluate_metrics gives them. */
+static void test_resume_at_the_end_measures_the_weights(void **state)
+{
+    (void)state;
+    char ck[256];
+    snprintf(ck, sizeof ck, "%s/nnc-test-resume-%ld.ck",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (long)getpid());
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 12);
+    nnc_dataset *data = blobs(&rng, 40, 1.5);
+    nnc_fit_options o = nnc_fit_defaults();
+    o.epochs = 2;
+    o.batch_size = 16;
+    o.checkpoint = ck;
+    o.checkpoint_every = 1;
+    nnc_net *net = three_class_net();
+    nnc_optimizer *opt = nnc_sgd_new(0.1f);
+    nnc_rng fit_rng;
+    nnc_rng_seed(&fit_rng, 5);
+    nnc_fit_result first;
+    assert_int_equal(nnc_fit(net, opt, data, &o, &fit_rng, &first), NNC_OK);
+    assert_int_equal(first.checkpoint_epoch, 2);
+
+    nnc_net *again = three_class_net();
+    nnc_optimizer *opt2 = nnc_sgd_new(0.1f);
+    nnc_rng_seed(&fit_rng, 5);
+    o.resume = ck;
+    o.on_batch = NULL;
+    nnc_fit_result r;
+    assert_int_equal(nnc_fit(again, opt2, data, &o, &fit_rng, &r), NNC_OK);
+    assert_memory_equal(nnc_net_params(again), nnc_net_params(net),
+                        nnc_net_param_count(net) * sizeof(float));
+    assert_int_equal(r.epochs_run, 2);
+    nnc_metrics whole;
+    assert_int_equal(nnc_evaluate_metrics(again, data, 1.0, &whole, NULL), NNC_OK);
+    assert_true(r.train.loss == whole.loss && r.train.accuracy == whole.accuracy);
+    assert_int_equal(r.train.rows, 120);
+    remove(ck);
+    nnc_optimizer_free(opt);
+    nnc_optimizer_free(opt2);
+    nnc_net_free(net);
+    nnc_net_free(again);
+    nnc_dataset_free(data);
+}
 
 static void test_metrics_three_classes(void **state)
 {
@@ -2143,6 +2192,7 @@ int main(void)
         cmocka_unit_test(test_early_stopping_restores_best),
         cmocka_unit_test(test_callback_stops_and_patience_needs_validation),
         cmocka_unit_test(test_epoch_metrics_are_running_means),
+        cmocka_unit_test(test_resume_at_the_end_measures_the_weights),
         cmocka_unit_test(test_metrics_three_classes),
         cmocka_unit_test(test_metrics_binary_sigmoid),
         cmocka_unit_test(test_output_classes),
