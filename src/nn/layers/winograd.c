@@ -184,9 +184,13 @@ static void output_tiles(const nnc_winograd_shape *s, const float *restrict m, s
 }
 
 /* The products and their operands for this many bytes of V and M at a
- * time: within a core's L2 here (2 MiB), where the transforms' writes and
- * the products' reads meet again. */
-#define CHUNK_BYTES ((size_t)1 << 20)
+ * time: well within a core's L2 here (2 MiB), where the transforms' writes
+ * and the products' reads meet again. One image of the bench's second
+ * convolution per chunk: with two BLAS threads, chunks of 4 and 16 MiB
+ * trained a quarter slower (the products grow large enough for OpenBLAS to
+ * share between threads, and the tiles fall out of cache), at one thread
+ * 1 MiB was no faster. */
+#define CHUNK_BYTES ((size_t)1 << 19)
 
 void nnc_winograd_correlate(const nnc_winograd_shape *s, const float *u, const float *bias,
                             const float *in, int rows, float *fixed, float *work, float *out)
