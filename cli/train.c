@@ -761,10 +761,18 @@ static void summarise(const train_options *o, run *r, FILE *to)
         nnc_shape_format(shape, text, sizeof text);
         snprintf(inputs, sizeof inputs, ", inputs %d (%s)", nnc_dataset_inputs(r->train), text);
     }
-    fprintf(to, "trained %d epochs (best %d%s) on %d rows%s: %zu parameters\n",
-            r->result.epochs_run, r->result.best_epoch,
-            r->result.stopped_early ? ", stopped early" : "", nnc_dataset_rows(r->train),
-            inputs, nnc_net_param_count(nnc_model_net(r->model)));
+    /* With --patience 0 the last epoch's weights are kept, whichever had
+     * the lowest validation loss: "best N" alone would read as restored. */
+    char best[96];
+    if (r->val && o->patience == 0 && r->result.best_epoch != r->result.epochs_run)
+        snprintf(best, sizeof best, "lowest validation loss in epoch %d; the last kept",
+                 r->result.best_epoch);
+    else
+        snprintf(best, sizeof best, "best %d%s", r->result.best_epoch,
+                 r->result.stopped_early ? ", stopped early" : "");
+    fprintf(to, "trained %d epochs (%s) on %d rows%s: %zu parameters\n", r->result.epochs_run,
+            best, nnc_dataset_rows(r->train), inputs,
+            nnc_net_param_count(nnc_model_net(r->model)));
     print_metrics(to, "train", task, &r->result.train);
     if (r->val)
         print_metrics(to, "validation", task, &r->result.val);

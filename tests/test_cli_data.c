@@ -112,6 +112,37 @@ static void test_same_seed_same_model_file(void **state)
     free(b);
 }
 
+/* The summary says whose weights the model holds: with early stopping the
+ * best epoch's (restored), with --patience 0 the last epoch's, and then it
+ * names the epoch of the lowest validation loss without calling it kept.
+ * The two runs are the same until the first stops, so they agree on it. */
+static void test_summary_says_which_weights_are_kept(void **state)
+{
+    (void)state;
+    const char *args = "train --data %s/iris.csv --target target --epochs 60 --quiet "
+                       "--patience %d --out '%s'";
+    assert_int_equal(run_nnc(args, NNC_TEST_DATA, 10, in_dir("early.nnc")), 0);
+    char *out = slurp(in_dir("stdout"), NULL);
+    const char *at = strstr(out, "epochs (best ");
+    if (at == NULL)
+        fail_msg("no best epoch in:\n%s", out);
+    int best = atoi(at + strlen("epochs (best "));
+    free(out);
+    assert_true(best >= 1 && best <= 60);
+    assert_int_equal(run_nnc(args, NNC_TEST_DATA, 0, in_dir("last.nnc")), 0);
+    out = slurp(in_dir("stdout"), NULL);
+    char want[96];
+    if (best < 60)
+        snprintf(want, sizeof want, "trained 60 epochs (lowest validation loss in epoch %d; "
+                                    "the last kept)", best);
+    else
+        snprintf(want, sizeof want, "trained 60 epochs (best 60)");
+    if (strstr(out, want) == NULL)
+        fail_msg("expected '%s' in:\n%s", want, out);
+    print_message("  iris: lowest validation loss in epoch %d of 60\n", best);
+    free(out);
+}
+
 static void test_regression_and_tutorial_regions(void **state)
 {
     (void)state;
@@ -561,6 +592,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, make_dir, remove_dir)
         T(test_train_predict_eval_info),
         T(test_same_seed_same_model_file),
+        T(test_summary_says_which_weights_are_kept),
         T(test_regression_and_tutorial_regions),
         T(test_malformed_csv),
         T(test_bom_is_not_part_of_the_name),
