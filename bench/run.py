@@ -655,8 +655,10 @@ def report(args, jobs, progs, cpu, sw, reps, started, elapsed):
           "The MLP's step costs about 4 FLOPs per parameter and sample (4 × %s); the "
           "CNN's is counted product by product, 2 m n k each, %s FLOPs per image, with "
           "the convolutions' products per image as conv.c makes them (32 × 784 × 9 and "
-          "64 × 196 × 288 forward, and their gradients). \"gather\" is the share of "
-          "nnc's loop spent turning the shuffled rows' bytes into the batch's floats. "
+          "64 × 196 × 288 forward, and their gradients). nnc's loop is an epoch of "
+          "`nnc_fit`, which gathers the next batch (the shuffled rows' bytes into "
+          "floats) on a second thread while the current one trains; \"gather\" is "
+          "what those gathers cost done alone, as a share of the loop's time. "
           "PyTorch's figure is its samples/s times the same FLOP count."
           % (fmt(PARAMS), fmt(CNN_FLOPS_PER_SAMPLE)))
         w("")

@@ -7,6 +7,7 @@
  * rate on a schedule, watches the validation loss and stops when it no longer
  * improves ("knowing when to stop training"), going back to the best weights.
  */
+#include "train/loader.h"
 #include "train/train.h"
 
 #include <math.h>
@@ -99,7 +100,7 @@ static double scheduled_rate(const nnc_fit_options *o, double base, int epoch)
 /* Buffers a fit needs, allocated once before the first epoch. */
 typedef struct workspace {
     size_t *order;
-    float *bx, *by;
+    nnc_loader loader;   /* the batches' floats, the next gathered beside the step */
     float *best;      /* the parameters of the best epoch so far */
     float *best_state;   /* and its state (running statistics): the two make its model */
     double *sums;        /* the epoch's running tally: 4 x targets */
@@ -111,8 +112,7 @@ typedef struct workspace {
 static void release(workspace *w)
 {
     free(w->order);
-    free(w->bx);
-    free(w->by);
+    nnc_loader_release(&w->loader);
     free(w->best);
     free(w->best_state);
     free(w->sums);
@@ -120,9 +120,13 @@ static void release(workspace *w)
     free(w->scales);
 }
 
-static nnc_status prepare(workspace *w, nnc_net *net, int rows, int batch, double target_scale)
+static nnc_status prepare(workspace *w, nnc_net *net, const nnc_dataset *data, int batch,
+                          double target_scale)
 {
     memset(w, 0, sizeof *w);
+    int rows = nnc_dataset_rows(data);
+    if (nnc_loader_init(&w->loader, data, batch) != NNC_OK)
+        return NNC_ENOMEM;
     int outs = nnc_net_outputs(net);
     w->sums = nnc_alloc(4 * (size_t)outs, sizeof *w->sums, 1);
     w->predicted = nnc_alloc((size_t)batch, sizeof *w->predicted, 0);
@@ -130,11 +134,9 @@ static nnc_status prepare(workspace *w, nnc_net *net, int rows, int batch, doubl
     for (int j = 0; w->scales != NULL && j < outs; j++)
         w->scales[j] = (float)(target_scale > 0 ? target_scale : 1.0);
     w->order = nnc_alloc((size_t)rows, sizeof *w->order, 0);
-    w->bx = nnc_alloc((size_t)batch, (size_t)nnc_net_inputs(net) * sizeof(float), 0);
-    w->by = nnc_alloc((size_t)batch, (size_t)nnc_net_outputs(net) * sizeof(float), 0);
     w->best = nnc_alloc(nnc_net_param_count(net), sizeof(float), 0);
     w->best_state = nnc_alloc(nnc_net_state_count(net), sizeof(float), 0);
-    if (!w->order || !w->bx || !w->by || !w->best || !w->best_state || !w->sums ||
+    if (!w->order || !w->best || !w->best_state || !w->sums ||
         !w->predicted || !w->scales) {
         release(w);
         return NNC_ENOMEM;
@@ -168,29 +170,31 @@ static nnc_status run_epoch(nnc_net *net, nnc_optimizer *opt, const nnc_dataset 
     int rows = nnc_dataset_rows(data);
     int batches = (rows + batch - 1) / batch;
     nnc_tally_start(&w->tally, w->sums, nnc_net_outputs(net));
-    for (int b = 0; b < batches; b++) {
-        int start = b * batch;
-        int n = rows - start < batch ? rows - start : batch;
+    nnc_status st = nnc_loader_start(&w->loader, w->order);
+    for (int b = 0; st == NNC_OK && b < batches; b++) {
+        int start = b * batch, n;
         double loss;
-        nnc_status st = nnc_dataset_gather(data, w->order + start, n, w->bx, w->by);
+        const float *bx, *by;
+        st = nnc_loader_next(&w->loader, b, &bx, &by, &n);
         if (st == NNC_OK)
-            st = nnc_train_step(net, opt, w->bx, w->by, n, &loss);
+            st = nnc_train_step(net, opt, bx, by, n, &loss);
         if (st == NNC_ENUMERIC)
-            return nnc_fail(NNC_ENUMERIC,
-                            "training diverged in epoch %d, batch %d: the loss is not finite; "
-                            "try a smaller learning rate",
-                            epoch, b + 1);
+            st = nnc_fail(NNC_ENUMERIC,
+                          "training diverged in epoch %d, batch %d: the loss is not finite; "
+                          "try a smaller learning rate",
+                          epoch, b + 1);
         if (st != NNC_OK)
-            return st;
+            break;
         nnc_tally_add(&w->tally, data, nnc_net_loss(net), loss, w->order + start, n,
-                      nnc_net_top_output(net), w->by, w->predicted, NULL);
+                      nnc_net_top_output(net), by, w->predicted, NULL);
         if (o->on_batch)
             o->on_batch(epoch, b + 1, batches, loss, o->user);
         if (o->stop != NULL && *o->stop)
-            return nnc_fail(NNC_ESTOPPED, "stopped in epoch %d after batch %d of %d", epoch, b + 1,
-                            batches);
+            st = nnc_fail(NNC_ESTOPPED, "stopped in epoch %d after batch %d of %d", epoch, b + 1,
+                          batches);
     }
-    return NNC_OK;
+    nnc_loader_finish(&w->loader);
+    return st;
 }
 
 static int finite_params(nnc_net *net)
@@ -258,7 +262,7 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
     int batch = o->batch_size < rows ? o->batch_size : rows;
     workspace w;
     if (st == NNC_OK)
-        st = prepare(&w, net, rows, batch, o->target_scale);
+        st = prepare(&w, net, data, batch, o->target_scale);
     if (st != NNC_OK)
         return st;
 
