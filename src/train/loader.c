@@ -74,7 +74,8 @@ nnc_status nnc_loader_start(nnc_loader *l, const size_t *order)
     l->order = order;
     l->threaded = 0;
     nnc_status st = gather(l, 0);
-    if (st != NNC_OK || l->batches < 2)
+    if (st != NNC_OK || l->batches < 2 ||
+        (size_t)l->batch * (size_t)nnc_dataset_inputs(l->data) < NNC_LOADER_MIN_FLOATS)
         return st;
     l->wanted = 1;
     l->ready = 0;

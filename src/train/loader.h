@@ -7,8 +7,9 @@
  * thread does it for batch b + 1 into a second pair of buffers while the
  * step of batch b runs, so the step never waits for it. The gather is a pure
  * function of the rows, so the batches are the same floats, and a fit the
- * same bits, as with no thread. Where a thread cannot be started, or an
- * epoch has one batch, the loader gathers in the caller's thread.
+ * same bits, as with no thread. Where a thread cannot be started, an epoch
+ * has one batch, or a batch is small, the loader gathers in the caller's
+ * thread.
  */
 #ifndef NNC_LOADER_H
 #define NNC_LOADER_H
@@ -16,6 +17,11 @@
 #include "data/data.h"
 
 #include <pthread.h>
+
+/* A batch of fewer floats is gathered in the caller's thread: handing it to
+ * the other thread and back costs more than the gather (at batch 1 of
+ * Fashion-MNIST, 784 floats, a thread made nnc_fit ten times slower). */
+#define NNC_LOADER_MIN_FLOATS 16384
 
 typedef struct nnc_loader {
     const nnc_dataset *data;
