@@ -49,6 +49,12 @@ void *nnc_alloc(size_t count, size_t size, int zero);
 #define NNC_ALIGN 64
 void *nnc_alloc_aligned(size_t count, size_t size, int zero);
 
+/* The sum of n floats in eight running sums, added up at the end
+ * (lane_sum.c): one running sum is a chain of dependent additions the
+ * compiler may not reorder, eight are one vector's lanes. The order is
+ * fixed, so the result is the same from run to run and clone to clone. */
+float nnc_lane_sum(const float *v, size_t n);
+
 /* count * size, or 0 with NNC_ENOMEM recorded if the product overflows. */
 int nnc_mul_overflows(size_t count, size_t size, size_t *product);
 

@@ -203,25 +203,6 @@ static void col2im(const geometry *g, const float *col, float *dx)
         }
 }
 
-/* The sum of n floats in eight running sums, added up at the end: one
- * running sum is a chain of dependent additions the compiler may not
- * reorder, eight are one vector's lanes. The order is fixed, so the result
- * is the same from run to run. */
-static float row_sum(const float *v, int n)
-{
-    float lane[8] = { 0 };
-    int q = 0;
-    for (; q + 8 <= n; q += 8)
-        for (int l = 0; l < 8; l++)
-            lane[l] += v[q + l];
-    float sum = 0.0f;
-    for (int l = 0; l < 8; l++)
-        sum += lane[l];
-    for (; q < n; q++)
-        sum += v[q];
-    return sum;
-}
-
 /* ------------------------------------------------------------ the contract */
 
 static nnc_status conv_parse(void *config, const nnc_layer_args *args)
@@ -406,7 +387,7 @@ static void conv_backward(const nnc_layer *layer, const nnc_layer_data *data,
         const float *xr = x + (size_t)r * layer->inputs;
         const float *dzr = dz + (size_t)r * layer->outputs;
         for (int f = 0; f < filters; f++)
-            db[f] += row_sum(dzr + (size_t)f * g.positions, g.positions);
+            db[f] += nnc_lane_sum(dzr + (size_t)f * g.positions, (size_t)g.positions);
         im2col(&g, xr, col);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, filters, g.fields, g.positions,
                     1.0f, dzr, g.positions, col, g.positions, 1.0f, dw, g.fields);

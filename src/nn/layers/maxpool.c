@@ -74,44 +74,38 @@ static inline int takes(float v, float best)
     return v > best || (v != v && best == best);
 }
 
-/* Whether n floats hold a NaN (or an infinity): v * 0 is 0 for every
- * finite v, in eight lanes that vectorise. Comparisons with a NaN are what
- * keep the compiler from vectorising a loop (they may trap), so the 2 x 2
- * loops below compare with > alone and take the exact loop for a row of
- * windows where this says a NaN may be. */
+/* Whether n floats may hold a NaN: their sum is finite otherwise, unless
+ * it overflows, which only sends the row to the exact loop. Comparisons
+ * with a NaN are what keep the compiler from vectorising a loop (they may
+ * trap), so the 2 x 2 loop below compares with > alone and leaves a row of
+ * windows where this says a NaN may be to the exact one. */
 static int may_hold_nan(const float *v, int n)
 {
-    float lane[8] = { 0 };
-    int q = 0;
-    for (; q + 8 <= n; q += 8)
-        for (int l = 0; l < 8; l++)
-            lane[l] += v[q + l] * 0.0f;
-    float sum = 0.0f;
-    for (int l = 0; l < 8; l++)
-        sum += lane[l];
-    for (; q < n; q++)
-        sum += v[q] * 0.0f;
-    return !(sum == 0.0f);
+    float sum = nnc_lane_sum(v, (size_t)n);
+    return !(sum - sum == 0.0f);
 }
 
-/* One output row of 2 x 2 windows at stride 2, by takes() in row-major
- * order: the rule of the general loop, NaNs included. `at` is the index of
- * the row's first input within the instance; where may be NULL. */
-static void pool_2x2_row_exact(const float *top, int w, int wo, int at, float *out, float *where)
+/* One row of outputs by the rule, for any window and stride: the window's
+ * first maximum in row-major order, by takes(), NaNs included. `row` is the
+ * index in the instance xr of the row's first window's top left; where (the
+ * arg-maxes) may be NULL. */
+static void pool_row(const float *xr, int row, int w, int n, int s, int wo, float *out,
+                     float *where)
 {
     for (int xo = 0; xo < wo; xo++) {
-        const float *p = top + 2 * xo;
-        int best_at = 0;
-        float best = p[0];
-        const int offset[3] = { 1, w, w + 1 };
-        for (int k = 0; k < 3; k++)
-            if (takes(p[offset[k]], best)) {
-                best = p[offset[k]];
-                best_at = offset[k];
+        int at = row + xo * s, best_at = at;
+        float best = xr[at];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) {
+                int k = at + i * w + j;
+                if (takes(xr[k], best)) {
+                    best = xr[k];
+                    best_at = k;
+                }
             }
         out[xo] = best;
         if (where != NULL)
-            where[xo] = (float)(at + 2 * xo + best_at);
+            where[xo] = (float)best_at;
     }
 }
 
@@ -135,7 +129,7 @@ static void pool_2x2(const nnc_layer *layer, const float *x, int rows, float *z,
                 const size_t o = ((size_t)c * ho + (size_t)y) * wo;
                 float *restrict out = zr + o;
                 if (may_hold_nan(top, 2 * wo) || may_hold_nan(bottom, 2 * wo)) {
-                    pool_2x2_row_exact(top, w, wo, row, out, arg != NULL ? arg + o : NULL);
+                    pool_row(xr, row, w, 2, 2, wo, out, arg != NULL ? arg + o : NULL);
                     continue;
                 }
                 if (arg == NULL) {
@@ -187,39 +181,7 @@ static void maxpool_forward(const nnc_layer *layer, const nnc_layer_data *data,
         for (int c = 0; c < ch; c++)
             for (int y = 0; y < ho; y++) {
                 size_t o = ((size_t)c * ho + (size_t)y) * wo;
-                int row = (c * h + y * s) * w;
-                if (n == 2) {
-                    /* The common 2 x 2 window unrolled, in the same row-major
-                     * order as the general loop below (it was a seventh of a
-                     * CNN's step). */
-                    for (int xo = 0; xo < wo; xo++) {
-                        int at = row + xo * s, best_at = at;
-                        float best = xr[at];
-                        if (takes(xr[at + 1], best))
-                            best = xr[best_at = at + 1];
-                        if (takes(xr[at + w], best))
-                            best = xr[best_at = at + w];
-                        if (takes(xr[at + w + 1], best))
-                            best = xr[best_at = at + w + 1];
-                        zr[o + (size_t)xo] = best;
-                        arg[o + (size_t)xo] = (float)best_at;
-                    }
-                    continue;
-                }
-                for (int xo = 0; xo < wo; xo++) {
-                    int at = row + xo * s, best_at = at;
-                    float best = xr[at];
-                    for (int i = 0; i < n; i++)
-                        for (int j = 0; j < n; j++) {
-                            int k = at + i * w + j;
-                            if (takes(xr[k], best)) {
-                                best = xr[k];
-                                best_at = k;
-                            }
-                        }
-                    zr[o + (size_t)xo] = best;
-                    arg[o + (size_t)xo] = (float)best_at;
-                }
+                pool_row(xr, (c * h + y * s) * w, w, n, s, wo, zr + o, arg + o);
             }
     }
 }
