@@ -98,6 +98,17 @@ int count_lines(const char *text)
     return n;
 }
 
+double number_after(const char *label)
+{
+    char *out = slurp(in_dir("stdout"), NULL);
+    const char *at = strstr(out, label);
+    if (at == NULL)
+        fail_msg("no '%s' in:\n%s", label, out);
+    double v = atof(at + strlen(label));
+    free(out);
+    return v;
+}
+
 int has_temporary(const char *sub)
 {
     DIR *d = opendir(sub ? in_dir(sub) : dir);

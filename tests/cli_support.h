@@ -33,6 +33,11 @@ void write_file(const char *path, const void *bytes, size_t n);
 int exists(const char *path);
 int count_lines(const char *text);
 
+/* The number printed right after the first `label` in the last run's
+ * stdout ("\ntest: accuracy " gives the test accuracy); fails the test,
+ * showing the output, if the label is not there. */
+double number_after(const char *label);
+
 /* Whether FOLDER/sub (NULL: FOLDER) holds a leftover temporary file. */
 int has_temporary(const char *sub);
 

@@ -122,15 +122,10 @@ static void test_summary_says_which_weights_are_kept(void **state)
     const char *args = "train --data %s/iris.csv --target target --epochs 60 --quiet "
                        "--patience %d --out '%s'";
     assert_int_equal(run_nnc(args, NNC_TEST_DATA, 10, in_dir("early.nnc")), 0);
-    char *out = slurp(in_dir("stdout"), NULL);
-    const char *at = strstr(out, "epochs (best ");
-    if (at == NULL)
-        fail_msg("no best epoch in:\n%s", out);
-    int best = atoi(at + strlen("epochs (best "));
-    free(out);
+    int best = (int)number_after("epochs (best ");
     assert_true(best >= 1 && best <= 60);
     assert_int_equal(run_nnc(args, NNC_TEST_DATA, 0, in_dir("last.nnc")), 0);
-    out = slurp(in_dir("stdout"), NULL);
+    char *out = slurp(in_dir("stdout"), NULL);
     char want[96];
     if (best < 60)
         snprintf(want, sizeof want, "trained 60 epochs (lowest validation loss in epoch %d; "

@@ -1099,14 +1099,12 @@ static void test_cli_trains_a_small_cnn(void **state)
     /* conv 8 x 9 + 8, dense 128 x 32 + 32, dense 32 x 10 + 10. */
     if (strstr(out, "inputs 64 (1x8x8): 4538 parameters") == NULL)
         fail_msg("no summary in:\n%s", out);
-    const char *test = strstr(out, "\ntest: accuracy ");
-    assert_non_null(test);
-    double accuracy = atof(test + strlen("\ntest: accuracy "));
+    free(out);
+    double accuracy = number_after("\ntest: accuracy ");
     print_message("  digits, conv:8:3,maxpool:2,dense:32, 3 epochs: test accuracy %.4f\n",
                   accuracy);
     /* Seeds 1 to 3 gave 0.93-0.94 after 2 epochs and 0.955-0.978 after 5. */
     assert_true(accuracy > 0.9);
-    free(out);
 
     /* The model file holds the whole stack: it loads, and saved again it is
      * the same bytes; info shows every layer's shape; eval runs the CNN. */
@@ -1156,13 +1154,7 @@ static double digits_test_accuracy(const char *args)
                              "--out '%s'",
                              NNC_TEST_DATA, args, in_dir("digits.nnc")),
                      0);
-    char *out = slurp(in_dir("stdout"), NULL);
-    const char *test = strstr(out, "\ntest: accuracy ");
-    if (test == NULL)
-        fail_msg("no test accuracy in:\n%s", out);
-    double accuracy = atof(test + strlen("\ntest: accuracy "));
-    free(out);
-    return accuracy;
+    return number_after("\ntest: accuracy ");
 }
 
 /* The issue's bar: on the same split and seed, a small CNN that sees the
