@@ -15,6 +15,7 @@
 
 #include "nnc.h"
 #include "data/data.h"
+#include "train/loader.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -879,6 +880,60 @@ static void test_resume_at_the_end_measures_the_weights(void **state)
     nnc_optimizer_free(opt2);
     nnc_net_free(net);
     nnc_net_free(again);
+    nnc_dataset_free(data);
+}
+
+/* nnc_fit's loader (train/loader.c): on a batch big enough for its thread,
+ * every batch it hands out is what nnc_dataset_gather makes of the same
+ * rows, and a gather that fails on the thread (a row out of range here)
+ * fails the batch it belongs to, with the gather's message recorded in
+ * the caller's thread. */
+static void test_loader_batches_and_failure(void **state)
+{
+    (void)state;
+    enum { ROWS = 600, IN = 128, BATCH = 128 };   /* 5 batches of 16,384 floats */
+    float *x = malloc((size_t)ROWS * IN * sizeof *x), y[ROWS];
+    size_t order[ROWS];
+    assert_non_null(x);
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 14);
+    for (int i = 0; i < ROWS * IN; i++)
+        x[i] = (float)nnc_rng_uniform(&rng);
+    for (int i = 0; i < ROWS; i++)
+        y[i] = (float)i;
+    nnc_dataset *data = nnc_dataset_from_arrays(x, y, ROWS, IN, 1);
+    assert_non_null(data);
+    nnc_rng_permutation(&rng, order, ROWS);
+    nnc_loader l;
+    assert_int_equal(nnc_loader_init(&l, data, BATCH), NNC_OK);
+    float *want_x = malloc((size_t)BATCH * IN * sizeof *want_x), want_y[BATCH];
+    assert_non_null(want_x);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            order[3 * BATCH + 5] = ROWS + 7;   /* batch 3, gathered by the thread */
+        assert_int_equal(nnc_loader_start(&l, order), NNC_OK);
+        assert_true(l.threaded);
+        for (int b = 0; b < 5; b++) {
+            const float *bx, *by;
+            int n;
+            nnc_status st = nnc_loader_next(&l, b, &bx, &by, &n);
+            if (pass == 1 && b == 3) {
+                assert_int_equal(st, NNC_EINVAL);
+                assert_non_null(strstr(nnc_last_error(), "gather: row 607 of 600"));
+                break;
+            }
+            assert_int_equal(st, NNC_OK);
+            assert_int_equal(n, b < 4 ? BATCH : ROWS - 4 * BATCH);
+            assert_int_equal(nnc_dataset_gather(data, order + b * BATCH, n, want_x, want_y),
+                             NNC_OK);
+            assert_memory_equal(bx, want_x, (size_t)n * IN * sizeof *bx);
+            assert_memory_equal(by, want_y, (size_t)n * sizeof *by);
+        }
+        nnc_loader_finish(&l);
+    }
+    nnc_loader_release(&l);
+    free(want_x);
+    free(x);
     nnc_dataset_free(data);
 }
 
@@ -2193,6 +2248,7 @@ int main(void)
         cmocka_unit_test(test_callback_stops_and_patience_needs_validation),
         cmocka_unit_test(test_epoch_metrics_are_running_means),
         cmocka_unit_test(test_resume_at_the_end_measures_the_weights),
+        cmocka_unit_test(test_loader_batches_and_failure),
         cmocka_unit_test(test_metrics_three_classes),
         cmocka_unit_test(test_metrics_binary_sigmoid),
         cmocka_unit_test(test_output_classes),
