@@ -78,21 +78,28 @@ typedef struct geometry {
     int positions;      /* P = ho * wo */
 } geometry;
 
-static geometry geometry_of(const nnc_layer *layer)
+/* The sizes from a configuration, an input shape and the output's size:
+ * what the plan works out, and what every pass reads back from its layer. */
+static geometry geometry_for(const nnc_conv_config *cfg, nnc_shape in, int ho, int wo)
 {
-    const nnc_conv_config *cfg = layer->config;
     geometry g;
-    g.c = layer->in_shape.channels;
-    g.h = layer->in_shape.height;
-    g.w = layer->in_shape.width;
+    g.c = in.channels;
+    g.h = in.height;
+    g.w = in.width;
     g.k = cfg->kernel;
     g.s = cfg->stride;
     g.p = cfg->padding;
-    g.ho = layer->out_shape.height;
-    g.wo = layer->out_shape.width;
+    g.ho = ho;
+    g.wo = wo;
     g.fields = g.c * g.k * g.k;
     g.positions = g.ho * g.wo;
     return g;
+}
+
+static geometry geometry_of(const nnc_layer *layer)
+{
+    return geometry_for(layer->config, layer->in_shape, layer->out_shape.height,
+                        layer->out_shape.width);
 }
 
 /* The forward correlation (turned = 0) or the input gradient's (turned =
@@ -315,8 +322,7 @@ static nnc_status conv_plan(const void *config, nnc_shape in, nnc_layer_plan *pl
     plan->scratch_per_row = column;
     plan->scratch_fixed = 0;
     /* The geometry as the passes will see it, to size the Winograd paths. */
-    geometry g = { in.channels, in.height, in.width, c->kernel, c->stride, c->padding, ho, wo,
-                   (int)fields, ho * wo };
+    geometry g = geometry_for(c, in, ho, wo);
     for (int turned = 0; turned < 2; turned++) {
         if (!uses_winograd(&g, c->filters, turned))
             continue;
