@@ -112,23 +112,29 @@ static void pool_row(const float *xr, int row, int w, int n, int s, int wo, floa
 /* 2 x 2 windows at stride 2, the common pooling: values, and the arg-maxes
  * when where is not NULL (training), as selects on floats (an index is a
  * float already) that vectorise. With > alone, a tie keeps the earlier
- * value, as takes() does; a row with a NaN goes to the exact loop. */
+ * value, as takes() does; a channel that may hold a NaN goes to the exact
+ * loop. The probe covers a channel's rows at once: per pair of rows it
+ * cost as much as the pooling (rows of 28 floats are short loops). */
+NNC_KERNEL_CLONES
 static void pool_2x2(const nnc_layer *layer, const float *x, int rows, float *z, float *saved)
 {
     const int ch = layer->in_shape.channels, h = layer->in_shape.height,
               w = layer->in_shape.width;
     const int ho = layer->out_shape.height, wo = layer->out_shape.width;
+    /* Offsets in the instance from a window's top left to its other values. */
+    const float right = 1.0f, below = (float)w, diagonal = (float)(w + 1);
     for (int r = 0; r < rows; r++) {
         const float *xr = x + (size_t)r * layer->inputs;
         float *zr = z + (size_t)r * layer->outputs;
         float *arg = saved != NULL ? saved + (size_t)r * layer->outputs : NULL;
-        for (int c = 0; c < ch; c++)
+        for (int c = 0; c < ch; c++) {
+            const int exact = may_hold_nan(xr + (size_t)c * h * w, 2 * ho * w);
             for (int y = 0; y < ho; y++) {
                 const int row = (c * h + y * 2) * w;
                 const float *restrict top = xr + row, *restrict bottom = top + w;
                 const size_t o = ((size_t)c * ho + (size_t)y) * wo;
                 float *restrict out = zr + o;
-                if (may_hold_nan(top, 2 * wo) || may_hold_nan(bottom, 2 * wo)) {
+                if (exact) {
                     pool_row(xr, row, w, 2, 2, wo, out, arg != NULL ? arg + o : NULL);
                     continue;
                 }
@@ -143,22 +149,26 @@ static void pool_2x2(const nnc_layer *layer, const float *x, int rows, float *z,
                     }
                     continue;
                 }
+                /* The selects pick among offsets computed outside them: an
+                 * addition inside one is a branch to GCC (it may raise a
+                 * floating-point exception, so it is not done speculatively),
+                 * and a branch keeps the loop scalar. */
                 float *restrict where = arg + o;
                 for (int xo = 0; xo < wo; xo++) {
-                    const float at = (float)(row + 2 * xo);
-                    float m = top[2 * xo], i = at, v = top[2 * xo + 1];
-                    i = v > m ? at + 1.0f : i;
+                    float m = top[2 * xo], i = 0.0f, v = top[2 * xo + 1];
+                    i = v > m ? right : i;
                     m = v > m ? v : m;
                     v = bottom[2 * xo];
-                    i = v > m ? at + (float)w : i;
+                    i = v > m ? below : i;
                     m = v > m ? v : m;
                     v = bottom[2 * xo + 1];
-                    i = v > m ? at + (float)(w + 1) : i;
+                    i = v > m ? diagonal : i;
                     m = v > m ? v : m;
                     out[xo] = m;
-                    where[xo] = i;
+                    where[xo] = (float)(row + 2 * xo) + i;
                 }
             }
+        }
     }
 }
 
