@@ -314,9 +314,8 @@ static void test_conv_gradients(void **state)
         /* Two convolutions: the upper one's dx flows into the lower one. */
         { "conv:3:3,conv:2:3:2", { 2, 5, 7 }, "conv:3:3:tanh,conv:2:3:2:1:tanh", SQ, 2, 2e-2,
           NULL, 0, 0, 0 },
-        /* 3x3 at stride 1 with 8 or more channels into the product, on 8
-         * rows or more, takes the Winograd path (winograd.c): forward and
-         * input gradient, at
+        /* 3x3 at stride 1 with 8 or more channels into the product takes
+         * the Winograd path (winograd.c): forward and input gradient, at
          * padding 1, 0 and 2 (the gradient's padding is 2 - p), odd and
          * non-square sizes whose last tiles stick out. */
         { "Winograd conv:8:3 on 8x5x7", { 8, 5, 7 }, "conv:8:3:tanh", SQ, 8, 2e-2, NULL, 0, 0,
@@ -355,8 +354,8 @@ static double direct_sum(const float *w, const float *x, nnc_shape in, int o, in
 
 /* conv's output, forward pass, against the sum of its definition in
  * double: one layer with drawn weights, biases and inputs, for shapes on
- * both of conv.c's paths (Winograd: 3x3, stride 1, 8 or more channels in,
- * 8 rows or more; im2col otherwise), on 1 row and on 9, each within 1e-5
+ * both of conv.c's paths (Winograd: 3x3, stride 1, 8 or more channels in;
+ * im2col otherwise), on 1 row and on 9, each within 1e-5
  * of the largest output. */
 static void test_conv_matches_a_direct_sum(void **state)
 {

@@ -65,46 +65,51 @@ size_t nnc_winograd_scratch_fixed(const nnc_winograd_shape *s)
            12 * (size_t)tiles_wide(s);
 }
 
+/* Kernels transformed per block, then stored plane by plane: writing one
+ * kernel's 16 values straight into U strides them a plane apart, a power
+ * of two in the bench's layers, and they fight over the same cache sets. */
+#define KERNEL_BLOCK 64
+
 void nnc_winograd_kernels(const nnc_winograd_shape *s, const float *w, int turned, float *u)
 {
-    /* Plane by plane: for each of the 16 points, one pass over all the
-     * kernels with contiguous stores. (Writing a kernel's 16 values at
-     * once strides the stores by a plane, a power of two apart in the
-     * bench's layers, and they fight over the same cache sets.) */
     const size_t plane = (size_t)s->cout * (size_t)s->cin;
-    for (int i = 0; i < 4; i++)
-        for (int k = 0; k < 4; k++) {
-            float *restrict at = u + (size_t)(i * 4 + k) * plane;
-            for (int o = 0; o < s->cout; o++)
-                for (int c = 0; c < s->cin; c++) {
-                    /* Kernel (o, c) as g[a][b] = base[a * row + b * col]: the
-                     * forward's in place, or the forward's kernel of filter c
-                     * on channel o turned by 180 degrees. */
-                    const float *base;
-                    ptrdiff_t row = 3, col = 1;
-                    if (!turned) {
-                        base = w + ((size_t)o * s->cin + (size_t)c) * 9;
-                    } else {
-                        base = w + ((size_t)c * s->cout + (size_t)o) * 9 + 8;
-                        row = -3;
-                        col = -1;
-                    }
-                    /* Row i of G g, then its product with row k of G. */
-                    float t[3];
-                    for (int b = 0; b < 3; b++) {
-                        const float g0 = base[b * col], g1 = base[row + b * col],
-                                    g2 = base[2 * row + b * col];
-                        t[b] = i == 0   ? g0
-                               : i == 1 ? 0.5f * (g0 + g1 + g2)
-                               : i == 2 ? 0.5f * (g0 - g1 + g2)
-                                        : g2;
-                    }
-                    at[(size_t)o * s->cin + (size_t)c] = k == 0   ? t[0]
-                                                         : k == 1 ? 0.5f * (t[0] + t[1] + t[2])
-                                                         : k == 2 ? 0.5f * (t[0] - t[1] + t[2])
-                                                                  : t[2];
-                }
+    float block[16][KERNEL_BLOCK];
+    size_t q = 0;   /* the kernel (o, c) = o * cin + c */
+    for (size_t first = 0; first < plane; first += KERNEL_BLOCK) {
+        const size_t n = plane - first < KERNEL_BLOCK ? plane - first : KERNEL_BLOCK;
+        for (size_t j = 0; j < n; j++, q++) {
+            const size_t o = q / (size_t)s->cin, c = q % (size_t)s->cin;
+            /* Kernel (o, c) as g[a][b] = base[a * row + b * col]: the
+             * forward's in place, or the forward's kernel of filter c on
+             * channel o turned by 180 degrees. */
+            const float *base;
+            ptrdiff_t row = 3, col = 1;
+            if (!turned) {
+                base = w + (o * (size_t)s->cin + c) * 9;
+            } else {
+                base = w + (c * (size_t)s->cout + o) * 9 + 8;
+                row = -3;
+                col = -1;
+            }
+            float t[4][3];   /* G g */
+            for (int b = 0; b < 3; b++) {
+                const float g0 = base[b * col], g1 = base[row + b * col],
+                            g2 = base[2 * row + b * col];
+                t[0][b] = g0;
+                t[1][b] = 0.5f * (g0 + g1 + g2);
+                t[2][b] = 0.5f * (g0 - g1 + g2);
+                t[3][b] = g2;
+            }
+            for (int i = 0; i < 4; i++) {   /* (G g) G^T */
+                block[i * 4][j] = t[i][0];
+                block[i * 4 + 1][j] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+                block[i * 4 + 2][j] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+                block[i * 4 + 3][j] = t[i][2];
+            }
         }
+        for (int p = 0; p < 16; p++)
+            memcpy(u + (size_t)p * plane + first, block[p], n * sizeof *u);
+    }
 }
 
 /* V's columns for one instance's channel: B^T d B for each of its tiles,

@@ -26,11 +26,6 @@
  * matrix kernels, and im2col's single product is faster. */
 #define NNC_WINOGRAD_MIN_DEPTH 8
 
-/* Transforming the kernels costs about as much as the products save on a
- * few instances (a single image's prediction took 200 us this way against
- * 170 us by im2col): smaller batches take im2col. */
-#define NNC_WINOGRAD_MIN_ROWS 8
-
 /* One correlation's sizes: cin x h x w in, cout x ho x wo out, zero padding
  * pad (0, 1 or 2) on every side; ho = h + 2 pad - 2, wo = w + 2 pad - 2. */
 typedef struct nnc_winograd_shape {
