@@ -114,8 +114,10 @@ static void pool_row(const float *xr, int row, int w, int n, int s, int wo, floa
  * float already) that vectorise. With > alone, a tie keeps the earlier
  * value, as takes() does; a channel that may hold a NaN goes to the exact
  * loop. The probe covers a channel's rows at once: per pair of rows it
- * cost as much as the pooling (rows of 28 floats are short loops). */
-NNC_KERNEL_CLONES
+ * cost as much as the pooling (rows of 28 floats are short loops). Not in
+ * NNC_KERNEL_CLONES for the same reason: on rows of 14 and 7 windows the
+ * AVX-512 clone spent its time in scalar tails (8.5 % of the bench's CNN
+ * step, against 4.4 % for the baseline's 4-lane vectors). */
 static void pool_2x2(const nnc_layer *layer, const float *x, int rows, float *z, float *saved)
 {
     const int ch = layer->in_shape.channels, h = layer->in_shape.height,
