@@ -1,7 +1,8 @@
 /* libFuzzer target for nnc_dataset_load_csv. The first input byte picks the
- * options (default, target "y", forced classification or regression, no
- * target, optional target, a dropped column, expected inputs and classes);
- * the rest is the file. Whatever the file, the load's heap must stay within
+ * options: its low three bits default, target "y", forced classification or
+ * regression, no target, optional target, a dropped column, expected inputs
+ * and classes; the next two the dialect (detected, no header, ';' or tab
+ * given); the rest is the file. Whatever the file, the load's heap must stay within
  * a small multiple of it (see CSV_BYTES_PER_BYTE). */
 #include "fuzz_common.h"
 #include <nnc.h>
@@ -27,15 +28,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* An upper bound on the header's columns: the commas before the first line
- * end outside quotes (a quoted name may hold both), plus one. */
+/* An upper bound on the header's columns: the delimiters of any kind
+ * before the first line end outside quotes (a quoted name may hold both),
+ * plus one. */
 static size_t header_columns(const uint8_t *data, size_t size)
 {
     size_t columns = 1;
     int quoted = 0;
     for (size_t i = 0; i < size && (quoted || (data[i] != '\n' && data[i] != '\r')); i++) {
         quoted ^= data[i] == '"';
-        columns += data[i] == ',';
+        columns += data[i] == ',' || data[i] == ';' || data[i] == '\t' || data[i] == '|';
     }
     return columns;
 }
@@ -64,6 +66,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         opt.classes = classes; opt.n_classes = 3;
         opt.target = "y"; opt.target_optional = 1;
         break;
+    }
+    switch ((mode / 8) % 4) {
+    case 0: break;
+    case 1: opt.no_header = 1; break;
+    case 2: opt.delimiter = ';'; break;
+    case 3: opt.delimiter = '\t'; break;
     }
 
     nnc_dataset *ds = NULL;

@@ -505,14 +505,25 @@ typedef struct nnc_csv_options {
     int n_inputs;
     const char *const *classes;
     int n_classes;
+    /* The byte between fields: 0 detects it from the first two rows among
+     * ',', ';', '\t' and '|' (see nnc_dataset_load_csv). No quote, space or
+     * line end. */
+    char delimiter;
+    /* Non-zero: the first row is data, and the columns are named c0, c1, ...
+     * Without it a first row of numbers only is refused as a header. */
+    int no_header;
 } nnc_csv_options;
 
 nnc_csv_options nnc_csv_defaults(void);
 
-/* Reads a CSV file with a header row: comma separated, fields optionally in
- * double quotes ("" for a quote), LF or CRLF line ends (or CR line ends in a
- * file without a single LF, as old Mac programs wrote), a UTF-8 BOM ignored,
- * blanks around cells ignored. Inputs must be finite numbers, read in the C
+/* Reads a CSV file with a header row (or none, with no_header): fields
+ * separated by the delimiter, optionally in double quotes ("" for a quote),
+ * LF or CRLF line ends (or CR line ends in a file without a single LF, as
+ * old Mac programs wrote), a UTF-8 BOM ignored, blanks around cells ignored
+ * (spaces only in a tab-separated file). Unless given, the delimiter is the
+ * one of comma, semicolon, tab and pipe that the first row (outside quotes)
+ * has most of among those the second row has as many of; the first row's
+ * most frequent when none agrees; a comma when it has none. Inputs must be finite numbers, read in the C
  * locale whatever the program's. A malformed file gives NNC_EFORMAT with a
  * message "path:line:column: what is wrong"; an unreadable one NNC_EIO. */
 nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options,

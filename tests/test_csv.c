@@ -317,6 +317,92 @@ static void test_quotes_crlf_bom(void **state)
     nnc_dataset_free(data);
 }
 
+/* The delimiter is detected among comma, semicolon, tab and pipe: the one
+ * the first two rows have as many of (a semicolon file's decimal commas do
+ * not count), or given; in a TSV a tab is a delimiter, never a blank. */
+static void test_delimiters(void **state)
+{
+    (void)state;
+    const struct {
+        const char *name, *text;
+        char delimiter;
+    } cases[] = {
+        { "semicolon.csv", "a;b;label\n1.5;2;x, or z\n3;4.25;y\n", 0 },
+        { "tab.tsv", "a\tb\tlabel\n1.5\t 2\tx\n3\t4.25\ty\n", 0 },
+        { "pipe.csv", "a|b|label\n1.5|2|x\n3|4.25|y\n", 0 },
+        { "quoted.csv", "\"a;1\",b,label\n1.5,2,x\n3,4.25,y\n", 0 },
+        { "given.csv", "a,b;label\n1.5;x\n3;y\n", ';' },
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        nnc_csv_options o = nnc_csv_defaults();
+        o.delimiter = cases[t].delimiter;
+        nnc_dataset *data = load_text(cases[t].name, cases[t].text, &o);
+        assert_int_equal(nnc_dataset_rows(data), 2);
+        assert_int_equal(nnc_dataset_classes(data), 2);
+        if (t == 4) {   /* "a,b" is one column's name */
+            assert_int_equal(nnc_dataset_inputs(data), 1);
+            assert_string_equal(nnc_dataset_input_name(data, 0), "a,b");
+            assert_float_equal(x_at(data, 1, 0), 3.0f, 0);
+            nnc_dataset_free(data);
+            continue;
+        }
+        assert_int_equal(nnc_dataset_inputs(data), 2);
+        assert_string_equal(nnc_dataset_input_name(data, 1), "b");
+        assert_float_equal(x_at(data, 0, 0), 1.5f, 0);
+        assert_float_equal(x_at(data, 1, 1), 4.25f, 0);
+        nnc_dataset_free(data);
+    }
+    /* Decimal commas in a semicolon file: the cell is one, and not a number. */
+    expect_bad_text("decimal-commas.csv", "a;b;label\n1,5;2;x\n3;4,25;y\n", NULL,
+                    ":2:1: column 'a': '1,5' is not a number");
+    /* An empty cell in a TSV is empty, not skipped over. */
+    expect_bad_text("tab-empty.tsv", "a\tb\tlabel\n\t2\tx\n", NULL,
+                    ":2:1: column 'a': empty cell, expected a number");
+    nnc_csv_options o = nnc_csv_defaults();
+    o.delimiter = '"';
+    nnc_dataset *none = NULL;
+    assert_int_equal(nnc_dataset_load_csv(write_text("quote.csv", "a,b\n1,2\n"), &o, &none),
+                     NNC_EINVAL);
+    assert_null(none);
+    assert_string_equal(nnc_last_error(), "csv options: the delimiter cannot be a quote");
+}
+
+/* A first row with numbers wherever the next row has them is data, not
+ * names: refused with a hint, and read as data with no_header, whose
+ * columns are c0, c1, ... */
+static void test_no_header(void **state)
+{
+    (void)state;
+    const char text[] = "5.1,3.5,0\n4.9,3.0,1\n6.2,2.9,1\n";
+    expect_bad_text("headless.csv", text, NULL,
+                    ":1:1: the first row looks like data, not column names (it has numbers "
+                    "such as '5.1' where the next row has numbers): read the file as having "
+                    "no header (nnc's --no-header), which names the columns c0, c1, ...");
+    /* Text beside the numbers, as a class column has it. */
+    expect_bad_text("headless-text.csv", "a,5.1,setosa\nb,4.9,setosa\n", NULL,
+                    ":1:1: the first row looks like data, not column names (it has numbers "
+                    "such as '5.1' where the next row has numbers): read the file as having "
+                    "no header (nnc's --no-header), which names the columns c0, c1, ...");
+    nnc_csv_options o = nnc_csv_defaults();
+    o.no_header = 1;
+    nnc_dataset *data = load_text("headless.csv", text, &o);
+    assert_int_equal(nnc_dataset_rows(data), 3);
+    assert_int_equal(nnc_dataset_inputs(data), 2);
+    assert_string_equal(nnc_dataset_input_name(data, 0), "c0");
+    assert_string_equal(nnc_dataset_input_name(data, 1), "c1");
+    assert_string_equal(nnc_dataset_target_name(data), "c2");
+    assert_float_equal(x_at(data, 0, 0), 5.1f, 0);
+    assert_float_equal(x_at(data, 2, 1), 2.9f, 0);
+    assert_int_equal(nnc_dataset_classes(data), 2);
+    assert_int_equal(nnc_dataset_class_of(data, 0), 0);
+    assert_int_equal(nnc_dataset_class_of(data, 2), 1);
+    nnc_dataset_free(data);
+    /* A name among numbers is a header. */
+    data = load_text("named.csv", "5.1,width,0\n4.9,3.0,1\n6.2,2.9,0\n", NULL);
+    assert_int_equal(nnc_dataset_rows(data), 2);
+    nnc_dataset_free(data);
+}
+
 /* No newline after the last row is fine; empty lines at the end are
  * ignored; LF and CRLF may even be mixed. */
 static void test_line_ends(void **state)
@@ -987,6 +1073,8 @@ int main(void)
         cmocka_unit_test(test_house_prices_drop),
         cmocka_unit_test(test_target_in_the_middle),
         cmocka_unit_test(test_quotes_crlf_bom),
+        cmocka_unit_test(test_delimiters),
+        cmocka_unit_test(test_no_header),
         cmocka_unit_test(test_line_ends),
         cmocka_unit_test(test_cr_line_ends),
         cmocka_unit_test(test_long_lines),

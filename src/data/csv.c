@@ -136,6 +136,7 @@ typedef struct reader {
     size_t pos;    /* the next byte to read */
     long line;     /* the physical line pos is on, 1-based */
     int cr_lines;  /* the file has no LF: a lone CR ends a line */
+    char delim;    /* between fields: given, or detected (detect_delimiter) */
 } reader;
 
 /* One field, unquoted, NUL-terminated inside the reader's text. */
@@ -147,6 +148,13 @@ typedef struct field {
 static int is_blank(char c)
 {
     return c == ' ' || c == '\t';
+}
+
+/* A blank the parser may skip between fields: a tab is a delimiter in a
+ * tab-separated file, never padding. */
+static int is_padding(const reader *r, char c)
+{
+    return c == ' ' || (c == '\t' && r->delim != '\t');
 }
 
 /* The length of the line end at p: LF or CRLF, or in a file of CR line
@@ -176,8 +184,54 @@ static int only_line_ends_left(const reader *r)
     return 1;
 }
 
-/* Consumes the delimiter after a field, if one is there: a comma (more
- * fields follow), a line end, or the end of the file (the row ends). */
+/* The delimiters a file may be detected to use, in the order a tie goes. */
+static const char DELIMITERS[] = ",;\t|";
+#define N_DELIMITERS 4
+
+/* Counts each candidate delimiter outside quotes in the row that starts at
+ * pos; returns where the next row starts (the file's size after the last). */
+static size_t count_delimiters(const reader *r, size_t pos, int count[N_DELIMITERS])
+{
+    int quoted = 0;
+    for (; pos < r->size; pos++) {
+        char c = r->text[pos];
+        if (c == '"') {   /* a doubled quote toggles twice */
+            quoted = !quoted;
+            continue;
+        }
+        if (quoted)
+            continue;
+        size_t n = line_end(r, r->text + pos);
+        if (n > 0)
+            return pos + n;
+        for (int d = 0; d < N_DELIMITERS; d++)
+            count[d] += c == DELIMITERS[d];
+    }
+    return pos;
+}
+
+/* The delimiter of the rows from the reader on: of comma, semicolon, tab
+ * and pipe, the one the first row has most of among those the second row
+ * has as many of (a semicolon file with decimal commas in its data still
+ * reads as semicolons); the first row's most frequent if none agrees, a
+ * comma if it has none (one column). */
+static char detect_delimiter(const reader *r)
+{
+    int first[N_DELIMITERS] = { 0 }, second[N_DELIMITERS] = { 0 };
+    size_t next = count_delimiters(r, r->pos, first);
+    if (next < r->size)
+        count_delimiters(r, next, second);
+    int best = -1;
+    for (int agree = 1; agree >= 0 && best < 0; agree--)
+        for (int d = 0; d < N_DELIMITERS; d++)
+            if (first[d] > 0 && (!agree || second[d] == first[d]) &&
+                (best < 0 || first[d] > first[best]))
+                best = d;
+    return best < 0 ? ',' : DELIMITERS[best];
+}
+
+/* Consumes the delimiter after a field, if one is there: the delimiter
+ * (more fields follow), a line end, or the end of the file (the row ends). */
 static int take_delimiter(reader *r, int *row_ends)
 {
     const char *p = r->text + r->pos;
@@ -185,10 +239,10 @@ static int take_delimiter(reader *r, int *row_ends)
         *row_ends = 1;
         return 1;
     }
-    size_t n = p[0] == ',' ? 1 : line_end(r, p);
+    size_t n = p[0] == r->delim ? 1 : line_end(r, p);
     if (n == 0)
         return 0;
-    *row_ends = p[0] != ',';
+    *row_ends = p[0] != r->delim;
     r->pos += n;
     r->line += *row_ends;
     return 1;
@@ -248,7 +302,7 @@ static nnc_status quoted_field(reader *r, size_t quote, int column, field *f, in
         out[n++] = c;
     }
     r->pos++;   /* the closing quote */
-    while (is_blank(r->text[r->pos]))
+    while (is_padding(r, r->text[r->pos]))
         r->pos++;
     if (!take_delimiter(r, row_ends)) {
         unsigned char c = (unsigned char)r->text[r->pos];
@@ -267,7 +321,7 @@ static nnc_status quoted_field(reader *r, size_t quote, int column, field *f, in
 static nnc_status next_field(reader *r, int column, field *f, int *row_ends)
 {
     size_t q = r->pos;
-    while (is_blank(r->text[q]))
+    while (is_padding(r, r->text[q]))
         q++;
     if (r->text[q] == '"')   /* q <= size, and text[size] is NUL: never a quote */
         return quoted_field(r, q, column, f, row_ends);
@@ -368,7 +422,8 @@ typedef struct loader {
     reader r;
     const nnc_csv_options *opt;
     int n_columns;
-    field *header;             /* n_columns names */
+    field *header;             /* n_columns names (with no_header, the first row) */
+    char *generated;           /* with no_header: "c0", "c1", ... */
     const char **names;        /* the same names, as a list */
     nnc_named *by_name;        /* the header sorted by name */
     nnc_named *classes_by_name; /* options->classes sorted, when given */
@@ -391,6 +446,7 @@ typedef struct loader {
 
 static void loader_free(loader *L)
 {
+    free(L->generated);
     free(L->r.text);
     free(L->header);
     free(L->names);
@@ -443,6 +499,10 @@ static nnc_status check_options(loader *L)
     if (o->task != NNC_TASK_AUTO && o->task != NNC_TASK_CLASSIFICATION &&
         o->task != NNC_TASK_REGRESSION)
         return nnc_fail(NNC_EINVAL, "csv options: unknown task %d", (int)o->task);
+    char d = o->delimiter;
+    if (d == '"' || d == '\n' || d == '\r' || d == ' ')
+        return nnc_fail(NNC_EINVAL, "csv options: the delimiter cannot be a %s",
+                        d == '"' ? "quote" : d == ' ' ? "space" : "line end");
     nnc_status st = check_name_list("drop", o->drop, o->n_drop);
     if (st == NNC_OK)
         st = check_name_list("input", o->inputs, o->n_inputs);
@@ -482,17 +542,82 @@ static nnc_status grow_header(loader *L, int *cap)
     return NNC_OK;
 }
 
-/* Reads the header row (after a UTF-8 byte order mark, which is skipped). */
+/* The header's first cell that is a number (header_is_data found one). */
+static const char *first_number(const loader *L)
+{
+    for (int c = 0; c < L->n_columns; c++) {
+        double v;
+        if (parse_number(L->header[c].text, &v) == NUMBER_OK)
+            return L->header[c].text;
+    }
+    return L->header[0].text;
+}
+
+/* Whether the header row (parsed) reads as data: in every column where the
+ * next row has a number there is one in it too, and there is such a
+ * column ("5.1,3.5,setosa" over "4.9,3.0,setosa"); a header names at least
+ * one numeric column with a word. The next row is parsed on a copy, as the
+ * parser writes into the text; a malformed one is left for read_rows. */
+static int header_is_data(const loader *L)
+{
+    const reader *r = &L->r;
+    int counts[N_DELIMITERS] = { 0 };
+    size_t end = count_delimiters(r, r->pos, counts);
+    if (end <= r->pos || at_empty_line(r))
+        return 0;
+    reader next = *r;
+    next.size = end - r->pos;
+    next.text = malloc(next.size + 1);
+    field *fields = nnc_alloc((size_t)L->n_columns, sizeof *fields, 0);
+    int numeric = 0, data = fields != NULL && next.text != NULL;
+    if (data) {
+        memcpy(next.text, r->text + r->pos, next.size);
+        next.text[next.size] = '\0';
+        next.pos = 0;
+        int found = 0;
+        data = next_row(&next, fields, L->n_columns, &found) == NNC_OK &&
+               found == L->n_columns;
+        for (int c = 0; data && c < L->n_columns; c++) {
+            double v;
+            if (parse_number(fields[c].text, &v) != NUMBER_OK)
+                continue;
+            numeric++;
+            data = parse_number(L->header[c].text, &v) == NUMBER_OK;
+        }
+    }
+    free(fields);
+    free(next.text);
+    return data && numeric > 0;
+}
+
+/* Refuses a header row that reads as data: taking it for names would train
+ * on one row fewer, under names such as "5.1". */
+static nnc_status refuse_data_as_header(const loader *L)
+{
+    if (!header_is_data(L))
+        return NNC_OK;
+    return nnc_fail(NNC_EFORMAT,
+                    "%s:%ld:1: the first row looks like data, not column names (it has "
+                    "numbers such as '%s' where the next row has numbers): read the file as "
+                    "having no header (nnc's --no-header), which names the columns c0, c1, "
+                    "...",
+                    L->r.path, L->header[0].line, show(first_number(L)).s);
+}
+
+/* Reads the header row (after a UTF-8 byte order mark, which is skipped),
+ * or with no_header the first row, whose fields are then the first data
+ * row's; finds the delimiter first unless the options give it. */
 static nnc_status read_header(loader *L)
 {
     reader *r = &L->r;
+    const char *what = L->opt->no_header ? "a data row" : "a header row";
     if (r->size >= 3 && memcmp(r->text, "\xEF\xBB\xBF", 3) == 0)
         r->pos = 3;
     if (only_line_ends_left(r))
-        return nnc_fail(NNC_EFORMAT, "%s: empty file, expected a header row", r->path);
+        return nnc_fail(NNC_EFORMAT, "%s: empty file, expected %s", r->path, what);
     if (at_empty_line(r))
-        return nnc_fail(NNC_EFORMAT, "%s:1:1: empty first line, expected a header row",
-                        r->path);
+        return nnc_fail(NNC_EFORMAT, "%s:1:1: empty first line, expected %s", r->path, what);
+    r->delim = L->opt->delimiter != '\0' ? L->opt->delimiter : detect_delimiter(r);
     int cap = 0, row_ends = 0;
     while (!row_ends) {
         if (L->n_columns == cap) {
@@ -505,7 +630,7 @@ static nnc_status read_header(loader *L)
             return st;
         L->n_columns++;
     }
-    return NNC_OK;
+    return L->opt->no_header ? NNC_OK : refuse_data_as_header(L);
 }
 
 /* Lists the header names, sorts them for look-ups and refuses duplicates:
@@ -517,8 +642,19 @@ static nnc_status index_columns(loader *L)
     L->role = nnc_alloc((size_t)n, sizeof *L->role, 0);
     if (L->names == NULL || L->role == NULL)
         return NNC_ENOMEM;
+    if (L->opt->no_header) {
+        /* Room for "c" and any int's digits and a NUL. */
+        L->generated = nnc_alloc((size_t)n, 12, 0);
+        if (L->generated == NULL)
+            return NNC_ENOMEM;
+    }
     for (int c = 0; c < n; c++) {
-        L->names[c] = L->header[c].text;
+        if (L->generated != NULL) {
+            snprintf(L->generated + (size_t)c * 12, 12, "c%d", c);
+            L->names[c] = L->generated + (size_t)c * 12;
+        } else {
+            L->names[c] = L->header[c].text;
+        }
         L->role[c] = COLUMN_FREE;
     }
     L->by_name = nnc_sort_names(L->names, n);
@@ -798,6 +934,8 @@ static nnc_status read_rows(loader *L)
     field *fields = nnc_alloc((size_t)L->n_columns, sizeof *fields, 0);
     nnc_status st = fields != NULL ? NNC_OK : NNC_ENOMEM;
     long first_line = r->line;
+    if (st == NNC_OK && L->opt->no_header)
+        st = store_row(L, L->header);
     while (st == NNC_OK && r->pos < r->size) {
         long line = r->line;
         int found = 0;
