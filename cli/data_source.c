@@ -6,6 +6,7 @@
 #include "report.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int data_source_check(const data_source *src, const char *command)
 {
@@ -22,10 +23,33 @@ int data_source_check(const data_source *src, const char *command)
     return 0;
 }
 
-nnc_dataset *data_source_load(const data_source *src, const nnc_csv_options *csv)
+int csv_dialect_delimiter(csv_dialect *d, const char *command, const char *arg)
+{
+    if (strcmp(arg, "tab") == 0 || strcmp(arg, "\\t") == 0) {
+        d->delimiter = '\t';
+        return 0;
+    }
+    if (strlen(arg) != 1 || strchr("\" \r\n", arg[0]) != NULL) {
+        fprintf(stderr, "nnc %s: --delimiter takes one character other than a quote, a space "
+                        "or a line end, or 'tab'; got '%s'\n", command, arg);
+        return -1;
+    }
+    d->delimiter = arg[0];
+    return 0;
+}
+
+void csv_dialect_apply(const csv_dialect *d, nnc_csv_options *csv)
+{
+    csv->delimiter = d->delimiter;
+    csv->no_header = d->no_header;
+}
+
+nnc_dataset *data_source_load(const data_source *src, const nnc_csv_options *options)
 {
     nnc_dataset *data = NULL;
-    nnc_status st = src->csv ? nnc_dataset_load_csv(src->csv, csv, &data)
+    nnc_csv_options csv = *options;
+    csv_dialect_apply(&src->dialect, &csv);
+    nnc_status st = src->csv ? nnc_dataset_load_csv(src->csv, &csv, &data)
                              : nnc_dataset_load_idx(src->images, src->labels, &data);
     if (st != NNC_OK) {
         fail_with_library_error();

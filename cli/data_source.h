@@ -7,17 +7,38 @@
 
 #include "nnc.h"
 
+/* How a CSV file is written, as --delimiter and --no-header give it. */
+typedef struct csv_dialect {
+    char delimiter;   /* 0: detect */
+    int no_header;
+} csv_dialect;
+
+/* The help lines of the two options, for each command's usage. */
+#define CSV_DIALECT_HELP                                                                  \
+    "  --delimiter C          the CSV's delimiter: one character, or tab (default:\n"     \
+    "                         detected among , ; tab and |)\n"                            \
+    "  --no-header            the CSV's first row is data; columns are c0, c1, ...\n"
+
+/* Reads --delimiter's argument into d: one character other than a quote,
+ * a space or a line end, or "tab". 0, or -1 after a message naming command. */
+int csv_dialect_delimiter(csv_dialect *d, const char *command, const char *arg);
+
+/* Sets the dialect's fields of the loader's options. */
+void csv_dialect_apply(const csv_dialect *d, nnc_csv_options *csv);
+
 typedef struct data_source {
     const char *csv;      /* --data */
     const char *images;   /* --images */
     const char *labels;   /* --labels */
+    csv_dialect dialect;  /* --delimiter, --no-header */
 } data_source;
 
 /* 0 if exactly one kind of source is given (and both IDX files for IDX);
  * -1 after a usage message otherwise. */
 int data_source_check(const data_source *src, const char *command);
 
-/* Loads the data; on failure prints the library's message and returns NULL. */
+/* Loads the data (a CSV file in its dialect); on failure prints the
+ * library's message and returns NULL. */
 nnc_dataset *data_source_load(const data_source *src, const nnc_csv_options *csv);
 
 /* The file a data set came from, for messages and metadata. */

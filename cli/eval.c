@@ -40,14 +40,15 @@ static void usage(FILE *to)
             "larger matrix goes to --plot or --confusion. Both are written atomically\n"
             "(a device, FIFO or socket directly) and may not name an input.\n"
             "\n"
-            "  --model FILE            a model made by nnc train\n"
-            "  --data FILE             CSV with the model's input columns and its target\n"
-            "  --images F --labels F   IDX image and label files\n"
-            "  --plot FILE             draw the confusion matrix as a PNG (up to %d classes)\n"
-            "  --confusion FILE        write the confusion matrix as CSV, a header of\n"
-            "                          predicted labels, a line per true label (up to %d\n"
-            "                          classes)\n"
-            "  -h, --help              this help\n",
+            "  --model FILE           a model made by nnc train\n"
+            "  --data FILE            CSV with the model's input columns and its target\n"
+            "  --images F --labels F  IDX image and label files\n"
+            "  --plot FILE            draw the confusion matrix as a PNG (up to %d classes)\n"
+            "  --confusion FILE       write the confusion matrix as CSV, a header of\n"
+            "                         predicted labels, a line per true label (up to %d\n"
+            "                         classes)\n"
+            CSV_DIALECT_HELP
+            "  -h, --help             this help\n",
             REPORT_MAX_CLASSES, NNC_PLOT_MAX_CONFUSION, CONFUSION_FILE_MAX);
 }
 
@@ -57,6 +58,7 @@ static int parse_options(int argc, char **argv, eval_options *o)
         { "model", required_argument, NULL, 'm' },  { "data", required_argument, NULL, 'd' },
         { "images", required_argument, NULL, 'i' }, { "labels", required_argument, NULL, 'l' },
         { "plot", required_argument, NULL, 'p' },   { "confusion", required_argument, NULL, 'c' },
+        { "delimiter", required_argument, NULL, 'D' }, { "no-header", no_argument, NULL, 'H' },
         { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -70,6 +72,11 @@ static int parse_options(int argc, char **argv, eval_options *o)
         case 'l': o->src.labels = optarg; break;
         case 'p': o->plot = optarg; break;
         case 'c': o->confusion = optarg; break;
+        case 'D':
+            if (csv_dialect_delimiter(&o->src.dialect, "eval", optarg) != 0)
+                return -1;
+            break;
+        case 'H': o->src.dialect.no_header = 1; break;
         case 'h': usage(stdout); return 1;
         default:
             return bad_option("eval", argv);

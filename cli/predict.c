@@ -9,6 +9,7 @@
 #define _DEFAULT_SOURCE
 #include "args.h"
 #include "commands.h"
+#include "data_source.h"
 #include "model_data.h"
 #include "outputs.h"
 #include "report.h"
@@ -27,6 +28,7 @@ typedef struct predict_options {
     const char *model;
     const char *data;
     const char *out;   /* NULL: stdout */
+    csv_dialect dialect;
 } predict_options;
 
 static void usage(FILE *to)
@@ -38,14 +40,16 @@ static void usage(FILE *to)
             "(the target column may be there too; it is ignored). Writes CSV: the predicted\n"
             "label or value, then for classification one probability column per class.\n"
             "\n"
-            "  --model FILE   a model made by nnc train\n"
-            "  --data FILE    the rows to predict\n"
-            "  --out FILE     where the predictions go (default: standard output), written\n"
-            "                 atomically (a new file renamed into place; a symbolic link's\n"
-            "                 target is replaced, permissions are kept), except a device,\n"
-            "                 FIFO or socket, which is written to directly; it may not be\n"
-            "                 the model or the data\n"
-            "  -h, --help     this help\n");
+            "  --model FILE           a model made by nnc train\n"
+            "  --data FILE            the rows to predict\n"
+            "  --out FILE             where the predictions go (default: standard output),\n"
+            "                         written atomically (a new file renamed into place; a\n"
+            "                         symbolic link's target is replaced, permissions are\n"
+            "                         kept), except a device, FIFO or socket, which is\n"
+            "                         written to directly; it may not be the model or the\n"
+            "                         data\n"
+            CSV_DIALECT_HELP
+            "  -h, --help             this help\n");
 }
 
 static int parse_options(int argc, char **argv, predict_options *o)
@@ -53,6 +57,7 @@ static int parse_options(int argc, char **argv, predict_options *o)
     static const struct option longs[] = {
         { "model", required_argument, NULL, 'm' }, { "data", required_argument, NULL, 'd' },
         { "out", required_argument, NULL, 'o' },   { "help", no_argument, NULL, 'h' },
+        { "delimiter", required_argument, NULL, 'D' }, { "no-header", no_argument, NULL, 'H' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -63,6 +68,11 @@ static int parse_options(int argc, char **argv, predict_options *o)
         case 'm': o->model = optarg; break;
         case 'd': o->data = optarg; break;
         case 'o': o->out = optarg; break;
+        case 'D':
+            if (csv_dialect_delimiter(&o->dialect, "predict", optarg) != 0)
+                return -1;
+            break;
+        case 'H': o->dialect.no_header = 1; break;
         case 'h': usage(stdout); return 1;
         default:
             return bad_option("predict", argv);
@@ -209,6 +219,7 @@ int command_predict(int argc, char **argv)
         csv.task = NNC_TASK_AUTO;
         csv.classes = NULL;
         csv.n_classes = 0;
+        csv_dialect_apply(&o.dialect, &csv);
         if (nnc_dataset_load_csv(o.data, &csv, &data) != NNC_OK)
             rc = fail_with_library_error();
     }

@@ -81,10 +81,11 @@ static void usage(FILE *to)
         "Trains a network on a data set and saves it as a model file.\n"
         "\n"
         "data:\n"
-        "  --data FILE            CSV with a header row\n"
+        "  --data FILE            CSV with a header row (or --no-header)\n"
         "  --images F --labels F  IDX image and label files (raw or .gz), e.g. Fashion-MNIST\n"
         "  --target NAME          target column (default: the last column)\n"
         "  --drop A,B             columns to leave out\n"
+        CSV_DIALECT_HELP
         "  --task T               auto | classification | regression (default auto)\n"
         "  --class-names A,B,...  names for the classes in index order (e.g. for IDX\n"
         "                         data, whose classes are only numbered)\n"
@@ -172,7 +173,8 @@ enum { OPT_DATA = 256, OPT_IMAGES, OPT_LABELS, OPT_TEST_IMAGES, OPT_TEST_LABELS,
        OPT_OPTIMIZER, OPT_LR, OPT_MOMENTUM, OPT_DECAY, OPT_BATCH, OPT_EPOCHS, OPT_PATIENCE,
        OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_GAMMA, OPT_MIN_LR, OPT_SEED, OPT_OUT, OPT_LOG,
        OPT_PLOT_DIR, OPT_PROGRESS, OPT_QUIET, OPT_JSON, OPT_CLASS_NAMES, OPT_CLIP,
-       OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_INPUT_SHAPE };
+       OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_INPUT_SHAPE, OPT_DELIMITER,
+       OPT_NO_HEADER };
 
 static const struct option long_options[] = {
     { "data", required_argument, NULL, OPT_DATA },
@@ -182,6 +184,8 @@ static const struct option long_options[] = {
     { "test-labels", required_argument, NULL, OPT_TEST_LABELS },
     { "target", required_argument, NULL, OPT_TARGET },
     { "drop", required_argument, NULL, OPT_DROP },
+    { "delimiter", required_argument, NULL, OPT_DELIMITER },
+    { "no-header", no_argument, NULL, OPT_NO_HEADER },
     { "task", required_argument, NULL, OPT_TASK },
     { "class-names", required_argument, NULL, OPT_CLASS_NAMES },
     { "scale", required_argument, NULL, OPT_SCALE },
@@ -242,6 +246,8 @@ static int apply_option(int c, const char *arg, train_options *o)
 {
     switch (c) {
     case OPT_DATA: o->src.csv = arg; return 0;
+    case OPT_DELIMITER: return csv_dialect_delimiter(&o->src.dialect, "train", arg);
+    case OPT_NO_HEADER: o->src.dialect.no_header = 1; return 0;
     case OPT_IMAGES: o->src.images = arg; return 0;
     case OPT_LABELS: o->src.labels = arg; return 0;
     case OPT_TEST_IMAGES: o->test_src.images = arg; return 0;

@@ -248,6 +248,70 @@ static void test_malformed_csv(void **state)
                    in_dir("missing.csv"), in_dir("m.nnc"));
 }
 
+/* The iris file with its commas turned into `delimiter`, and without its
+ * header when headless, written into the folder as name. */
+static void write_iris_as(const char *name, char delimiter, int headless)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/iris.csv", NNC_TEST_DATA);
+    char *text = slurp(path, NULL);
+    char *from = headless ? strchr(text, '\n') + 1 : text;
+    for (char *p = from; *p != '\0'; p++)
+        if (*p == ',')
+            *p = delimiter;
+    write_text(name, from);
+    free(text);
+}
+
+/* Semicolon and tab files train and predict as the comma file does, their
+ * delimiter detected or given; a file without a header trains with
+ * --no-header, and without it is refused with that hint. */
+static void test_csv_dialects(void **state)
+{
+    (void)state;
+    write_iris_as("iris.tsv", '\t', 0);
+    write_iris_as("iris-semicolon.csv", ';', 0);
+    write_iris_as("headless.csv", ',', 1);
+    const char *train = "train --data '%s' %s --epochs 5 --seed 4 --quiet --out '%s'";
+    char comma[4096];
+    snprintf(comma, sizeof comma, "%s/iris.csv", NNC_TEST_DATA);
+    assert_int_equal(run_nnc(train, comma, "--target target", in_dir("comma.nnc")), 0);
+    assert_int_equal(run_nnc(train, in_dir("iris.tsv"), "", in_dir("tab.nnc")), 0);
+    assert_int_equal(run_nnc(train, in_dir("iris-semicolon.csv"), "--delimiter ';'",
+                             in_dir("semicolon.nnc")), 0);
+    assert_int_equal(run_nnc(train, in_dir("headless.csv"), "--no-header --target c4",
+                             in_dir("headless.nnc")), 0);
+    /* The same rows and seed give the same predictions, whatever the dialect. */
+    const char *predict = "predict --model '%s' --data '%s' %s --out '%s'";
+    assert_int_equal(run_nnc(predict, in_dir("comma.nnc"), comma, "", in_dir("comma.out")), 0);
+    assert_int_equal(run_nnc(predict, in_dir("tab.nnc"), in_dir("iris.tsv"), "--delimiter tab",
+                             in_dir("tab.out")), 0);
+    assert_int_equal(run_nnc(predict, in_dir("semicolon.nnc"), in_dir("iris-semicolon.csv"), "",
+                             in_dir("semicolon.out")), 0);
+    assert_int_equal(run_nnc(predict, in_dir("headless.nnc"), in_dir("headless.csv"),
+                             "--no-header", in_dir("headless.out")), 0);
+    char *want = slurp(in_dir("comma.out"), NULL);
+    const char *others[] = { "tab.out", "semicolon.out", "headless.out" };
+    for (int i = 0; i < 3; i++) {
+        char *got = slurp(in_dir(others[i]), NULL);
+        assert_string_equal(got, want);
+        free(got);
+    }
+    free(want);
+    assert_int_equal(run_nnc("eval --model '%s' --data '%s' --no-header", in_dir("headless.nnc"),
+                             in_dir("headless.csv")), 0);
+    expect_refusal(in_dir("m.nnc"), WANT("headless.csv:1:1:", "looks like data", "--no-header"),
+                   "train --data '%s' --quiet --out '%s'", in_dir("headless.csv"),
+                   in_dir("m.nnc"));
+    /* A usage error (exit 2), as for any option's bad value. */
+    assert_int_equal(run_nnc("train --data '%s' --delimiter ab --quiet --out '%s'", comma,
+                             in_dir("m.nnc")), 2);
+    char *err = slurp(in_dir("stderr"), NULL);
+    assert_non_null(strstr(err, "--delimiter takes one character"));
+    free(err);
+    assert_false(exists(in_dir("m.nnc")));
+}
+
 static void test_bom_is_not_part_of_the_name(void **state)
 {
     (void)state;
@@ -591,6 +655,7 @@ int main(void)
         T(test_regression_and_tutorial_regions),
         T(test_malformed_csv),
         T(test_bom_is_not_part_of_the_name),
+        T(test_csv_dialects),
         T(test_malformed_idx),
         T(test_damaged_model_files),
         T(test_prediction_data_that_does_not_fit),
