@@ -153,10 +153,57 @@ void begin_options(void)
     opterr = 0;
 }
 
-int bad_option(const char *command, char **argv)
+/* The edit distance (Levenshtein) of a[0..n) and b, capped: anything
+ * above cap counts as cap + 1. Option names are short. */
+static int edits(const char *a, size_t n, const char *b, int cap)
 {
+    size_t m = strlen(b);
+    if (n > 64 || m > 64)
+        return cap + 1;
+    int row[65];
+    for (size_t j = 0; j <= m; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= n; i++) {
+        int diagonal = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= m; j++) {
+            int above = row[j];
+            int best = diagonal + (a[i - 1] != b[j - 1]);
+            if (above + 1 < best)
+                best = above + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[m] > cap ? cap + 1 : row[m];
+}
+
+int bad_option(const char *command, char **argv, const struct option *longs)
+{
+    const char *arg = argv[optind - 1];
+    const char *closest = NULL;
+    if (strncmp(arg, "--", 2) == 0) {
+        const char *name = arg + 2;
+        size_t n = strcspn(name, "=");
+        int known = 0, best = 3;
+        for (const struct option *o = longs; o->name != NULL; o++) {
+            known |= strlen(o->name) == n && strncmp(o->name, name, n) == 0;
+            int d = edits(name, n, o->name, 2);
+            if (d < best) {
+                best = d;
+                closest = o->name;
+            }
+        }
+        if (!known && closest != NULL && best <= 2) {
+            fprintf(stderr, "nnc %s: unknown option '%s'; did you mean '--%s'? (try nnc %s "
+                            "--help)\n", command, arg, closest, command);
+            return -1;
+        }
+    }
     fprintf(stderr, "nnc %s: unknown option or missing value in '%s' (try nnc %s --help)\n",
-            command, argv[optind - 1], command);
+            command, arg, command);
     return -1;
 }
 

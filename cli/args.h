@@ -35,8 +35,12 @@ int parse_choice(const char *option, const char *text, const char *const *choice
  * without getopt's own messages (ours name the command). */
 void begin_options(void);
 
-/* For getopt's '?': says which argument of `nnc COMMAND` is wrong; -1. */
-int bad_option(const char *command, char **argv);
+struct option;
+
+/* For getopt's '?': says which argument of `nnc COMMAND` is wrong, and for
+ * an option not in longs the closest one that is, if any is close (at most
+ * two letters' edits, as --taget for --target); -1. */
+int bad_option(const char *command, char **argv, const struct option *longs);
 
 /* Refuses arguments left after the options; 0 if there are none, else -1. */
 int no_extra_arguments(const char *command, int argc, char **argv);

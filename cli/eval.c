@@ -79,7 +79,7 @@ static int parse_options(int argc, char **argv, eval_options *o)
         case 'H': o->src.dialect.no_header = 1; break;
         case 'h': usage(stdout); return 1;
         default:
-            return bad_option("eval", argv);
+            return bad_option("eval", argv, longs);
         }
     }
     if (no_extra_arguments("eval", argc, argv) != 0)

@@ -75,7 +75,7 @@ static int parse_options(int argc, char **argv, predict_options *o)
         case 'H': o->dialect.no_header = 1; break;
         case 'h': usage(stdout); return 1;
         default:
-            return bad_option("predict", argv);
+            return bad_option("predict", argv, longs);
         }
     }
     if (no_extra_arguments("predict", argc, argv) != 0)

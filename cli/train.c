@@ -315,7 +315,7 @@ static int parse_options(int argc, char **argv, train_options *o)
             return 1;
         }
         if (c == '?')
-            return bad_option("train", argv);
+            return bad_option("train", argv, long_options);
         if (apply_option(c, optarg, o) != 0)
             return -1;
     }

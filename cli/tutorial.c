@@ -72,7 +72,7 @@ static int parse_options(int argc, char **argv, options *o)
         case 'l': bad = parse_positive("--learning-rate", optarg, &o->learning_rate); break;
         case 'o': o->out_dir = optarg; break;
         case 'h': usage(stdout); return 1;
-        default: bad = bad_option("tutorial", argv); break;
+        default: bad = bad_option("tutorial", argv, longs); break;
         }
         if (bad)
             return -1;

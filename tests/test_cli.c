@@ -186,6 +186,34 @@ static void test_bad_options_are_refused(void **state)
     }
 }
 
+/* A mistyped option is answered with the option meant, in every command;
+ * one too far from any, or a known one without its value, is not. */
+static void test_option_typos_suggest_the_option(void **state)
+{
+    (void)state;
+    const struct {
+        const char *args, *says;
+    } cases[] = {
+        { "train --taget y", "unknown option '--taget'; did you mean '--target'?" },
+        { "train --data x.csv --epohcs 3", "did you mean '--epochs'?" },
+        { "eval --modle=m.nnc", "unknown option '--modle=m.nnc'; did you mean '--model'?" },
+        { "predict --no-headr", "did you mean '--no-header'?" },
+        { "tutorial --iteratoins 5", "did you mean '--iterations'?" },
+        { "train --frobnicate", "unknown option or missing value in '--frobnicate'" },
+        { "train --data", "unknown option or missing value in '--data'" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = run_nnc("%s", cases[i].args);
+        char *err = slurp(in_dir("stderr"), NULL);
+        if (rc != 2 || strstr(err, cases[i].says) == NULL)
+            fail_msg("'nnc %s' exited %d with '%s', want 2 and '%s'", cases[i].args, rc, err,
+                     cases[i].says);
+        if (i >= 5 && strstr(err, "did you mean") != NULL)
+            fail_msg("'nnc %s' suggested an option: '%s'", cases[i].args, err);
+        free(err);
+    }
+}
+
 static void test_unusable_out_dir(void **state)
 {
     (void)state;
@@ -222,6 +250,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_options_change_the_run, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_version_and_help, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_bad_options_are_refused, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_option_typos_suggest_the_option, make_dir,
+                                        remove_dir),
         cmocka_unit_test_setup_teardown(test_unusable_out_dir, make_dir, remove_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
