@@ -397,6 +397,12 @@ static void test_no_header(void **state)
     assert_int_equal(nnc_dataset_class_of(data, 0), 0);
     assert_int_equal(nnc_dataset_class_of(data, 2), 1);
     nnc_dataset_free(data);
+    /* With no next row to compare, or a ragged one, the first row stays the
+     * header, and the usual messages follow. */
+    expect_bad_text("numbers-then-nothing.csv", "1,2\n\n", NULL,
+                    ":2: no data rows after the header");
+    expect_bad_text("numbers-then-ragged.csv", "1,2\n3\n", NULL,
+                    ":2:2: expected 2 fields, found 1");
     /* A name among numbers is a header. */
     data = load_text("named.csv", "5.1,width,0\n4.9,3.0,1\n6.2,2.9,0\n", NULL);
     assert_int_equal(nnc_dataset_rows(data), 2);

@@ -542,34 +542,24 @@ static nnc_status grow_header(loader *L, int *cap)
     return NNC_OK;
 }
 
-/* The header's first cell that is a number (header_is_data found one). */
-static const char *first_number(const loader *L)
-{
-    for (int c = 0; c < L->n_columns; c++) {
-        double v;
-        if (parse_number(L->header[c].text, &v) == NUMBER_OK)
-            return L->header[c].text;
-    }
-    return L->header[0].text;
-}
-
 /* Whether the header row (parsed) reads as data: in every column where the
  * next row has a number there is one in it too, and there is such a
  * column ("5.1,3.5,setosa" over "4.9,3.0,setosa"); a header names at least
- * one numeric column with a word. The next row is parsed on a copy, as the
- * parser writes into the text; a malformed one is left for read_rows. */
+ * one numeric column with a word. The first such column, or -1. The next
+ * row is parsed on a copy, as the parser writes into the text; a malformed
+ * one is left for read_rows. */
 static int header_is_data(const loader *L)
 {
     const reader *r = &L->r;
     int counts[N_DELIMITERS] = { 0 };
     size_t end = count_delimiters(r, r->pos, counts);
     if (end <= r->pos || at_empty_line(r))
-        return 0;
+        return -1;
     reader next = *r;
     next.size = end - r->pos;
     next.text = malloc(next.size + 1);
     field *fields = nnc_alloc((size_t)L->n_columns, sizeof *fields, 0);
-    int numeric = 0, data = fields != NULL && next.text != NULL;
+    int first = -1, data = fields != NULL && next.text != NULL;
     if (data) {
         memcpy(next.text, r->text + r->pos, next.size);
         next.text[next.size] = '\0';
@@ -581,27 +571,28 @@ static int header_is_data(const loader *L)
             double v;
             if (parse_number(fields[c].text, &v) != NUMBER_OK)
                 continue;
-            numeric++;
             data = parse_number(L->header[c].text, &v) == NUMBER_OK;
+            first = first < 0 ? c : first;
         }
     }
     free(fields);
     free(next.text);
-    return data && numeric > 0;
+    return data ? first : -1;
 }
 
 /* Refuses a header row that reads as data: taking it for names would train
  * on one row fewer, under names such as "5.1". */
 static nnc_status refuse_data_as_header(const loader *L)
 {
-    if (!header_is_data(L))
+    int c = header_is_data(L);
+    if (c < 0)
         return NNC_OK;
     return nnc_fail(NNC_EFORMAT,
                     "%s:%ld:1: the first row looks like data, not column names (it has "
                     "numbers such as '%s' where the next row has numbers): read the file as "
                     "having no header (nnc's --no-header), which names the columns c0, c1, "
                     "...",
-                    L->r.path, L->header[0].line, show(first_number(L)).s);
+                    L->r.path, L->header[0].line, show(L->header[c].text).s);
 }
 
 /* Reads the header row (after a UTF-8 byte order mark, which is skipped),
