@@ -26,6 +26,7 @@ typedef struct eval_options {
     data_source src;
     const char *plot;
     const char *confusion;   /* --confusion: the matrix as CSV */
+    model_data_options table;   /* --target, --drop, --missing, --unknown */
 } eval_options;
 
 static void usage(FILE *to)
@@ -41,12 +42,15 @@ static void usage(FILE *to)
             "(a device, FIFO or socket directly) and may not name an input.\n"
             "\n"
             "  --model FILE           a model made by nnc train\n"
-            "  --data FILE            CSV with the model's input columns and its target\n"
+            "  --data FILE            CSV with the model's input columns and its target, in\n"
+            "                         any order; the columns it dropped in training may be\n"
+            "                         there too\n"
             "  --images F --labels F  IDX image and label files\n"
             "  --plot FILE            draw the confusion matrix as a PNG (up to %d classes)\n"
             "  --confusion FILE       write the confusion matrix as CSV, a header of\n"
             "                         predicted labels, a line per true label (up to %d\n"
             "                         classes)\n"
+            MODEL_DATA_HELP
             CSV_DIALECT_HELP
             "  -h, --help             this help\n",
             REPORT_MAX_CLASSES, NNC_PLOT_MAX_CONFUSION, CONFUSION_FILE_MAX);
@@ -59,6 +63,7 @@ static int parse_options(int argc, char **argv, eval_options *o)
         { "images", required_argument, NULL, 'i' }, { "labels", required_argument, NULL, 'l' },
         { "plot", required_argument, NULL, 'p' },   { "confusion", required_argument, NULL, 'c' },
         { "delimiter", required_argument, NULL, 'D' }, { "no-header", no_argument, NULL, 'H' },
+        MODEL_DATA_LONG_OPTIONS,
         { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -78,8 +83,13 @@ static int parse_options(int argc, char **argv, eval_options *o)
             break;
         case 'H': o->src.dialect.no_header = 1; break;
         case 'h': usage(stdout); return 1;
-        default:
-            return bad_option("eval", argv, longs);
+        default: {
+            int taken = model_data_option(&o->table, "eval", c, optarg);
+            if (taken < 0)
+                return -1;
+            if (taken > 0)
+                return bad_option("eval", argv, longs);
+        }
         }
     }
     if (no_extra_arguments("eval", argc, argv) != 0)
@@ -155,12 +165,24 @@ static int evaluate(const eval_options *o, nnc_model *model, const nnc_dataset *
     return rc;
 }
 
+static int eval_with(eval_options *opts);
+
 int command_eval(int argc, char **argv)
 {
     eval_options o;
     int parsed = parse_options(argc, argv, &o);
-    if (parsed != 0)
+    if (parsed != 0) {
+        free_names(o.table.drop);
         return parsed > 0 ? 0 : 2;
+    }
+    int rc = eval_with(&o);
+    free_names(o.table.drop);
+    return rc;
+}
+
+static int eval_with(eval_options *opts)
+{
+    eval_options o = *opts;
     const named_path in[] = { { "--model", o.model, NULL },
                               { "--data", o.src.csv, NULL },
                               { "--images", o.src.images, NULL },
@@ -171,14 +193,22 @@ int command_eval(int argc, char **argv)
     nnc_model *model = load_model(o.model);
     if (model == NULL)
         return 1;
-    model_columns cols = { NULL, NULL };
+    model_columns cols;
+    memset(&cols, 0, sizeof cols);
     nnc_csv_options csv;
     nnc_dataset *data = NULL;
     int rc = check_matrix_outputs(&o, nnc_model_classes(model));
     if (rc == 0)
-        rc = model_columns_options(model, &cols, &csv);
-    if (rc == 0 && (data = data_source_load(&o.src, &csv)) == NULL)
+        rc = model_target_check(model, "eval", o.table.target);
+    if (rc == 0)
+        rc = model_columns_options(model, o.table.drop, o.table.n_drop, &cols, &csv);
+    if (rc == 0 && o.src.csv != NULL) {
+        csv_dialect_apply(&o.src.dialect, &csv);
+        if ((data = model_read_table(model, "eval", o.src.csv, &csv, &o.table.policy)) == NULL)
+            rc = 1;
+    } else if (rc == 0 && (data = data_source_load(&o.src, &csv)) == NULL) {
         rc = 1;
+    }
     if (rc == 0 && nnc_dataset_inputs(data) != nnc_model_inputs(model)) {
         fprintf(stderr, "nnc: %s has %d inputs, the model takes %d\n",
                 data_source_name(&o.src), nnc_dataset_inputs(data), nnc_model_inputs(model));

@@ -90,11 +90,43 @@ static void print_names(const char *what, int n, const char *(*name)(const nnc_m
     printf("\n");
 }
 
+/* How each of the file's columns becomes inputs: what scikit-learn's
+ * ColumnTransformer would show, one line a column. */
+static void print_encoding(const nnc_model *model)
+{
+    const nnc_encoder *enc = nnc_model_encoder(model);
+    if (enc != NULL)
+        printf("columns (%d), as the inputs are made from them:\n", nnc_encoder_columns(enc));
+    for (int j = 0; enc != NULL && j < nnc_encoder_columns(enc); j++) {
+        printf("  %-20s ", nnc_encoder_column_name(enc, j));
+        if (nnc_encoder_column_kind(enc, j) == NNC_COLUMN_NUMERIC) {
+            char median[16];
+            nnc_format_float(nnc_encoder_median(enc, j), median, sizeof median);
+            printf("numeric; missing cells get the median %s", median);
+        } else {
+            int k = nnc_encoder_categories(enc, j);
+            printf("categorical, one-hot over %d:", k);
+            for (int c = 0; c < k; c++)
+                printf("%s %s", c ? "," : "", nnc_encoder_category(enc, j, c));
+            printf("; missing cells get %s",
+                   nnc_encoder_category(enc, j, nnc_encoder_fill_category(enc, j)));
+        }
+        printf("%s\n", nnc_encoder_has_indicator(enc, j) ? "; with a missing indicator" : "");
+    }
+    int n = nnc_model_dropped(model);
+    if (n > 0)
+        printf("dropped columns (%d):", n);
+    for (int i = 0; i < n; i++)
+        printf("%s %s", i ? "," : "", nnc_model_dropped_name(model, i));
+    if (n > 0)
+        printf("\n");
+}
+
 int command_info(int argc, char **argv)
 {
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         printf("usage: nnc info FILE.nnc\n\nPrints a model's architecture, parameter count, "
-               "inputs, classes, normalisation\nand how it was trained.\n");
+               "inputs, how a table's\ncolumns become them, classes, normalisation and how it was trained.\n");
         return 0;
     }
     if (argc != 2) {
@@ -107,6 +139,7 @@ int command_info(int argc, char **argv)
     printf("model: %s\ntask: %s\n", argv[1], task_name(nnc_model_task(model)));
     print_architecture(model);
     print_names("inputs", nnc_model_inputs(model), nnc_model_input_name, model);
+    print_encoding(model);
     if (nnc_model_classes(model) > 0)
         print_names("classes", nnc_model_classes(model), nnc_model_class_label, model);
     printf("normalisation: %s\n", scaling_name(nnc_model_normalizer(model)));

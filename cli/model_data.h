@@ -1,23 +1,62 @@
 /*
  * model_data.h - reading data against a trained model: the CSV options that
  * make a file's columns and labels line up with what the model was trained
- * on. Shared by predict and eval.
+ * on, and the model's own preprocessing applied to what was read. Shared by
+ * predict and eval.
  */
 #ifndef NNC_CLI_MODEL_DATA_H
 #define NNC_CLI_MODEL_DATA_H
 
+#include "data_source.h"
 #include "nnc.h"
 
 typedef struct model_columns {
-    const char **inputs;
+    const char **inputs;       /* the columns the model reads, in its order */
+    nnc_column_kind *kinds;    /* and what each is, for a model with an encoder */
     const char **classes;
+    const char **drop;         /* the model's dropped columns and the user's --drop */
 } model_columns;
 
-/* Fills csv so the loader picks the model's input columns in its order and
- * maps labels to its classes; the target column is the one it trained on.
- * 0, or 1 after a message. Free with model_columns_free. */
-int model_columns_options(const nnc_model *model, model_columns *cols, nnc_csv_options *csv);
+/* The options eval and predict share for reading a table against a model:
+ * --target, --drop, --missing and --unknown. */
+typedef struct model_data_options {
+    const char *target;   /* --target: must be the model's */
+    char **drop;          /* --drop: more columns to ignore */
+    int n_drop;
+    table_policy policy;  /* --missing, --unknown */
+} model_data_options;
+
+/* Their getopt_long entries, and their help lines. */
+#define MODEL_DATA_LONG_OPTIONS                                                           \
+    { "target", required_argument, NULL, 't' }, { "drop", required_argument, NULL, 'x' },  \
+    { "missing", required_argument, NULL, 'M' }, { "unknown", required_argument, NULL, 'U' }
+#define MODEL_DATA_HELP                                                                   \
+    "  --target NAME          the target column; it must be the model's\n"                \
+    "  --drop A,B             more columns to ignore\n"                                   \
+    TABLE_POLICY_HELP
+
+/* Takes getopt's c and its argument into o when c is one of those options:
+ * 0 then, -1 after a message on a bad value; 1 when c is another option. */
+int model_data_option(model_data_options *o, const char *command, int c, const char *arg);
+
+/* Fills csv so the loader picks the model's input columns (its encoder's,
+ * when it has one) in its order, reads each as the kind it was trained as,
+ * ignores the columns it dropped in training and those of drop[0..n_drop),
+ * and maps labels to its classes; the target column is the one it trained
+ * on. 0, or 1 after a message. Free with model_columns_free. */
+int model_columns_options(const nnc_model *model, char *const *drop, int n_drop,
+                          model_columns *cols, nnc_csv_options *csv);
 void model_columns_free(model_columns *cols);
+
+/* Refuses (2, after a message naming command) a --target that is not the
+ * column the model was trained to predict; 0 when it is, or is NULL. */
+int model_target_check(const nnc_model *model, const char *command, const char *target);
+
+/* Reads path with csv and the policy, then puts it through the model's
+ * preprocessing (nnc_model_encode), saying on stderr what that changed.
+ * The model's inputs, or NULL after a message. */
+nnc_dataset *model_read_table(const nnc_model *model, const char *command, const char *path,
+                              const nnc_csv_options *csv, const table_policy *policy);
 
 /* Loads a model file; prints the error and returns NULL on failure. */
 nnc_model *load_model(const char *path);

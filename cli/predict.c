@@ -29,6 +29,7 @@ typedef struct predict_options {
     const char *data;
     const char *out;   /* NULL: stdout */
     csv_dialect dialect;
+    model_data_options table;   /* --target, --drop, --missing, --unknown */
 } predict_options;
 
 static void usage(FILE *to)
@@ -36,9 +37,10 @@ static void usage(FILE *to)
     fprintf(to,
             "usage: nnc predict --model FILE.nnc --data FILE.csv [--out FILE.csv]\n"
             "\n"
-            "Predicts every row of a CSV file whose header names the model's input columns\n"
-            "(the target column may be there too; it is ignored). Writes CSV: the predicted\n"
-            "label or value, then for classification one probability column per class.\n"
+            "Predicts every row of a CSV file whose header names the model's input columns,\n"
+            "in any order (the target and the columns dropped in training may be there too;\n"
+            "they are ignored). Writes CSV: the predicted label or value, then for\n"
+            "classification one probability column per class.\n"
             "\n"
             "  --model FILE           a model made by nnc train\n"
             "  --data FILE            the rows to predict\n"
@@ -48,6 +50,7 @@ static void usage(FILE *to)
             "                         kept), except a device, FIFO or socket, which is\n"
             "                         written to directly; it may not be the model or the\n"
             "                         data\n"
+            MODEL_DATA_HELP
             CSV_DIALECT_HELP
             "  -h, --help             this help\n");
 }
@@ -58,7 +61,7 @@ static int parse_options(int argc, char **argv, predict_options *o)
         { "model", required_argument, NULL, 'm' }, { "data", required_argument, NULL, 'd' },
         { "out", required_argument, NULL, 'o' },   { "help", no_argument, NULL, 'h' },
         { "delimiter", required_argument, NULL, 'D' }, { "no-header", no_argument, NULL, 'H' },
-        { NULL, 0, NULL, 0 },
+        MODEL_DATA_LONG_OPTIONS,                    { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
     begin_options();
@@ -74,8 +77,13 @@ static int parse_options(int argc, char **argv, predict_options *o)
             break;
         case 'H': o->dialect.no_header = 1; break;
         case 'h': usage(stdout); return 1;
-        default:
-            return bad_option("predict", argv, longs);
+        default: {
+            int taken = model_data_option(&o->table, "predict", c, optarg);
+            if (taken < 0)
+                return -1;
+            if (taken > 0)
+                return bad_option("predict", argv, longs);
+        }
         }
     }
     if (no_extra_arguments("predict", argc, argv) != 0)
@@ -195,12 +203,24 @@ static int predict_to(const predict_options *o, nnc_model *model, const nnc_data
     return nnc_atomic_commit(file) == NNC_OK ? 0 : fail_with_library_error();
 }
 
+static int predict_with(const predict_options *opts);
+
 int command_predict(int argc, char **argv)
 {
     predict_options o;
     int parsed = parse_options(argc, argv, &o);
-    if (parsed != 0)
+    if (parsed != 0) {
+        free_names(o.table.drop);
         return parsed > 0 ? 0 : 2;
+    }
+    int rc = predict_with(&o);
+    free_names(o.table.drop);
+    return rc;
+}
+
+static int predict_with(const predict_options *opts)
+{
+    predict_options o = *opts;
     const named_path in[] = { { "--model", o.model, NULL }, { "--data", o.data, NULL } };
     const named_path out[] = { { "--out", o.out, NULL } };
     if (check_outputs("predict", in, 2, out, 1) != 0)
@@ -209,9 +229,12 @@ int command_predict(int argc, char **argv)
     if (model == NULL)
         return 1;
     model_columns cols;
+    memset(&cols, 0, sizeof cols);
     nnc_csv_options csv;
     nnc_dataset *data = NULL;
-    int rc = model_columns_options(model, &cols, &csv);
+    int rc = model_target_check(model, "predict", o.table.target);
+    if (rc == 0)
+        rc = model_columns_options(model, o.table.drop, o.table.n_drop, &cols, &csv);
     if (rc == 0) {
         /* The target column, if the file has one, is skipped unread: its
          * labels need not be ones the model knows. */
@@ -220,8 +243,8 @@ int command_predict(int argc, char **argv)
         csv.classes = NULL;
         csv.n_classes = 0;
         csv_dialect_apply(&o.dialect, &csv);
-        if (nnc_dataset_load_csv(o.data, &csv, &data) != NNC_OK)
-            rc = fail_with_library_error();
+        if ((data = model_read_table(model, "predict", o.data, &csv, &o.table.policy)) == NULL)
+            rc = 1;
     }
     if (rc == 0)
         rc = predict_to(&o, model, data);

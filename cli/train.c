@@ -86,6 +86,10 @@ static void usage(FILE *to)
         "  --target NAME          target column (default: the last column)\n"
         "  --drop A,B             columns to leave out\n"
         CSV_DIALECT_HELP
+        "                         a column with text is categorical: one input per\n"
+        "                         category of the training part (one-hot)\n"
+        TABLE_POLICY_HELP
+        "  --missing-indicator    add a 0/1 input per column that had missing cells\n"
         "  --task T               auto | classification | regression (default auto)\n"
         "  --class-names A,B,...  names for the classes in index order (e.g. for IDX\n"
         "                         data, whose classes are only numbered)\n"
@@ -174,7 +178,7 @@ enum { OPT_DATA = 256, OPT_IMAGES, OPT_LABELS, OPT_TEST_IMAGES, OPT_TEST_LABELS,
        OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_GAMMA, OPT_MIN_LR, OPT_SEED, OPT_OUT, OPT_LOG,
        OPT_PLOT_DIR, OPT_PROGRESS, OPT_QUIET, OPT_JSON, OPT_CLASS_NAMES, OPT_CLIP,
        OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_INPUT_SHAPE, OPT_DELIMITER,
-       OPT_NO_HEADER };
+       OPT_NO_HEADER, OPT_MISSING, OPT_UNKNOWN, OPT_INDICATOR };
 
 static const struct option long_options[] = {
     { "data", required_argument, NULL, OPT_DATA },
@@ -186,6 +190,9 @@ static const struct option long_options[] = {
     { "drop", required_argument, NULL, OPT_DROP },
     { "delimiter", required_argument, NULL, OPT_DELIMITER },
     { "no-header", no_argument, NULL, OPT_NO_HEADER },
+    { "missing", required_argument, NULL, OPT_MISSING },
+    { "unknown", required_argument, NULL, OPT_UNKNOWN },
+    { "missing-indicator", no_argument, NULL, OPT_INDICATOR },
     { "task", required_argument, NULL, OPT_TASK },
     { "class-names", required_argument, NULL, OPT_CLASS_NAMES },
     { "scale", required_argument, NULL, OPT_SCALE },
@@ -248,6 +255,9 @@ static int apply_option(int c, const char *arg, train_options *o)
     case OPT_DATA: o->src.csv = arg; return 0;
     case OPT_DELIMITER: return csv_dialect_delimiter(&o->src.dialect, "train", arg);
     case OPT_NO_HEADER: o->src.dialect.no_header = 1; return 0;
+    case OPT_MISSING: return table_policy_option(&o->src.policy, "train", "--missing", arg);
+    case OPT_UNKNOWN: return table_policy_option(&o->src.policy, "train", "--unknown", arg);
+    case OPT_INDICATOR: o->src.policy.indicators = 1; return 0;
     case OPT_IMAGES: o->src.images = arg; return 0;
     case OPT_LABELS: o->src.labels = arg; return 0;
     case OPT_TEST_IMAGES: o->test_src.images = arg; return 0;
@@ -339,6 +349,8 @@ static int parse_options(int argc, char **argv, train_options *o)
 /* The parts of a run, freed together. */
 typedef struct run {
     nnc_dataset *train, *val, *test;
+    nnc_encoder *encoder;     /* a table's preprocessing, until the model takes it */
+    int left_out;             /* rows without a target */
     nnc_dataset *raw_train;   /* two-input classification: the points to draw */
     nnc_normalizer *norm;
     nnc_net *net;
@@ -358,6 +370,7 @@ static void run_free(run *r)
     nnc_dataset_free(r->train);
     nnc_dataset_free(r->val);
     nnc_dataset_free(r->test);
+    nnc_encoder_free(r->encoder);
     if (r->model)
         nnc_model_free(r->model);   /* owns net and norm */
     else {
@@ -403,9 +416,11 @@ static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
     csv.drop = (const char *const *)o->drop;
     csv.n_drop = o->n_drop;
     csv.task = (nnc_task)o->task;
+    csv.categorical = 1;
     nnc_dataset *data = data_source_load(&o->src, &csv);
     if (data == NULL)
         return 1;
+    r->left_out = nnc_dataset_left_out(data);   /* said in the summary */
     /* Before the splits, which keep the shape, and before any training. */
     if (apply_input_shape(o, &o->src, data) != 0) {
         nnc_dataset_free(data);
@@ -442,6 +457,44 @@ static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
     r->train = data;
     r->has_test = r->test != NULL;
     return 0;
+}
+
+/* *data through the encoder, replacing it; unseen categories (of the
+ * validation or test part) counted into *report. */
+static int encode_part(const nnc_encoder *enc, nnc_dataset **data, nnc_unknown_policy unknown,
+                       nnc_encode_report *report)
+{
+    if (*data == NULL)
+        return 0;
+    nnc_dataset *encoded;
+    nnc_encode_report counts;
+    if (nnc_encoder_apply(enc, *data, unknown, &encoded, &counts) != NNC_OK)
+        return fail_with_library_error();
+    report->imputed += counts.imputed;
+    report->unknown += counts.unknown;
+    nnc_dataset_free(*data);
+    *data = encoded;
+    return 0;
+}
+
+/* A table's imputation and one-hot encoding, fitted on the training part
+ * only and applied to every part; images go as they are. */
+static int encode_table(const train_options *o, run *r)
+{
+    if (o->src.csv == NULL)
+        return 0;
+    nnc_encoder_options eo = { o->src.policy.indicators };
+    if (nnc_encoder_fit(r->train, &eo, &r->encoder) != NNC_OK)
+        return fail_with_library_error();
+    nnc_unknown_policy unknown = o->src.policy.unknown_error ? NNC_UNKNOWN_ERROR
+                                                              : NNC_UNKNOWN_ZEROS;
+    nnc_encode_report report = {0, 0};
+    int rc = encode_part(r->encoder, &r->train, unknown, &report);
+    rc = rc ? rc : encode_part(r->encoder, &r->val, unknown, &report);
+    rc = rc ? rc : encode_part(r->encoder, &r->test, unknown, &report);
+    if (rc == 0 && o->progress != PROGRESS_QUIET)
+        table_report("train", data_source_name(&o->src), r->train, &report);
+    return rc;
 }
 
 /* Normalisation fitted on the training part, applied to training and
@@ -694,6 +747,8 @@ static int describe(const train_options *o, run *r)
     st = st ? st : meta(m, "train_rows", "%d", nnc_dataset_rows(r->train));
     st = st ? st : meta(m, "validation_rows", "%d", nnc_dataset_rows(r->val));
     st = st ? st : meta(m, "test_rows", "%d", nnc_dataset_rows(r->test));
+    if (r->left_out > 0)
+        st = st ? st : meta(m, "rows_left_out", "%d (target missing)", r->left_out);
     st = st ? st : meta(m, "train_loss", "%.6g", r->result.train.loss);
     if (r->val)
         st = st ? st : meta(m, "validation_loss", "%.6g", r->result.val.loss);
@@ -708,6 +763,14 @@ static int package_and_test(const train_options *o, run *r)
 {
     r->model = nnc_model_new(r->net, r->norm, r->train);
     if (r->model == NULL)
+        return fail_with_library_error();
+    if (r->encoder != NULL) {
+        if (nnc_model_set_encoder(r->model, r->encoder) != NNC_OK)
+            return fail_with_library_error();
+        r->encoder = NULL;
+    }
+    if (o->n_drop > 0 &&
+        nnc_model_set_dropped(r->model, (const char *const *)o->drop, o->n_drop) != NNC_OK)
         return fail_with_library_error();
     if (!r->has_test)
         return 0;
@@ -779,6 +842,10 @@ static void summarise(const train_options *o, run *r, FILE *to)
     fprintf(to, "trained %d epochs (%s) on %d rows%s: %zu parameters\n", r->result.epochs_run,
             best, nnc_dataset_rows(r->train), inputs,
             nnc_net_param_count(nnc_model_net(r->model)));
+    if (r->left_out > 0)
+        fprintf(to, "left out %d row%s of %s whose target '%s' is missing\n", r->left_out,
+                r->left_out == 1 ? "" : "s", data_source_name(&o->src),
+                nnc_dataset_target_name(r->train));
     print_metrics(to, "train", task, &r->result.train);
     if (r->val)
         print_metrics(to, "validation", task, &r->result.val);
@@ -861,6 +928,7 @@ int command_train(int argc, char **argv)
     run r;
     memset(&r, 0, sizeof r);
     int rc = load_and_split(&o, &rng, &r);
+    rc = rc ? rc : encode_table(&o, &r);
     rc = rc ? rc : check_names(&o, r.train);
     if (rc == 0 && stop_signal)
         rc = report_stop(&o, NULL);

@@ -2,7 +2,9 @@
  * options: its low three bits default, target "y", forced classification or
  * regression, no target, optional target, a dropped column, expected inputs
  * and classes; the next two the dialect (detected, no header, ';' or tab
- * given); the rest is the file. Whatever the file, the load's heap must stay within
+ * given); the top three the table's reading (as before; missing cells kept;
+ * text columns categorical; both, with the expected inputs' kinds given as a
+ * model's encoder gives them); the rest is the file. Whatever the file, the load's heap must stay within
  * a small multiple of it (see CSV_BYTES_PER_BYTE). */
 #include "fuzz_common.h"
 #include <nnc.h>
@@ -16,6 +18,10 @@ static fuzz_file csv_file;
  * and its copy), and a column can be a single comma. A float per row and
  * class, as targets once were, is thousands of bytes per byte. */
 #define CSV_BYTES_PER_BYTE 16.0
+/* A categorical column costs more while it is read: a pointer per cell, a
+ * sort entry per row, and a string per level (a level can be two bytes of
+ * file that malloc rounds up to 32). */
+#define CSV_CATEGORICAL_BYTES_PER_BYTE 48.0
 #define CSV_BYTES_PER_COLUMN 160.0
 #define CSV_FIXED_BYTES (1 << 20)
 
@@ -73,12 +79,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 2: opt.delimiter = ';'; break;
     case 3: opt.delimiter = '\t'; break;
     }
+    static const nnc_column_kind kinds[] = {NNC_COLUMN_CATEGORICAL, NNC_COLUMN_NUMERIC};
+    switch ((mode / 32) % 4) {
+    case 0: break;
+    case 1: opt.keep_missing = 1; break;
+    case 2: opt.categorical = 1; break;
+    case 3:
+        opt.keep_missing = opt.categorical = 1;
+        if (opt.n_inputs > 0)
+            opt.input_kinds = kinds;
+        break;
+    }
+    double per_byte = opt.categorical || opt.input_kinds ? CSV_CATEGORICAL_BYTES_PER_BYTE
+                                                         : CSV_BYTES_PER_BYTE;
 
     nnc_dataset *ds = NULL;
     long long base = fuzz_peak_start();
     nnc_status st = nnc_dataset_load_csv(csv_file.path, &opt, &ds);
     fuzz_peak_check("nnc_dataset_load_csv", base,
-                    CSV_BYTES_PER_BYTE * (double)(size - 1) +
+                    per_byte * (double)(size - 1) +
                     CSV_BYTES_PER_COLUMN * (double)header_columns(data + 1, size - 1) +
                     CSV_FIXED_BYTES);
     if (st == NNC_OK)

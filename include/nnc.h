@@ -66,6 +66,12 @@ const char *nnc_status_name(nnc_status status);
  * with; lets a program check it was linked against the library it expects. */
 const char *nnc_version(void);
 
+/* The shortest text that reads back (strtof) as exactly v, in %g style and
+ * the C locale: 0.01f is "0.01", not "0.00999999978"; "nan", "inf", "-inf"
+ * for those. Written as snprintf would (at most size bytes with the NUL; 16
+ * always suffice); returns the length snprintf returns. */
+int nnc_format_float(float v, char *buf, size_t size);
+
 /* ---------------------------------------------------------- random numbers */
 
 /* A seeded pseudo-random generator (xoshiro256**, seeded through splitmix64).
@@ -480,6 +486,20 @@ nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, in
 nnc_status nnc_dataset_split(const nnc_dataset *data, double fraction, nnc_rng *rng,
                              nnc_dataset **rest, nnc_dataset **part);
 
+/* What an input column of a table holds. */
+typedef enum nnc_column_kind {
+    NNC_COLUMN_NUMERIC = 0,
+    NNC_COLUMN_CATEGORICAL
+} nnc_column_kind;
+
+/* The most distinct values (levels) a categorical column may have; each
+ * becomes an input of the network. */
+#define NNC_MAX_CATEGORIES 4096
+
+/* Whether a cell (blanks around it ignored) stands for a missing value:
+ * empty, or, without regard to case, NA, N/A, NaN, null or ?. */
+int nnc_cell_is_missing(const char *cell);
+
 /* How nnc_dataset_load_csv reads a file. Zero-initialise, or start from
  * nnc_csv_defaults(), then set what differs. */
 typedef struct nnc_csv_options {
@@ -487,6 +507,9 @@ typedef struct nnc_csv_options {
                                       inputs given: none if the last is an input) */
     const char *const *drop;       /* columns to leave out (n_drop names) */
     int n_drop;
+    const char *const *ignore;     /* columns to leave out if the file has them
+                                      (n_ignore names): a model's dropped ones */
+    int n_ignore;
     nnc_task task;                 /* AUTO: text, or at most 20 distinct whole
                                       numbers, means classification; text with
                                       more than 20 distinct values in more than
@@ -512,6 +535,24 @@ typedef struct nnc_csv_options {
     /* Non-zero: the first row is data, and the columns are named c0, c1, ...
      * Without it a first row of numbers only is refused as a header. */
     int no_header;
+    /* Non-zero: a missing input cell (see nnc_cell_is_missing) is read as
+     * NaN, for an nnc_encoder to fill, and a row whose target cell is
+     * missing is left out and counted (nnc_dataset_left_out). Zero: either
+     * is refused with the cell's line and column. */
+    int keep_missing;
+    /* Non-zero: an input column with text in it becomes a categorical
+     * column (nnc_dataset_levels): each cell the code of its level, the
+     * column's distinct values in strcmp order. A cell that is a number is
+     * the level its shortest text names ("3" and "3.0" are level "3"). A
+     * column that is mostly numbers is refused at its first text cell (a
+     * typo, not a category), and so is one with more than 20 distinct
+     * values in more than half its cells (an identifier or free text), or
+     * more than NNC_MAX_CATEGORIES. Zero: text in an input is refused. */
+    int categorical;
+    /* With inputs: what each of them must be (NULL: found from the data as
+     * above). A categorical input reads every cell as a level, a numeric
+     * one refuses text: a model's columns are read as it was trained. */
+    const nnc_column_kind *input_kinds;
 } nnc_csv_options;
 
 nnc_csv_options nnc_csv_defaults(void);
@@ -528,6 +569,16 @@ nnc_csv_options nnc_csv_defaults(void);
  * message "path:line:column: what is wrong"; an unreadable one NNC_EIO. */
 nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options,
                                 nnc_dataset **out);
+
+/* The levels of input column j: their count (0 for a numeric column, or
+ * j out of range) and level k's text (NULL out of range). A categorical
+ * column's inputs hold level codes 0..count-1 as floats, NaN when missing. */
+int nnc_dataset_levels(const nnc_dataset *data, int j);
+const char *nnc_dataset_level(const nnc_dataset *data, int j, int k);
+
+/* Rows the file had that are not in the data set because their target cell
+ * was missing (keep_missing); subsets and splits report 0. */
+int nnc_dataset_left_out(const nnc_dataset *data);
 
 /* Reads an IDX image file and its IDX label file (the MNIST family, such as
  * Fashion-MNIST), raw or gzip-compressed (one or more gzip members; anything
@@ -576,6 +627,71 @@ nnc_status nnc_normalizer_restore_targets(const nnc_normalizer *norm, float *y, 
  * when not scaled): MSE in target units is MSE / factor^2, MAE is MAE /
  * factor. nnc_model_evaluate undoes every column's own factor. */
 double nnc_normalizer_target_scale(const nnc_normalizer *norm);
+
+/* ----------------------------------------------------------- preprocessing */
+
+/* What turns a table's columns, as nnc_dataset_load_csv read them (numbers
+ * with NaN for missing cells, categorical columns as level codes), into the
+ * numbers a network takes: scikit-learn's SimpleImputer and OneHotEncoder
+ * in one ColumnTransformer. Fitted on the training part only, kept in the
+ * model, applied unchanged to any later data:
+ *   numeric column      missing cells get the training median;
+ *   categorical column  one input per category seen in training (in strcmp
+ *                       order), 1 for the row's category, 0 for the others;
+ *                       a missing cell counts as the most frequent category
+ *                       (the first in order among equals); a category never
+ *                       seen in training is all zeros (or refused);
+ *   indicators          optionally, after all of those, one 0/1 input per
+ *                       column that had missing cells in training.
+ * Inputs are named after their column: "age", "city=Paris", "age:missing". */
+typedef struct nnc_encoder nnc_encoder;   /* opaque */
+
+typedef struct nnc_encoder_options {
+    int indicators;         /* non-zero: add the missing-value indicators */
+} nnc_encoder_options;
+
+/* What to do with a category the encoder never saw. */
+typedef enum nnc_unknown_policy {
+    NNC_UNKNOWN_ZEROS = 0,  /* encode it as all zeros, and count it */
+    NNC_UNKNOWN_ERROR       /* refuse it, naming its file, line and column */
+} nnc_unknown_policy;
+
+/* What an nnc_encoder_apply changed. */
+typedef struct nnc_encode_report {
+    long imputed;           /* missing cells filled */
+    long unknown;           /* cells of a category not seen in training */
+} nnc_encode_report;
+
+/* Fits an encoder on data's inputs (options may be NULL). Refused
+ * (NNC_EFORMAT) when a column has no value at all in data. */
+nnc_status nnc_encoder_fit(const nnc_dataset *data, const nnc_encoder_options *options,
+                           nnc_encoder **out);
+
+void nnc_encoder_free(nnc_encoder *enc);
+
+/* A new data set of data's rows with the encoded inputs, the same targets,
+ * names and classes. data's inputs must be the encoder's columns, in its
+ * order, of the same kinds. report (may be NULL) receives the counts. */
+nnc_status nnc_encoder_apply(const nnc_encoder *enc, const nnc_dataset *data,
+                             nnc_unknown_policy unknown, nnc_dataset **out,
+                             nnc_encode_report *report);
+
+/* The columns the encoder reads, and what it makes of column j: its name,
+ * kind, whether it has an indicator, its median (numeric; NaN for a
+ * categorical column), its categories (0 for a numeric column) and the one
+ * that fills a missing cell (-1 for a numeric column). */
+int nnc_encoder_columns(const nnc_encoder *enc);
+const char *nnc_encoder_column_name(const nnc_encoder *enc, int j);
+nnc_column_kind nnc_encoder_column_kind(const nnc_encoder *enc, int j);
+int nnc_encoder_has_indicator(const nnc_encoder *enc, int j);
+float nnc_encoder_median(const nnc_encoder *enc, int j);
+int nnc_encoder_categories(const nnc_encoder *enc, int j);
+const char *nnc_encoder_category(const nnc_encoder *enc, int j, int k);
+int nnc_encoder_fill_category(const nnc_encoder *enc, int j);
+
+/* The inputs it makes, and input i's name. */
+int nnc_encoder_outputs(const nnc_encoder *enc);
+const char *nnc_encoder_output_name(const nnc_encoder *enc, int i);
 
 /* ----------------------------------------------------------------- metrics */
 
@@ -739,6 +855,22 @@ int nnc_model_meta_count(const nnc_model *model);
 const char *nnc_model_meta_key(const nnc_model *model, int i);
 const char *nnc_model_meta_value(const nnc_model *model, int i);
 const char *nnc_model_meta(const nnc_model *model, const char *key);   /* NULL if absent */
+
+/* The preprocessing of a model trained on a table: the encoder that made
+ * its inputs (taken; its inputs must be the model's, by name and order) and
+ * the columns left out of training (copied), which later files may still
+ * have. A model without an encoder takes its inputs as they are. */
+nnc_status nnc_model_set_encoder(nnc_model *model, nnc_encoder *enc);
+const nnc_encoder *nnc_model_encoder(const nnc_model *model);   /* NULL if none */
+nnc_status nnc_model_set_dropped(nnc_model *model, const char *const *names, int n);
+int nnc_model_dropped(const nnc_model *model);
+const char *nnc_model_dropped_name(const nnc_model *model, int i);
+
+/* data, as read with the encoder's columns (or the model's inputs, without
+ * one), as the model's inputs: through the encoder, or a copy. */
+nnc_status nnc_model_encode(const nnc_model *model, const nnc_dataset *data,
+                            nnc_unknown_policy unknown, nnc_dataset **out,
+                            nnc_encode_report *report);
 
 /* Predictions for raw (unnormalised) inputs x (rows x inputs): out gets the
  * network's outputs with regression targets mapped back to their units, i.e.

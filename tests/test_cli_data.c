@@ -217,10 +217,23 @@ static void test_malformed_csv(void **state)
     bad_csv("empty.csv", "", WANT("empty.csv", "empty"), "");
     bad_csv("header.csv", "a,b,y\n", WANT("header.csv", "no data"), "");
     bad_csv("ragged.csv", "a,b,y\n1,2,0\n3,4\n5,6,1\n", WANT("ragged.csv:3:"), "");
-    bad_csv("text.csv", "a,b,y\n1,2,0\n3,abc,1\n", WANT("text.csv:3:2:", "abc"), "");
-    bad_csv("nan.csv", "a,b,y\n1,2,0\nnan,4,1\n", WANT("nan.csv:3:1:"), "");
+    /* Text in a column of numbers is a typo, not a category. */
+    bad_csv("text.csv", "a,b,y\n1,2,0\n3,abc,1\n5,6,0\n",
+            WANT("text.csv:3:2:", "'abc' is not a number", "most of the column"), "");
+    /* Missing cells refused as they were before imputation existed. */
+    bad_csv("nan.csv", "a,b,y\n1,2,0\nnan,4,1\n", WANT("nan.csv:3:1:"), "--missing error");
+    bad_csv("na.csv", "a,b,y\n1,2,0\nNA,4,1\n", WANT("na.csv:3:1:", "'NA'"), "--missing error");
     bad_csv("inf.csv", "a,b,y\n1,inf,0\n3,4,1\n", WANT("inf.csv:2:2:"), "");
-    bad_csv("blank.csv", "a,b,y\n1,,0\n3,4,1\n", WANT("blank.csv:2:2:"), "");
+    bad_csv("blank.csv", "a,b,y\n1,,0\n3,4,1\n", WANT("blank.csv:2:2:", "empty cell"),
+            "--missing error");
+    bad_csv("notarget.csv", "a,b,y\n1,2,0\n3,4,\n", WANT("notarget.csv:3:3:", "empty target"),
+            "--missing error");
+    bad_csv("alltarget.csv", "a,b,y\n1,2,NA\n3,4,\n",
+            WANT("alltarget.csv", "all 2 data rows have a missing target ('y')"), "");
+    assert_int_equal(run_nnc("train --data '%s' --missing drop", in_dir("inf.csv")), 2);
+    char *err = slurp(in_dir("stderr"), NULL);
+    assert_non_null(strstr(err, "--missing expects impute or error, got 'drop'"));
+    free(err);
     bad_csv("target.csv", "a,b,y\n1,2,0\n3,4,1\n", WANT("target.csv", "'price'"),
             "--target price");
     bad_csv("drop.csv", "a,b,y\n1,2,0\n3,4,1\n", WANT("drop.csv", "'zzz'"), "--drop zzz");
@@ -266,6 +279,85 @@ static void write_iris_as(const char *name, char delimiter, int headless)
 /* Semicolon and tab files train and predict as the comma file does, their
  * delimiter detected or given; a file without a header trains with
  * --no-header, and without it is refused with that hint. */
+/* Asserts the last run's stderr holds text. */
+static void stderr_has(const char *text)
+{
+    char *err = slurp(in_dir("stderr"), NULL);
+    if (strstr(err, text) == NULL)
+        fail_msg("stderr lacks '%s':\n%s", text, err);
+    free(err);
+}
+
+/* Penguins as a user has them: text columns, NA cells, a target that is
+ * missing in some rows. The model carries what the training fitted, so a
+ * later file may have its columns in another order, the dropped column and
+ * the target, new categories and gaps. */
+static void test_tables_as_they_come(void **state)
+{
+    (void)state;
+    const char *penguins = NNC_TEST_DATA "/penguins.csv";
+    assert_int_equal(run_nnc("train --data %s --target species --drop year --epochs 60 "
+                             "--quiet --out '%s'", penguins, in_dir("p.nnc")), 0);
+    assert_true(number_after("\ntest: accuracy ") >= 0.95);
+    assert_int_equal(run_nnc("info '%s'", in_dir("p.nnc")), 0);
+    char *out = slurp(in_dir("stdout"), NULL);
+    assert_non_null(strstr(out, "  island               categorical, one-hot over 3: Biscoe, "
+                                "Dream, Torgersen; missing cells get Biscoe\n"));
+    assert_non_null(strstr(out, "  bill_length_mm       numeric; missing cells get the median"));
+    assert_non_null(strstr(out, "dropped columns (1): year\n"));
+    free(out);
+
+    write_text("new.csv", "year,species,sex,island,bill_depth_mm,bill_length_mm,"
+                          "flipper_length_mm,body_mass_g\n"
+                          "2007,Adelie,male,Atlantis,18.7,39.1,181,3750\n"
+                          "2009,,,Dream,17,NA,190,?\n");
+    assert_int_equal(run_nnc("predict --model '%s' --data '%s' --out '%s'", in_dir("p.nnc"),
+                             in_dir("new.csv"), in_dir("new.out")), 0);
+    out = slurp(in_dir("new.out"), NULL);
+    assert_int_equal(count_lines(out), 3);
+    assert_true(strncmp(out, "prediction,p_Adelie,p_Chinstrap,p_Gentoo\n", 41) == 0);
+    free(out);
+    stderr_has("new.csv: filled 3 missing cells");
+    stderr_has("new.csv: 1 cell of a category not seen in training, encoded as all zeros");
+
+    const char *const unknown[] = { "new.csv:2:4: column 'island': category 'Atlantis' was not "
+                                    "seen in training (it knows 'Biscoe', 'Dream', 'Torgersen')",
+                                    NULL };
+    expect_refusal(in_dir("x.out"), unknown, "predict --model '%s' --data '%s' --unknown error "
+                   "--out '%s'", in_dir("p.nnc"), in_dir("new.csv"), in_dir("x.out"));
+    const char *const missing[] = { "new.csv:3:3: column 'sex': an empty cell stands for a "
+                                    "missing value", NULL };
+    expect_refusal(in_dir("x.out"), missing, "predict --model '%s' --data '%s' --missing error "
+                   "--out '%s'", in_dir("p.nnc"), in_dir("new.csv"), in_dir("x.out"));
+    /* A column the model does not know is refused, unless dropped. */
+    write_text("extra.csv", "island,bill_length_mm,bill_depth_mm,flipper_length_mm,"
+                            "body_mass_g,sex,colour\nDream,40,18,190,3800,male,blue\n");
+    const char *const extra[] = { "extra.csv:1:7: unexpected column 'colour'", NULL };
+    expect_refusal(NULL, extra, "predict --model '%s' --data '%s'", in_dir("p.nnc"),
+                   in_dir("extra.csv"));
+    assert_int_equal(run_nnc("predict --model '%s' --data '%s' --drop colour --target species",
+                             in_dir("p.nnc"), in_dir("extra.csv")), 0);
+    assert_int_equal(run_nnc("predict --model '%s' --data '%s' --target sex", in_dir("p.nnc"),
+                             in_dir("extra.csv")), 2);
+    stderr_has("--target 'sex': the model was trained to predict 'species'");
+
+    /* eval reads the whole file, the dropped column and all. */
+    assert_int_equal(run_nnc("eval --model '%s' --data %s --target species", in_dir("p.nnc"),
+                             penguins), 0);
+    assert_true(number_after(": accuracy ") >= 0.95);
+    stderr_has("penguins.csv: filled 19 missing cells");
+
+    /* A target missing in 11 rows: they are left out, and the report says so. */
+    assert_int_equal(run_nnc("train --data %s --target sex --epochs 5 --quiet --out '%s'",
+                             penguins, in_dir("sex.nnc")), 0);
+    out = slurp(in_dir("stdout"), NULL);
+    assert_non_null(strstr(out, "left out 11 rows of "));
+    assert_non_null(strstr(out, "whose target 'sex' is missing\n"));
+    free(out);
+    assert_int_equal(run_nnc("eval --model '%s' --data %s", in_dir("sex.nnc"), penguins), 0);
+    stderr_has("left out 11 rows whose target 'sex' is missing");
+}
+
 static void test_csv_dialects(void **state)
 {
     (void)state;
@@ -656,6 +748,7 @@ int main(void)
         T(test_malformed_csv),
         T(test_bom_is_not_part_of_the_name),
         T(test_csv_dialects),
+        T(test_tables_as_they_come),
         T(test_malformed_idx),
         T(test_damaged_model_files),
         T(test_prediction_data_that_does_not_fit),

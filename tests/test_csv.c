@@ -954,7 +954,8 @@ static void test_bad_quotes(void **state)
     expect_bad_text("multi-line.csv", "a,b,y\n1,2,\"two\nlines\"\n3,x,y\n", NULL,
                     ":4:2: column 'b': 'x' is not a number");
     expect_bad_text("bom-crlf-line.csv", "\xEF\xBB\xBF" "a,b,y\r\n1,2,x\r\n1,2,x\r\n3,?,y\r\n",
-                    NULL, ":4:2: column 'b': '?' is not a number");
+                    NULL, ":4:2: column 'b': '?' stands for a missing value, and missing "
+                          "values are refused here");
     const char nul[] = "a,b,y\n1,2,x\n3,4\0,z\n";
     expect_bad("nul.csv", nul, sizeof nul - 1, NULL,
                ":3:2: NUL byte in the file (is it a binary file?)");

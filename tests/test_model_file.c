@@ -554,10 +554,13 @@ static void every_bit_flip(unsigned char *(*bytes)(size_t *))
             write_bytes(at("flip.nnc"), b, size);
             b[i] ^= (unsigned char)(1u << bits[k]);
             const char *msg = refused(at("flip.nnc"), NNC_EFORMAT);
+            /* Version 2 with bit 0 flipped is 3, a version that exists:
+             * then only the CRC tells. */
             const char *want = i < 8 ? "not an nnc model"
                              : i < 12 ? "format version"
                                       : "checksum mismatch";
-            if (strstr(msg, want) == NULL)
+            if (strstr(msg, want) == NULL &&
+                !(i >= 8 && i < 12 && strstr(msg, "checksum mismatch") != NULL))
                 fail_msg("bit %d of byte %zu: %s", bits[k], i, msg);
         }
     free(b);
@@ -628,9 +631,9 @@ static void test_version(void **state)
     (void)state;
     size_t size;
     unsigned char *b = classifier_bytes(&size);
-    put32(b, OFF_VERSION, 3);
+    put32(b, OFF_VERSION, 4);
     fix_crc(b, size);
-    expect_format_error(b, size, "made by a newer nnc (format version 3; this nnc reads 1 and 2)");
+    expect_format_error(b, size, "made by a newer nnc (format version 4; this nnc reads 1 to 3)");
     put32(b, OFF_VERSION, 0);
     fix_crc(b, size);
     expect_format_error(b, size, "format version 0 does not exist");

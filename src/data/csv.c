@@ -393,6 +393,38 @@ static char *trim(char *s)
     return s;
 }
 
+/* The texts that stand for a missing cell, compared without regard to case
+ * (an empty cell is missing too): what R, pandas and spreadsheets write. */
+static const char *const MISSING_TOKENS[] = {"NA", "N/A", "NaN", "null", "?"};
+
+/* Case folding for ASCII letters only, whatever the locale. */
+static char ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+int nnc_cell_is_missing(const char *cell)
+{
+    if (cell == NULL)
+        return 1;
+    while (is_blank(*cell))
+        cell++;
+    size_t n = strlen(cell);
+    while (n > 0 && is_blank(cell[n - 1]))
+        n--;
+    if (n == 0)
+        return 1;
+    for (size_t t = 0; t < sizeof MISSING_TOKENS / sizeof *MISSING_TOKENS; t++) {
+        const char *token = MISSING_TOKENS[t];
+        size_t i = 0;
+        while (i < n && token[i] != '\0' && ascii_lower(cell[i]) == ascii_lower(token[i]))
+            i++;
+        if (i == n && token[i] == '\0')
+            return 1;
+    }
+    return 0;
+}
+
 /* A class label for a number: 15 significant digits, so "3", "3.0" and
  * " 3 " are all class "3". */
 static void number_label(double v, char label[32])
@@ -418,6 +450,17 @@ typedef struct line_mark {
     int line;
 } line_mark;
 
+/* An input column that is (or may become) categorical: each row's cell text
+ * while the file is read, NULL for a cell that is missing or was a number
+ * before the column met its first text (the number is then in x). */
+typedef struct text_column {
+    const char **cells;        /* rows_cap, once the column holds text */
+    int forced;                /* the caller said it is categorical */
+    long numbers, texts;       /* non-missing cells of each kind */
+    int first_row;             /* the first text cell's row, line */
+    long first_line;
+} text_column;
+
 typedef struct loader {
     reader r;
     const nnc_csv_options *opt;
@@ -442,6 +485,10 @@ typedef struct loader {
     int target_text;           /* some target cell is not a number */
     int target_numeric;        /* every one is a number (finite, or beyond a float) */
     int target_whole;          /* every one is a whole number */
+    text_column *text;         /* n_inputs, with categorical (see text_column) */
+    int *lines;                /* rows: the line each row starts on, with categorical */
+    int left_out;              /* rows skipped for a missing target */
+    nnc_levels *levels;        /* n_inputs, once a column has levels */
 } loader;
 
 static void loader_free(loader *L)
@@ -457,6 +504,11 @@ static void loader_free(loader *L)
     free(L->x);
     free(L->target_at);
     free(L->marks);
+    for (int j = 0; L->text != NULL && j < L->n_inputs; j++)
+        free(L->text[j].cells);
+    free(L->text);
+    free(L->lines);
+    nnc_levels_free(L->levels, L->n_inputs);
 }
 
 /* The index of name in a sorted list of n, or -1. */
@@ -503,7 +555,15 @@ static nnc_status check_options(loader *L)
     if (d == '"' || d == '\n' || d == '\r' || d == ' ')
         return nnc_fail(NNC_EINVAL, "csv options: the delimiter cannot be a %s",
                         d == '"' ? "quote" : d == ' ' ? "space" : "line end");
+    if (o->input_kinds != NULL && o->n_inputs == 0)
+        return nnc_fail(NNC_EINVAL, "csv options: input kinds without the inputs they are of");
+    for (int j = 0; o->input_kinds != NULL && j < o->n_inputs; j++)
+        if (o->input_kinds[j] != NNC_COLUMN_NUMERIC && o->input_kinds[j] != NNC_COLUMN_CATEGORICAL)
+            return nnc_fail(NNC_EINVAL, "csv options: input %d has unknown kind %d", j,
+                            (int)o->input_kinds[j]);
     nnc_status st = check_name_list("drop", o->drop, o->n_drop);
+    if (st == NNC_OK)
+        st = check_name_list("ignore", o->ignore, o->n_ignore);
     if (st == NNC_OK)
         st = check_name_list("input", o->inputs, o->n_inputs);
     if (st == NNC_OK)
@@ -769,6 +829,11 @@ static nnc_status assign_columns(loader *L)
     nnc_status st = place_target(L);
     for (int i = 0; st == NNC_OK && i < o->n_drop; i++)
         st = place_drop(L, o->drop[i]);
+    for (int i = 0; st == NNC_OK && i < o->n_ignore; i++) {
+        int col = find_column(L, o->ignore[i]);
+        if (col >= 0 && L->role[col] == COLUMN_FREE)
+            L->role[col] = COLUMN_DROPPED;
+    }
     if (st == NNC_OK && o->n_inputs > 0)
         st = place_given_inputs(L);
     for (int c = 0; st == NNC_OK && o->n_inputs == 0 && c < L->n_columns; c++)
@@ -833,8 +898,48 @@ static nnc_status reserve_row(loader *L)
         L->target_at = t;
     if (x == NULL || (L->target >= 0 && t == NULL))
         return nnc_fail(NNC_ENOMEM, "%s: out of memory at row %d", L->r.path, L->rows);
+    if (L->text != NULL) {
+        int *lines = realloc(L->lines, cap * sizeof *lines);
+        if (lines == NULL)
+            return nnc_fail(NNC_ENOMEM, "%s: out of memory at row %d", L->r.path, L->rows);
+        L->lines = lines;
+    }
+    for (int j = 0; L->text != NULL && j < L->n_inputs; j++) {
+        text_column *tc = &L->text[j];
+        if (tc->cells == NULL)
+            continue;
+        const char **cells = realloc(tc->cells, cap * sizeof *cells);
+        if (cells == NULL)
+            return nnc_fail(NNC_ENOMEM, "%s: out of memory at row %d", L->r.path, L->rows);
+        tc->cells = cells;
+    }
     L->rows_cap = cap;
     return NNC_OK;
+}
+
+/* With categorical (or input kinds) set, a text column for every input:
+ * a forced one keeps every cell's text from the start, an open one starts
+ * keeping them at its first text cell. */
+static nnc_status open_text_columns(loader *L)
+{
+    const nnc_csv_options *o = L->opt;
+    if (!o->categorical && o->input_kinds == NULL)
+        return NNC_OK;
+    L->text = nnc_alloc((size_t)L->n_inputs, sizeof *L->text, 1);
+    if (L->text == NULL)
+        return NNC_ENOMEM;
+    for (int j = 0; o->input_kinds != NULL && j < L->n_inputs; j++)
+        L->text[j].forced = o->input_kinds[j] == NNC_COLUMN_CATEGORICAL;
+    return NNC_OK;
+}
+
+/* The file column of input j. */
+static int column_of_input(const loader *L, int j)
+{
+    for (int c = 0; c < L->n_columns; c++)
+        if (L->role[c] == j)
+            return c;
+    return 0;   /* every input has a column */
 }
 
 /* Records the line of the next row's target cell: nothing when it is the
@@ -883,6 +988,56 @@ static int is_finite_number(number_kind kind)
     return kind == NUMBER_OK || kind == NUMBER_TOO_LARGE;
 }
 
+/* One input cell into *x: its number; NaN when it is missing (with
+ * keep_missing); for a categorical column 0 until the levels are known,
+ * with its text kept. */
+static nnc_status store_input(loader *L, int j, int c, const field *f, float *x)
+{
+    const char *text = trim(f->text);
+    text_column *tc = L->text != NULL ? &L->text[j] : NULL;
+    if (L->opt->keep_missing && nnc_cell_is_missing(text)) {
+        *x = NAN;
+        if (tc != NULL && tc->cells != NULL)
+            tc->cells[L->rows] = NULL;
+        return NNC_OK;
+    }
+    if (tc != NULL && tc->forced && tc->cells == NULL &&
+        (tc->cells = nnc_alloc(L->rows_cap, sizeof *tc->cells, 1)) == NULL)
+        return NNC_ENOMEM;
+    double v = 0;
+    number_kind kind = tc == NULL || !tc->forced ? parse_number(text, &v)
+                       : *text == '\0'            ? NUMBER_EMPTY
+                                                  : NUMBER_TEXT;
+    if (kind == NUMBER_OK) {
+        *x = (float)v;
+        if (tc != NULL && tc->cells != NULL)
+            tc->cells[L->rows] = text;
+        if (tc != NULL)
+            tc->numbers++;
+        return NNC_OK;
+    }
+    if ((kind == NUMBER_TEXT || (tc != NULL && tc->forced)) &&
+        nnc_cell_is_missing(text))   /* keep_missing is off */
+        return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s': %s%s%s stands for a missing "
+                                     "value, and missing values are refused here",
+                        CELL_AT(L, f->line, c), *text ? "'" : "an empty cell",
+                        show(text).s, *text ? "'" : "");
+    int open = L->opt->categorical && L->opt->input_kinds == NULL;
+    if (kind != NUMBER_TEXT || tc == NULL || (!tc->forced && !open))
+        return bad_number(L, f->line, c, f->text, kind, "");
+    if (tc->cells == NULL) {
+        if ((tc->cells = nnc_alloc(L->rows_cap, sizeof *tc->cells, 1)) == NULL)
+            return NNC_ENOMEM;
+    }
+    if (tc->texts++ == 0) {
+        tc->first_row = L->rows;
+        tc->first_line = f->line;
+    }
+    tc->cells[L->rows] = text;
+    *x = 0.0f;
+    return NNC_OK;
+}
+
 /* Stores a row's inputs as floats and where its target cell is, noting what
  * kind of cell that is for the choice of task. */
 static nnc_status store_row(loader *L, const field *fields)
@@ -891,14 +1046,19 @@ static nnc_status store_row(loader *L, const field *fields)
     if (st != NNC_OK)
         return st;
     float *x = L->x + (size_t)L->rows * (size_t)L->n_inputs;
+    if (L->target >= 0 && L->opt->keep_missing && nnc_cell_is_missing(fields[L->target].text)) {
+        L->left_out++;   /* the row's cells are overwritten by the next */
+        return NNC_OK;
+    }
+    if (L->lines != NULL)
+        L->lines[L->rows] = (int)fields[0].line;
     for (int c = 0; c < L->n_columns; c++) {
         const field *f = &fields[c];
         double v = 0;
         if (L->role[c] >= 0) {
-            number_kind kind = parse_number(f->text, &v);
-            if (kind != NUMBER_OK)
-                return bad_number(L, f->line, c, f->text, kind, "");
-            x[L->role[c]] = (float)v;
+            st = store_input(L, L->role[c], c, f, &x[L->role[c]]);
+            if (st != NNC_OK)
+                return st;
         } else if (L->role[c] == COLUMN_TARGET) {
             const char *text = trim(f->text);
             number_kind kind = parse_number(text, &v);
@@ -946,9 +1106,128 @@ static nnc_status read_rows(loader *L)
             st = store_row(L, fields);
     }
     free(fields);
-    if (st == NNC_OK && L->rows == 0)
+    if (st == NNC_OK && L->rows == 0 && L->left_out > 0)
+        st = nnc_fail(NNC_EFORMAT, "%s: all %d data rows have a missing target ('%s')",
+                      r->path, L->left_out, show(L->names[L->target]).s);
+    else if (st == NNC_OK && L->rows == 0)
         st = nnc_fail(NNC_EFORMAT, "%s:%ld: no data rows after the header", r->path,
                       first_line);
+    return st;
+}
+
+/* ======================================================= categorical inputs */
+
+/* A cell of a categorical column and the row it is in. */
+typedef struct level_cell {
+    const char *label;
+    int row;
+} level_cell;
+
+static int by_label(const void *a, const void *b)
+{
+    const level_cell *p = a, *q = b;
+    int c = strcmp(p->label, q->label);
+    return c ? c : (p->row > q->row) - (p->row < q->row);
+}
+
+/* The texts of column j's cells (NULL: missing), a number's being its
+ * shortest text, written into room (16 bytes a number). */
+static void label_cells(const loader *L, int j, char *room, level_cell *cells, int *n)
+{
+    const text_column *tc = &L->text[j];
+    size_t numbers = 0;
+    *n = 0;
+    for (int i = 0; i < L->rows; i++) {
+        const char *text = tc->cells[i];
+        float value = L->x[(size_t)i * (size_t)L->n_inputs + (size_t)j];
+        double v;
+        if (text != NULL && parse_number(text, &v) == NUMBER_OK)
+            value = (float)v;
+        else if (text == NULL && isnan(value))
+            continue;   /* missing */
+        if (text == NULL || parse_number(text, &v) == NUMBER_OK) {
+            char *label = room + 16 * numbers++;
+            nnc_format_float(value == 0 ? 0.0f : value, label, 16);   /* no "-0" */
+            text = label;
+        }
+        cells[(*n)++] = (level_cell){text, i};
+    }
+}
+
+/* Refuses a column that the open rule made categorical but is not: mostly
+ * numbers (a typo in a numeric column), or nearly one value per row (an
+ * identifier or free text), or too many levels for a network's inputs. */
+static nnc_status check_levels(const loader *L, int j, int levels, int cells)
+{
+    const text_column *tc = &L->text[j];
+    int c = column_of_input(L, j);
+    if (!tc->forced && tc->texts < tc->numbers)
+        return bad_number(L, tc->first_line, c, tc->cells[tc->first_row], NUMBER_TEXT,
+                          " (most of the column's cells are numbers)");
+    if (levels > NNC_MAX_CATEGORIES)
+        return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s' has %d distinct values; a "
+                                     "categorical column may have %d",
+                        HEADER_AT(L, c), levels, NNC_MAX_CATEGORIES);
+    if (!tc->forced && levels > AUTO_MAX_CLASSES && 2 * (long)levels > cells)
+        return nnc_fail(NNC_EFORMAT,
+                        "%s:%ld:%d: column '%s' has %d distinct texts in %d cells, more than "
+                        "half of them: is it an identifier or free text rather than a "
+                        "category? (drop it)",
+                        HEADER_AT(L, c), levels, cells);
+    return NNC_OK;
+}
+
+/* Column j's levels (its distinct labels in strcmp order) into *out, and
+ * each cell's code into x. */
+static nnc_status code_column(loader *L, int j, level_cell *cells, nnc_levels *out)
+{
+    const text_column *tc = &L->text[j];
+    if (!tc->forced && tc->texts < tc->numbers)   /* refused before anything is spent */
+        return check_levels(L, j, 0, 0);
+    /* A forced column counts every cell as text, numbers too. */
+    char *room = nnc_alloc((size_t)(tc->forced ? tc->texts : tc->numbers) + 1, 16, 0);
+    if (room == NULL)
+        return NNC_ENOMEM;
+    int n;
+    label_cells(L, j, room, cells, &n);
+    qsort(cells, (size_t)n, sizeof *cells, by_label);
+    int levels = 0;
+    for (int i = 0; i < n; i++)
+        levels += i == 0 || strcmp(cells[i - 1].label, cells[i].label) != 0;
+    nnc_status st = check_levels(L, j, levels, n);
+    if (st == NNC_OK && (out->names = nnc_alloc((size_t)levels, sizeof *out->names, 1)) == NULL &&
+        levels > 0)
+        st = NNC_ENOMEM;
+    for (int i = 0, code = -1; st == NNC_OK && i < n; i++) {
+        if (i == 0 || strcmp(cells[i - 1].label, cells[i].label) != 0) {
+            if ((out->names[++code] = nnc_strdup(cells[i].label)) == NULL) {
+                st = NNC_ENOMEM;
+                break;
+            }
+            out->n = code + 1;
+        }
+        L->x[(size_t)cells[i].row * (size_t)L->n_inputs + (size_t)j] = (float)code;
+    }
+    free(room);
+    return st;
+}
+
+/* Turns every column that holds text into level codes; the others stay
+ * numbers. The levels go to L->levels, NULL when no column has any. */
+static nnc_status find_levels(loader *L)
+{
+    int any = 0;
+    for (int j = 0; L->text != NULL && j < L->n_inputs; j++)
+        any |= L->text[j].cells != NULL;
+    if (!any)
+        return NNC_OK;
+    L->levels = nnc_alloc((size_t)L->n_inputs, sizeof *L->levels, 1);
+    level_cell *cells = nnc_alloc((size_t)L->rows, sizeof *cells, 0);
+    nnc_status st = L->levels && cells ? NNC_OK : NNC_ENOMEM;
+    for (int j = 0; st == NNC_OK && j < L->n_inputs; j++)
+        if (L->text[j].cells != NULL)
+            st = code_column(L, j, cells, &L->levels[j]);
+    free(cells);
     return st;
 }
 
@@ -1183,6 +1462,28 @@ static nnc_status name_target(const loader *L, nnc_dataset *data)
     return NNC_OK;
 }
 
+/* Gives the data set what later steps need to name a cell: its levels,
+ * the line each row is on, the file column of each input, the path. */
+static nnc_status hand_over_table(loader *L, nnc_dataset *data)
+{
+    data->left_out = L->left_out;
+    data->levels = L->levels;
+    L->levels = NULL;
+    if (L->lines != NULL) {
+        int *fitted = realloc(L->lines, (size_t)L->rows * sizeof *fitted);
+        data->lines = fitted != NULL ? fitted : L->lines;
+        L->lines = NULL;
+    }
+    data->columns = nnc_alloc((size_t)L->n_inputs, sizeof *data->columns, 0);
+    data->source = nnc_strdup(L->r.path);
+    if (data->columns == NULL || data->source == NULL)
+        return NNC_ENOMEM;
+    for (int c = 0; c < L->n_columns; c++)
+        if (L->role[c] >= 0)
+            data->columns[L->role[c]] = c + 1;
+    return NNC_OK;
+}
+
 /* Builds the data set from the rows read: the targets first (the one step
  * that can still find the file at fault), then the set around the inputs,
  * which it takes over rather than copies. */
@@ -1215,6 +1516,8 @@ static nnc_status build(loader *L, nnc_dataset **out)
     free(y);
     if (st == NNC_OK)
         st = name_target(L, data);
+    if (st == NNC_OK)
+        st = hand_over_table(L, data);
     if (st == NNC_OK && classify) {
         st = nnc_dataset_take_classes(data, cs.of_row, cs.n, cs.labels);
         cs = (class_set){0};
@@ -1259,7 +1562,11 @@ nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options
     if (st == NNC_OK)
         st = assign_columns(&L);
     if (st == NNC_OK)
+        st = open_text_columns(&L);
+    if (st == NNC_OK)
         st = read_rows(&L);
+    if (st == NNC_OK)
+        st = find_levels(&L);
     if (st == NNC_OK)
         st = build(&L, out);
     loader_free(&L);

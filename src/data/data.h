@@ -15,6 +15,12 @@
  * trains on are made a batch at a time (nnc_dataset_batch_targets), so a
  * set costs 4 bytes per input cell (1 for bytes) plus 4 per target cell or
  * per row. */
+/* A categorical column's distinct values, in strcmp order (n 0: numeric). */
+typedef struct nnc_levels {
+    int n;
+    char **names;
+} nnc_levels;
+
 struct nnc_dataset {
     int rows;
     int n_inputs;
@@ -30,6 +36,12 @@ struct nnc_dataset {
     float byte_scale;
     float *y;               /* rows x n_targets; NULL for classification */
     int *classes;           /* rows class indices (classification only) */
+    /* Tables only (NULL otherwise), each kept by subsets and splits: */
+    nnc_levels *levels;     /* n_inputs: a categorical column's levels */
+    int *lines;             /* rows: the line of the file each row starts on */
+    int *columns;           /* n_inputs: each input's column in the file, 1-based */
+    char *source;           /* the file's path, for messages */
+    int left_out;           /* rows of the file left out (a missing target) */
 };
 
 /* An empty data set with room for rows x n_inputs inputs (as bytes when
@@ -51,6 +63,13 @@ nnc_dataset *nnc_dataset_adopt(int rows, int n_inputs, int n_targets, float *x,
 /* Rows first..first+n-1's targets as a network trains on them: a pointer into
  * y for a regression, else encoded into buf (n x n_targets floats). */
 const float *nnc_dataset_batch_targets(const nnc_dataset *data, size_t first, int n, float *buf);
+
+/* Copies from's table provenance (levels, file columns, source; not the
+ * row lines) onto to, which has the same inputs. */
+nnc_status nnc_dataset_copy_table(nnc_dataset *to, const nnc_dataset *from);
+
+/* Frees a data set's levels (n_inputs of them). */
+void nnc_levels_free(nnc_levels *levels, int n_inputs);
 
 /* Replaces the input names with copies of names[0..n_inputs). */
 nnc_status nnc_dataset_set_input_names(nnc_dataset *data, const char *const *names);
@@ -85,6 +104,31 @@ nnc_named *nnc_sort_names(const char *const *names, int n);
  * empty") class labels that do not tell the classes apart: predictions are
  * named after them. n log n, so many classes cost no quadratic check. */
 nnc_status nnc_check_labels(const char *what, const char *const *labels, int n);
+
+/* ---------------------------------------------------------- preprocessing */
+
+/* What the encoder does with one column of the table (see nnc.h). */
+typedef struct nnc_encoded_column {
+    char *name;
+    nnc_column_kind kind;
+    int indicator;          /* a 0/1 input says whether the cell was missing */
+    float median;           /* numeric: what fills a missing cell */
+    int n_categories;       /* categorical: one input each, in strcmp order */
+    char **categories;
+    int fill;               /* categorical: the category of a missing cell */
+} nnc_encoded_column;
+
+struct nnc_encoder {
+    int n_columns;
+    nnc_encoded_column *columns;
+    int n_outputs;
+    char **output_names;
+};
+
+/* An encoder of n_columns zeroed columns, for the fit and the model loader
+ * to fill; nnc_encoder_finish then checks them and names the outputs. */
+nnc_encoder *nnc_encoder_alloc(int n_columns);
+nnc_status nnc_encoder_finish(nnc_encoder *enc);
 
 /* ---------------------------------------------------------- normalisation */
 

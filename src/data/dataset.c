@@ -120,7 +120,64 @@ void nnc_dataset_free(nnc_dataset *data)
     free(data->bytes);
     free(data->y);
     free(data->classes);
+    nnc_levels_free(data->levels, data->n_inputs);
+    free(data->lines);
+    free(data->columns);
+    free(data->source);
     free(data);
+}
+
+void nnc_levels_free(nnc_levels *levels, int n_inputs)
+{
+    for (int j = 0; levels != NULL && j < n_inputs; j++)
+        nnc_free_strings(levels[j].names, levels[j].n);
+    free(levels);
+}
+
+nnc_status nnc_dataset_copy_table(nnc_dataset *to, const nnc_dataset *from)
+{
+    int n = from->n_inputs;
+    if (from->levels != NULL) {
+        to->levels = nnc_alloc((size_t)n, sizeof *to->levels, 1);
+        if (to->levels == NULL)
+            return NNC_ENOMEM;
+        for (int j = 0; j < n; j++) {
+            const nnc_levels *l = &from->levels[j];
+            if (l->n == 0)
+                continue;
+            if ((to->levels[j].names = nnc_copy_strings((const char *const *)l->names, l->n)) ==
+                NULL)
+                return NNC_ENOMEM;
+            to->levels[j].n = l->n;
+        }
+    }
+    if (from->columns != NULL) {
+        if ((to->columns = nnc_alloc((size_t)n, sizeof *to->columns, 0)) == NULL)
+            return NNC_ENOMEM;
+        memcpy(to->columns, from->columns, (size_t)n * sizeof *to->columns);
+    }
+    if (from->source != NULL && (to->source = nnc_strdup(from->source)) == NULL)
+        return NNC_ENOMEM;
+    return NNC_OK;
+}
+
+int nnc_dataset_levels(const nnc_dataset *data, int j)
+{
+    if (data == NULL || data->levels == NULL || j < 0 || j >= data->n_inputs)
+        return 0;
+    return data->levels[j].n;
+}
+
+const char *nnc_dataset_level(const nnc_dataset *data, int j, int k)
+{
+    if (k < 0 || k >= nnc_dataset_levels(data, j))
+        return NULL;
+    return data->levels[j].names[k];
+}
+
+int nnc_dataset_left_out(const nnc_dataset *data)
+{
+    return data ? data->left_out : 0;
 }
 
 nnc_status nnc_dataset_set_input_names(nnc_dataset *data, const char *const *names)
@@ -440,6 +497,11 @@ nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, in
         st = NNC_ENOMEM;
     free(sub->target_name);
     sub->target_name = target;
+    if (st == NNC_OK)
+        st = nnc_dataset_copy_table(sub, data);
+    if (st == NNC_OK && data->lines != NULL &&
+        (sub->lines = nnc_alloc((size_t)n, sizeof *sub->lines, 0)) == NULL)
+        st = NNC_ENOMEM;
     int *classes = NULL;
     if (st == NNC_OK && classified && (classes = nnc_alloc((size_t)n, sizeof *classes, 0)) == NULL)
         st = NNC_ENOMEM;
@@ -453,6 +515,8 @@ nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, in
             memcpy(sub->bytes + (size_t)i * in, data->bytes + r * in, in);
         else
             memcpy(sub->x + (size_t)i * in, data->x + r * in, in * sizeof(float));
+        if (sub->lines != NULL)
+            sub->lines[i] = data->lines[r];
         if (classified)
             classes[i] = data->classes[r];
         else

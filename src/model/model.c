@@ -79,7 +79,75 @@ void nnc_model_free(nnc_model *model)
     nnc_free_strings(model->class_labels, model->n_classes);
     nnc_free_strings(model->meta_keys, model->n_meta);
     nnc_free_strings(model->meta_values, model->n_meta);
+    nnc_encoder_free(model->encoder);
+    nnc_free_strings(model->dropped, model->n_dropped);
     free(model);
+}
+
+nnc_status nnc_model_set_encoder(nnc_model *model, nnc_encoder *enc)
+{
+    if (model == NULL || enc == NULL)
+        return nnc_fail(NNC_EINVAL, "model encoder: NULL argument");
+    if (enc->n_outputs != model->n_inputs)
+        return nnc_fail(NNC_EINVAL, "model encoder: it makes %d inputs, the model takes %d",
+                        enc->n_outputs, model->n_inputs);
+    for (int i = 0; i < enc->n_outputs; i++)
+        if (strcmp(enc->output_names[i], model->input_names[i]) != 0)
+            return nnc_fail(NNC_EINVAL, "model encoder: its input %d is '%s', the model's '%s'",
+                            i + 1, enc->output_names[i], model->input_names[i]);
+    nnc_encoder_free(model->encoder);
+    model->encoder = enc;
+    return NNC_OK;
+}
+
+const nnc_encoder *nnc_model_encoder(const nnc_model *model)
+{
+    return model ? model->encoder : NULL;
+}
+
+nnc_status nnc_model_set_dropped(nnc_model *model, const char *const *names, int n)
+{
+    if (model == NULL || n < 0 || (n > 0 && names == NULL))
+        return nnc_fail(NNC_EINVAL, "model dropped columns: bad argument");
+    for (int i = 0; i < n; i++)
+        if (names[i] == NULL)
+            return nnc_fail(NNC_EINVAL, "model dropped columns: name %d is NULL", i + 1);
+    char **copy = nnc_copy_strings(names, n);
+    if (copy == NULL)
+        return NNC_ENOMEM;
+    nnc_free_strings(model->dropped, model->n_dropped);
+    model->dropped = copy;
+    model->n_dropped = n;
+    return NNC_OK;
+}
+
+int nnc_model_dropped(const nnc_model *model) { return model ? model->n_dropped : 0; }
+
+const char *nnc_model_dropped_name(const nnc_model *model, int i)
+{
+    return model && i >= 0 && i < model->n_dropped ? model->dropped[i] : NULL;
+}
+
+nnc_status nnc_model_encode(const nnc_model *model, const nnc_dataset *data,
+                            nnc_unknown_policy unknown, nnc_dataset **out,
+                            nnc_encode_report *report)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (model == NULL || data == NULL || out == NULL)
+        return nnc_fail(NNC_EINVAL, "model encode: NULL argument");
+    if (model->encoder != NULL)
+        return nnc_encoder_apply(model->encoder, data, unknown, out, report);
+    if (report != NULL)
+        *report = (nnc_encode_report){0, 0};
+    size_t *all = nnc_alloc((size_t)data->rows, sizeof *all, 0);
+    if (all == NULL)
+        return NNC_ENOMEM;
+    for (size_t i = 0; i < (size_t)data->rows; i++)
+        all[i] = i;
+    *out = nnc_dataset_subset(data, all, data->rows);
+    free(all);
+    return *out != NULL ? NNC_OK : NNC_ENOMEM;
 }
 
 nnc_net *nnc_model_net(nnc_model *model) { return model ? model->net : NULL; }

@@ -19,6 +19,9 @@ struct nnc_model {
     int n_meta;
     char **meta_keys;
     char **meta_values;
+    nnc_encoder *encoder;   /* a table's preprocessing; NULL for images */
+    int n_dropped;          /* columns left out in training, so ignored later */
+    char **dropped;
 };
 
 /* A model around net and norm (both taken) with copies of the names and

@@ -34,7 +34,10 @@
 #include <zlib.h>
 
 static const unsigned char MAGIC[8] = {'N', 'N', 'C', 'M', 'O', 'D', 'E', 'L'};
-#define FORMAT_VERSION 2u   /* what is written; version 1 is still read */
+/* What is written: version 3 for a model with a table's preprocessing,
+ * version 2 for one without, which any nnc since 2 reads; 1 is still read. */
+#define FORMAT_VERSION 3u
+#define PLAIN_VERSION 2u
 #define HEADER_BYTES 20u   /* magic, version, file length */
 #define CRC_BYTES 4u
 
@@ -119,13 +122,43 @@ static void put_meta(writer *w, const nnc_model *model)
     }
 }
 
+static int has_preprocessing(const nnc_model *model)
+{
+    return model->encoder != NULL || model->n_dropped > 0;
+}
+
+/* Version 3's last section: the encoder's columns, then the dropped ones. */
+static void put_preprocessing(writer *w, const nnc_model *model)
+{
+    const nnc_encoder *enc = model->encoder;
+    nnc_put_u32(w, enc != NULL);
+    nnc_put_u32(w, enc ? (uint32_t)enc->n_columns : 0);
+    for (int j = 0; enc != NULL && j < enc->n_columns; j++) {
+        const nnc_encoded_column *col = &enc->columns[j];
+        int categorical = col->kind == NNC_COLUMN_CATEGORICAL;
+        put_string(w, col->name);
+        nnc_put_u32(w, categorical);
+        nnc_put_u32(w, col->indicator != 0);
+        float median = categorical ? 0.0f : col->median;
+        nnc_put_f32s(w, &median, 1);
+        nnc_put_u32(w, (uint32_t)col->n_categories);
+        for (int k = 0; k < col->n_categories; k++)
+            put_string(w, col->categories[k]);
+        nnc_put_u32(w, categorical ? (uint32_t)col->fill : 0);
+    }
+    nnc_put_u32(w, (uint32_t)model->n_dropped);
+    for (int i = 0; i < model->n_dropped; i++)
+        put_string(w, model->dropped[i]);
+}
+
 /* Everything but the trailing CRC: the network whole (architecture,
- * parameters, state), then what the data looked like, then the notes. */
+ * parameters, state), then what the data looked like, then the notes,
+ * then (version 3) the preprocessing. */
 static nnc_status put_model(writer *w, const nnc_model *model, uint64_t file_length)
 {
     nnc_net *net = model->net;
     nnc_put_bytes(w, MAGIC, sizeof MAGIC);
-    nnc_put_u32(w, FORMAT_VERSION);
+    nnc_put_u32(w, has_preprocessing(model) ? FORMAT_VERSION : PLAIN_VERSION);
     nnc_put_u64(w, file_length);
     nnc_status st = nnc_architecture_put(w, net);
     nnc_put_u64(w, (uint64_t)nnc_net_param_count(net));
@@ -135,6 +168,8 @@ static nnc_status put_model(writer *w, const nnc_model *model, uint64_t file_len
     put_description(w, model);
     put_normalizer(w, model->norm);
     put_meta(w, model);
+    if (has_preprocessing(model))
+        put_preprocessing(w, model);
     return st;
 }
 
@@ -167,6 +202,17 @@ static nnc_status check_strings(const char *path, const nnc_model *model)
         if (st == NNC_OK)
             st = check_string(path, "metadata value", i, model->meta_values[i]);
     }
+    const nnc_encoder *enc = model->encoder;
+    for (int j = 0; st == NNC_OK && enc != NULL && j < enc->n_columns; j++) {
+        st = check_string(path, "encoded column", j, enc->columns[j].name);
+        for (int k = 0; st == NNC_OK && k < enc->columns[j].n_categories; k++)
+            st = check_string(path, "category", k, enc->columns[j].categories[k]);
+    }
+    if (st == NNC_OK && model->n_dropped > (int)MAX_META)
+        return nnc_fail(NNC_EINVAL, "%s: %d dropped columns; a model file allows %u", path,
+                        model->n_dropped, MAX_META);
+    for (int i = 0; st == NNC_OK && i < model->n_dropped; i++)
+        st = check_string(path, "dropped column", i, model->dropped[i]);
     return st;
 }
 
@@ -357,11 +403,11 @@ static nnc_status header_version(reader *r, uint32_t *version)
         return st;
     if (*version > FORMAT_VERSION)
         return nnc_fail(NNC_EFORMAT, "%s: made by a newer nnc (format version %" PRIu32
-                                     "; this nnc reads 1 and %u)",
+                                     "; this nnc reads 1 to %u)",
                         r->path, *version, FORMAT_VERSION);
     if (*version < 1)
         return nnc_fail(NNC_EFORMAT, "%s: format version %" PRIu32 " does not exist "
-                                     "(this nnc reads 1 and %u)",
+                                     "(this nnc reads 1 to %u)",
                         r->path, *version, FORMAT_VERSION);
     return NNC_OK;
 }
@@ -425,6 +471,9 @@ typedef struct parsed {
     nnc_normalizer *norm;
     uint32_t meta;
     char **keys, **values;
+    nnc_encoder *encoder;
+    uint32_t dropped;
+    char **dropped_names;
 } parsed;
 
 static void parsed_free(parsed *p)
@@ -435,6 +484,8 @@ static void parsed_free(parsed *p)
     nnc_normalizer_free(p->norm);
     nnc_free_strings(p->keys, p->keys ? (int)p->meta : 0);
     nnc_free_strings(p->values, p->values ? (int)p->meta : 0);
+    nnc_encoder_free(p->encoder);
+    nnc_free_strings(p->dropped_names, p->dropped_names ? (int)p->dropped : 0);
 }
 
 static uint32_t outputs_of(const parsed *p) { return (uint32_t)nnc_net_outputs(p->net); }
@@ -774,6 +825,96 @@ static nnc_status parse_meta(reader *r, parsed *p)
     return st == NNC_OK ? check_unique_keys(r, p, at) : st;
 }
 
+/* ------------------------------------------------ version 3: preprocessing */
+
+/* One column of the encoder, checked as nnc_encoder_finish and the encoder's
+ * binary search need it: a numeric column's median finite, a categorical
+ * one's categories in strictly increasing strcmp order, its fill one of them. */
+static nnc_status get_encoded_column(reader *r, uint32_t j, uint32_t n, nnc_encoded_column *col)
+{
+    char what[80];
+    nnc_status st = get_string(r, "encoded column", j + 1, n, &col->name);
+    uint32_t categorical = 0, indicator = 0, count = 0, fill = 0;
+    snprintf(what, sizeof what, "the kind of encoded column %" PRIu32, j + 1);
+    if (st == NNC_OK)
+        st = nnc_get_ranged(r, what, 0, 1, &categorical);
+    snprintf(what, sizeof what, "the indicator flag of encoded column %" PRIu32, j + 1);
+    if (st == NNC_OK)
+        st = nnc_get_ranged(r, what, 0, 1, &indicator);
+    if (st != NNC_OK)
+        return st;
+    const unsigned char *b = nnc_reader_take(r, 4);
+    if (b == NULL)
+        return nnc_reader_truncated(r, "the median of encoded column %" PRIu32, j + 1);
+    col->median = decode_f32(b);
+    if (!isfinite(col->median) || (categorical && nnc_le_get(b, 4) != 0))
+        return nnc_reader_invalid(r, r->pos - 4, "the median of encoded column %" PRIu32
+                                                 " is %g%s", j + 1, (double)col->median,
+                                  categorical ? " (a categorical column's is 0)" : "");
+    snprintf(what, sizeof what, "the category count of encoded column %" PRIu32, j + 1);
+    if (st == NNC_OK)
+        st = nnc_get_ranged(r, what, categorical, categorical ? NNC_MAX_CATEGORIES : 0, &count);
+    if (st != NNC_OK)
+        return st;
+    col->kind = categorical ? NNC_COLUMN_CATEGORICAL : NNC_COLUMN_NUMERIC;
+    col->indicator = (int)indicator;
+    size_t at = r->pos;
+    st = get_strings(r, "category", "categories", count, &col->categories);
+    col->n_categories = col->categories != NULL ? (int)count : 0;   /* freed with the encoder */
+    if (st != NNC_OK)
+        return st;
+    for (uint32_t k = 1; k < count; k++)
+        if (strcmp(col->categories[k - 1], col->categories[k]) >= 0)
+            return nnc_reader_invalid(r, at, "the categories of encoded column %" PRIu32
+                                             " are not in increasing order at %" PRIu32,
+                                      j + 1, k + 1);
+    snprintf(what, sizeof what, "the fill category of encoded column %" PRIu32, j + 1);
+    st = nnc_get_ranged(r, what, 0, categorical ? count - 1 : 0, &fill);
+    col->fill = categorical ? (int)fill : -1;
+    if (categorical)
+        col->median = NAN;
+    return st;
+}
+
+/* The encoder, whose inputs must be the network's, by count and name. */
+static nnc_status parse_encoder(reader *r, parsed *p)
+{
+    uint32_t present = 0, n = 0;
+    nnc_status st = nnc_get_ranged(r, "the encoder flag", 0, 1, &present);
+    size_t at = r->pos;
+    if (st == NNC_OK)
+        st = nnc_get_ranged(r, "the encoded column count", present, present ? MAX_WIDTH : 0, &n);
+    if (st == NNC_OK)
+        st = check_room(r, n, 24, "encoded columns");
+    if (st != NNC_OK || !present)
+        return st;
+    if ((p->encoder = nnc_encoder_alloc((int)n)) == NULL)
+        return NNC_ENOMEM;
+    for (uint32_t j = 0; st == NNC_OK && j < n; j++)
+        st = get_encoded_column(r, j, n, &p->encoder->columns[j]);
+    if (st == NNC_OK && nnc_encoder_finish(p->encoder) != NNC_OK)
+        return nnc_reader_invalid(r, at, "%s", nnc_last_error());
+    if (st == NNC_OK && (uint32_t)p->encoder->n_outputs != p->inputs)
+        return nnc_reader_invalid(r, at, "the encoder makes %d inputs, the network takes %" PRIu32,
+                                  p->encoder->n_outputs, p->inputs);
+    for (uint32_t i = 0; st == NNC_OK && i < p->inputs; i++)
+        if (strcmp(p->encoder->output_names[i], p->names[i]) != 0)
+            return nnc_reader_invalid(r, at, "the encoder's input %" PRIu32 " is '%.64s', the "
+                                             "model's input name '%.64s'",
+                                      i + 1, p->encoder->output_names[i], p->names[i]);
+    return st;
+}
+
+static nnc_status parse_preprocessing(reader *r, parsed *p)
+{
+    nnc_status st = parse_encoder(r, p);
+    if (st == NNC_OK)
+        st = nnc_get_ranged(r, "the dropped column count", 0, MAX_META, &p->dropped);
+    if (st == NNC_OK)
+        st = get_strings(r, "dropped column", "dropped columns", p->dropped, &p->dropped_names);
+    return st;
+}
+
 /* ------------------------------------------------------------ the body */
 
 static nnc_status parse_body(reader *r, uint32_t version, parsed *p)
@@ -785,12 +926,16 @@ static nnc_status parse_body(reader *r, uint32_t version, parsed *p)
         st = parse_normalizer(r, p);
     if (st == NNC_OK)
         st = parse_meta(r, p);
+    if (st == NNC_OK && version == 3)
+        st = parse_preprocessing(r, p);
     if (st == NNC_OK && version == 1)
         st = get_block(r, p->net, 0);   /* version 1 keeps the parameters for last */
     if (st == NNC_OK && r->pos != r->end)
         return nnc_reader_invalid(r, r->pos, "%zu unexpected bytes after the %s",
                                   nnc_reader_left(r),
-                                  version == 1 ? "parameters" : "training metadata");
+                                  version == 1 ? "parameters"
+                                  : version == 3 ? "dropped columns"
+                                                 : "training metadata");
     return st;
 }
 
@@ -814,6 +959,11 @@ static nnc_status build_model(parsed *p, nnc_model **out)
     model->meta_values = p->values;
     model->n_meta = (int)p->meta;
     p->keys = p->values = NULL;
+    model->encoder = p->encoder;
+    p->encoder = NULL;
+    model->dropped = p->dropped_names;
+    model->n_dropped = (int)p->dropped;
+    p->dropped_names = NULL;
     *out = model;
     return NNC_OK;
 }
