@@ -17,6 +17,9 @@ int command_predict(int argc, char **argv);
 /* nnc eval: a model judged on labelled data. */
 int command_eval(int argc, char **argv);
 
+/* nnc cv: K-fold cross-validation of what train would do. */
+int command_cv(int argc, char **argv);
+
 /* nnc info: what a model file holds. */
 int command_info(int argc, char **argv);
 

@@ -20,6 +20,7 @@ static void usage(FILE *to)
             "  train      train a network on a CSV or IDX data set and save the model\n"
             "  predict    predict every row of a CSV file with a saved model\n"
             "  eval       judge a saved model on labelled data\n"
+            "  cv         cross-validate what train would do, fold by fold\n"
             "  info       show what a model file holds\n"
             "\n"
             "  nnc <command> --help   the command's options\n"
@@ -49,7 +50,7 @@ int main(int argc, char **argv)
     } commands[] = {
         { "tutorial", command_tutorial }, { "train", command_train },
         { "predict", command_predict },   { "eval", command_eval },
-        { "info", command_info },
+        { "info", command_info },         { "cv", command_cv },
     };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(cmd, commands[i].name) == 0)

@@ -15,6 +15,7 @@
 #include "outputs.h"
 #include "progress.h"
 #include "report.h"
+#include "train.h"
 
 #include "nnc.h"
 
@@ -29,43 +30,7 @@
 #include <zlib.h>
 
 
-typedef struct train_options {
-    data_source src;
-    data_source test_src;       /* --test-images/--test-labels: a separate test set */
-    const char *target;
-    char **drop;
-    int n_drop;
-    char **class_names;         /* --class-names: new names for the classes */
-    int n_class_names;
-    int task;                   /* nnc_task */
-    nnc_shape input_shape;      /* --input-shape, when has_input_shape */
-    int has_input_shape;
-    const char *layers;         /* --layers: the hidden layers, in the layer grammar */
-    nnc_activation activation;
-    int optimizer;              /* index into optimizer_names */
-    double learning_rate;       /* 0: the optimizer's default */
-    double momentum;
-    double weight_decay;
-    double clip_norm;
-    int batch_size;
-    int epochs;
-    double val_fraction;
-    double test_fraction;
-    uint64_t seed;
-    int patience;
-    int schedule;               /* nnc_schedule */
-    int step_epochs;
-    double gamma;
-    double min_learning_rate;
-    int scaling;                /* nnc_scaling, or -1 for the default */
-    const char *out;
-    const char *checkpoint;
-    int checkpoint_every;
-    const char *resume;
-    const char *log;
-    const char *plot_dir;
-    int progress;               /* progress_mode */
-} train_options;
+
 
 static const char *const task_names[] = { "auto", "classification", "regression", NULL };
 static const char *const optimizer_names[] = { "sgd", "momentum", "adam", NULL };
@@ -73,13 +38,33 @@ static const char *const schedule_names[] = { "constant", "step", "cosine", NULL
 static const char *const scaling_names[] = { "none", "standard", "minmax", NULL };
 static const char *const progress_names[] = { "auto", "bar", "plain", "json", "quiet", NULL };
 
-static void usage(FILE *to)
+static void usage(FILE *to, const char *command)
 {
+    if (strcmp(command, "cv") == 0)
+        fprintf(to,
+            "usage: nnc cv --folds K (--data FILE.csv | --images F --labels F) [options]\n"
+            "\n"
+            "Cross-validates what nnc train would do: the rows are dealt into K folds\n"
+            "(stratified by class, shuffled with --seed); each fold in turn is the test\n"
+            "part of a model trained on the others exactly as nnc train trains (a\n"
+            "--validation part of them for early stopping, the encoding and scaling\n"
+            "fitted on the rest). Prints every fold's test metric, then their mean and\n"
+            "standard deviation (NumPy's, over the folds), as scikit-learn's\n"
+            "cross_val_score. No model is saved.\n"
+            "\n"
+            "  --folds K              the number of folds (default 5)\n"
+            "  --folds-out FILE       each row's fold as CSV (line,fold): the file line\n"
+            "                         the row starts on, and its fold from 1\n"
+            "\n"
+            "and all of nnc train's options but --test, --test-images, --checkpoint,\n"
+            "--resume, --out, --log and --plot-dir:\n\n");
+    else
+        fprintf(to,
+            "usage: nnc train (--data FILE.csv | --images FILE --labels FILE) [options]\n"
+            "\n"
+            "Trains a network on a data set and saves it as a model file.\n"
+            "\n");
     fprintf(to,
-        "usage: nnc train (--data FILE.csv | --images FILE --labels FILE) [options]\n"
-        "\n"
-        "Trains a network on a data set and saves it as a model file.\n"
-        "\n"
         "data:\n"
         "  --data FILE            CSV with a header row (or --no-header)\n"
         "  --images F --labels F  IDX image and label files (raw or .gz), e.g. Fashion-MNIST\n"
@@ -178,7 +163,7 @@ enum { OPT_DATA = 256, OPT_IMAGES, OPT_LABELS, OPT_TEST_IMAGES, OPT_TEST_LABELS,
        OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_GAMMA, OPT_MIN_LR, OPT_SEED, OPT_OUT, OPT_LOG,
        OPT_PLOT_DIR, OPT_PROGRESS, OPT_QUIET, OPT_JSON, OPT_CLASS_NAMES, OPT_CLIP,
        OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_INPUT_SHAPE, OPT_DELIMITER,
-       OPT_NO_HEADER, OPT_MISSING, OPT_UNKNOWN, OPT_INDICATOR };
+       OPT_NO_HEADER, OPT_MISSING, OPT_UNKNOWN, OPT_INDICATOR, OPT_FOLDS, OPT_FOLDS_OUT };
 
 static const struct option long_options[] = {
     { "data", required_argument, NULL, OPT_DATA },
@@ -193,6 +178,8 @@ static const struct option long_options[] = {
     { "missing", required_argument, NULL, OPT_MISSING },
     { "unknown", required_argument, NULL, OPT_UNKNOWN },
     { "missing-indicator", no_argument, NULL, OPT_INDICATOR },
+    { "folds", required_argument, NULL, OPT_FOLDS },
+    { "folds-out", required_argument, NULL, OPT_FOLDS_OUT },
     { "task", required_argument, NULL, OPT_TASK },
     { "class-names", required_argument, NULL, OPT_CLASS_NAMES },
     { "scale", required_argument, NULL, OPT_SCALE },
@@ -253,10 +240,12 @@ static int apply_option(int c, const char *arg, train_options *o)
 {
     switch (c) {
     case OPT_DATA: o->src.csv = arg; return 0;
-    case OPT_DELIMITER: return csv_dialect_delimiter(&o->src.dialect, "train", arg);
+    case OPT_DELIMITER: return csv_dialect_delimiter(&o->src.dialect, o->command, arg);
     case OPT_NO_HEADER: o->src.dialect.no_header = 1; return 0;
-    case OPT_MISSING: return table_policy_option(&o->src.policy, "train", "--missing", arg);
-    case OPT_UNKNOWN: return table_policy_option(&o->src.policy, "train", "--unknown", arg);
+    case OPT_MISSING: return table_policy_option(&o->src.policy, o->command, "--missing", arg);
+    case OPT_UNKNOWN: return table_policy_option(&o->src.policy, o->command, "--unknown", arg);
+    case OPT_FOLDS: return parse_int("--folds", arg, 2, 1000, &o->folds);
+    case OPT_FOLDS_OUT: o->folds_out = arg; return 0;
     case OPT_INDICATOR: o->src.policy.indicators = 1; return 0;
     case OPT_IMAGES: o->src.images = arg; return 0;
     case OPT_LABELS: o->src.labels = arg; return 0;
@@ -273,7 +262,9 @@ static int apply_option(int c, const char *arg, train_options *o)
                                                                                         : -1;
     case OPT_SCALE: return set_choice("--scale", arg, scaling_names, &o->scaling);
     case OPT_VALIDATION: return parse_double("--validation", arg, 0, 0.9, &o->val_fraction);
-    case OPT_TEST: return parse_double("--test", arg, 0, 0.9, &o->test_fraction);
+    case OPT_TEST:
+        o->test_given = 1;
+        return parse_double("--test", arg, 0, 0.9, &o->test_fraction);
     case OPT_INPUT_SHAPE:
         /* The text is checked now; whether it fits the data once it is loaded. */
         if (nnc_shape_parse(arg, &o->input_shape) != NNC_OK) {
@@ -299,7 +290,7 @@ static int apply_option(int c, const char *arg, train_options *o)
     case OPT_GAMMA: return parse_double("--gamma", arg, 1e-9, 1, &o->gamma);
     case OPT_MIN_LR: return parse_double("--min-learning-rate", arg, 0, 1e3, &o->min_learning_rate);
     case OPT_SEED: return parse_u64("--seed", arg, &o->seed);
-    case OPT_OUT: o->out = arg; return 0;
+    case OPT_OUT: o->out = arg; o->out_given = 1; return 0;
     case OPT_CHECKPOINT: o->checkpoint = arg; return 0;
     case OPT_CHECKPOINT_EVERY:
         return parse_int("--checkpoint-every", arg, 1, 1000000, &o->checkpoint_every);
@@ -313,25 +304,52 @@ static int apply_option(int c, const char *arg, train_options *o)
     return -1;
 }
 
-/* 0 to go on, 1 if help was printed, -1 on a usage error. */
-static int parse_options(int argc, char **argv, train_options *o)
+/* What cv refuses of train's options, and train of cv's. */
+static int check_command_options(const train_options *o)
+{
+    int cv = strcmp(o->command, "cv") == 0;
+    const char *wrong = NULL;
+    if (cv && (o->test_src.images || o->test_src.labels))
+        wrong = "--test-images and --test-labels (every fold is tested in turn)";
+    else if (cv && (o->checkpoint || o->resume))
+        wrong = "--checkpoint and --resume";
+    else if (cv && (o->out_given || o->log || o->plot_dir))
+        wrong = "--out, --log and --plot-dir (no model is saved)";
+    else if (cv && o->test_given)
+        wrong = "--test (every fold is tested in turn)";
+    else if (!cv && o->folds > 0)
+        wrong = "--folds (it is nnc cv's)";
+    else if (!cv && o->folds_out)
+        wrong = "--folds-out (it is nnc cv's)";
+    if (wrong == NULL)
+        return 0;
+    fprintf(stderr, "nnc %s: %s cannot be used here\n", o->command, wrong);
+    return -1;
+}
+
+int train_parse_options(int argc, char **argv, const char *command, train_options *o)
 {
     defaults(o);
+    o->command = command;
+    if (strcmp(command, "cv") == 0) {
+        o->folds = 5;
+        o->test_fraction = 0;   /* the folds are the test parts */
+    }
     begin_options();
     int c;
     while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         if (c == 'h') {
-            usage(stdout);
+            usage(stdout, command);
             return 1;
         }
         if (c == '?')
-            return bad_option("train", argv, long_options);
+            return bad_option(command, argv, long_options);
         if (apply_option(c, optarg, o) != 0)
             return -1;
     }
-    if (no_extra_arguments("train", argc, argv) != 0)
+    if (no_extra_arguments(command, argc, argv) != 0)
         return -1;
-    if (data_source_check(&o->src, "train") != 0)
+    if (data_source_check(&o->src, command) != 0 || check_command_options(o) != 0)
         return -1;
     if ((o->test_src.images || o->test_src.labels) &&
         (!o->test_src.images || !o->test_src.labels)) {
@@ -344,6 +362,13 @@ static int parse_options(int argc, char **argv, train_options *o)
         return -1;
     }
     return 0;
+}
+
+void train_options_free(train_options *o)
+{
+    free_names(o->drop);
+    free_names(o->class_names);
+    o->drop = o->class_names = NULL;
 }
 
 /* The parts of a run, freed together. */
@@ -409,7 +434,7 @@ static int apply_input_shape(const train_options *o, const data_source *src, nnc
     return -1;
 }
 
-static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
+int train_load(const train_options *o, nnc_dataset **out)
 {
     nnc_csv_options csv = nnc_csv_defaults();
     csv.target = o->target;
@@ -417,10 +442,10 @@ static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
     csv.n_drop = o->n_drop;
     csv.task = (nnc_task)o->task;
     csv.categorical = 1;
+    *out = NULL;
     nnc_dataset *data = data_source_load(&o->src, &csv);
     if (data == NULL)
         return 1;
-    r->left_out = nnc_dataset_left_out(data);   /* said in the summary */
     /* Before the splits, which keep the shape, and before any training. */
     if (apply_input_shape(o, &o->src, data) != 0) {
         nnc_dataset_free(data);
@@ -431,6 +456,17 @@ static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
         nnc_dataset_free(data);
         return fail_with_library_error();
     }
+    *out = data;
+    return 0;
+}
+
+static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
+{
+    nnc_dataset *data;
+    int rc = train_load(o, &data);
+    if (rc != 0)
+        return rc;
+    r->left_out = nnc_dataset_left_out(data);   /* said in the summary */
     if (o->test_src.images) {
         r->test = data_source_load(&o->test_src, NULL);
         if (r->test != NULL && apply_input_shape(o, &o->test_src, r->test) != 0) {
@@ -493,7 +529,7 @@ static int encode_table(const train_options *o, run *r)
     rc = rc ? rc : encode_part(r->encoder, &r->val, unknown, &report);
     rc = rc ? rc : encode_part(r->encoder, &r->test, unknown, &report);
     if (rc == 0 && o->progress != PROGRESS_QUIET)
-        table_report("train", data_source_name(&o->src), r->train, &report);
+        table_report(o->command, data_source_name(&o->src), r->train, &report);
     return rc;
 }
 
@@ -908,18 +944,40 @@ static int check_names(const train_options *o, const nnc_dataset *d)
     return 1;
 }
 
+int train_fold(const train_options *o, nnc_rng *rng, nnc_dataset *train, nnc_dataset *test,
+               nnc_metrics *tested, int *epochs)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    r.train = train;
+    r.test = test;
+    r.has_test = 1;
+    int rc = hold_out(&r.train, o->val_fraction, rng, &r.val, "validation");
+    rc = rc ? rc : encode_table(o, &r);
+    rc = rc ? rc : check_names(o, r.train);
+    rc = rc ? rc : normalise(o, &r);
+    rc = rc ? rc : build_network(o, rng, &r);
+    rc = rc ? rc : make_optimizer(o, &r);
+    rc = rc ? rc : fit(o, rng, &r);
+    rc = rc ? rc : package_and_test(o, &r);
+    if (rc == 0) {
+        *tested = r.tested;
+        *epochs = r.result.epochs_run;
+    }
+    run_free(&r);
+    return rc;
+}
+
 int command_train(int argc, char **argv)
 {
     train_options o;
-    int parsed = parse_options(argc, argv, &o);
+    int parsed = train_parse_options(argc, argv, "train", &o);
     if (parsed != 0) {
-        free_names(o.drop);
-        free_names(o.class_names);
+        train_options_free(&o);
         return parsed > 0 ? 0 : 2;
     }
     if (check_paths(&o) != 0) {
-        free_names(o.drop);
-        free_names(o.class_names);
+        train_options_free(&o);
         return 1;
     }
     catch_stop_signals();
@@ -957,7 +1015,6 @@ int command_train(int argc, char **argv)
     if (rc == 0 && stop_signal)
         rc = 128 + stop_signal;
     run_free(&r);
-    free_names(o.drop);
-    free_names(o.class_names);
+    train_options_free(&o);
     return rc;
 }

@@ -500,6 +500,13 @@ typedef enum nnc_column_kind {
  * empty, or, without regard to case, NA, N/A, NaN, null or ?. */
 int nnc_cell_is_missing(const char *cell);
 
+/* Deals the rows into k folds for cross-validation: fold[i] (0..k-1) for
+ * row i, the rows shuffled with rng, fold sizes differing by at most one.
+ * For classification each class is dealt out in turn, so every fold keeps
+ * the class proportions as closely as the counts allow (stratified, as
+ * scikit-learn's StratifiedKFold). 2 <= k <= rows. */
+nnc_status nnc_dataset_folds(const nnc_dataset *data, int k, nnc_rng *rng, int *fold);
+
 /* How nnc_dataset_load_csv reads a file. Zero-initialise, or start from
  * nnc_csv_defaults(), then set what differs. */
 typedef struct nnc_csv_options {
@@ -575,6 +582,10 @@ nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options
  * column's inputs hold level codes 0..count-1 as floats, NaN when missing. */
 int nnc_dataset_levels(const nnc_dataset *data, int j);
 const char *nnc_dataset_level(const nnc_dataset *data, int j, int k);
+
+/* The line of its file row i starts on (1-based), for a table read with
+ * categorical or input kinds set; 0 when unknown. Subsets keep it. */
+int nnc_dataset_row_line(const nnc_dataset *data, int i);
 
 /* Rows the file had that are not in the data set because their target cell
  * was missing (keep_missing); subsets and splits report 0. */

@@ -358,6 +358,62 @@ static void test_tables_as_they_come(void **state)
     stderr_has("left out 11 rows whose target 'sex' is missing");
 }
 
+/* nnc cv: a line per fold, then mean and deviation; the folds written out
+ * cover every row once; the same seed gives the same report. */
+static void test_cross_validation(void **state)
+{
+    (void)state;
+    const char *penguins = NNC_TEST_DATA "/penguins.csv";
+    const char *cv = "cv --data %s --target species --folds 3 --epochs 20 --seed 2 "
+                     "--folds-out '%s'";
+    assert_int_equal(run_nnc(cv, penguins, in_dir("folds.csv")), 0);
+    char *out = slurp(in_dir("stdout"), NULL);
+    assert_int_equal(count_lines(out), 4);
+    assert_true(strncmp(out, "fold 1/3: accuracy ", 19) == 0);
+    assert_non_null(strstr(out, "\nfold 3/3: accuracy "));
+    assert_non_null(strstr(out, "\naccuracy: mean "));
+    assert_non_null(strstr(out, " over 3 folds\n"));
+    assert_true(number_after("\naccuracy: mean ") >= 0.9);
+    char *folds = slurp(in_dir("folds.csv"), NULL);
+    assert_int_equal(count_lines(folds), 345);
+    assert_true(strncmp(folds, "line,fold\n2,", 12) == 0);
+    int count[4] = {0}, line, fold, n = 0;
+    const char *p = strchr(folds, '\n') + 1;
+    while (sscanf(p, "%d,%d", &line, &fold) == 2) {
+        assert_int_equal(line, n + 2);
+        assert_true(fold >= 1 && fold <= 3);
+        count[fold]++;
+        n++;
+        p = strchr(p, '\n') + 1;
+    }
+    assert_int_equal(n, 344);
+    assert_true(count[1] >= 114 && count[1] <= 115 && count[3] >= 114 && count[3] <= 115);
+    assert_int_equal(run_nnc(cv, penguins, in_dir("folds2.csv")), 0);
+    char *again = slurp(in_dir("stdout"), NULL);
+    assert_string_equal(out, again);
+    free(again);
+    free(folds);
+    free(out);
+    /* Regression folds are scored by R2; a missing target is counted. */
+    assert_int_equal(run_nnc("cv --data %s --target sex --folds 2 --epochs 5", penguins), 0);
+    out = slurp(in_dir("stdout"), NULL);
+    assert_true(strncmp(out, "left out 11 rows of ", 20) == 0);
+    free(out);
+    assert_int_equal(run_nnc("cv --data %s --target body_mass_g --folds 2 --epochs 5",
+                             penguins), 0);
+    assert_true(number_after("\nR2: mean ") > 0.5);
+    /* What cv refuses, and what train refuses of cv's. */
+    assert_int_equal(run_nnc("cv --data %s --target species --folds 1", penguins), 2);
+    assert_int_equal(run_nnc("cv --data %s --target species --out m.nnc", penguins), 2);
+    stderr_has("nnc cv: --out, --log and --plot-dir (no model is saved) cannot be used here");
+    assert_int_equal(run_nnc("cv --data %s --target species --test 0.3", penguins), 2);
+    assert_int_equal(run_nnc("train --data %s --target species --folds 3", penguins), 2);
+    stderr_has("nnc train: --folds (it is nnc cv's) cannot be used here");
+    write_text("four.csv", "a,y\n1,0\n2,1\n3,0\n4,1\n");
+    assert_int_equal(run_nnc("cv --data '%s' --folds 5", in_dir("four.csv")), 1);
+    stderr_has("has 4 rows, fewer than the 5 folds");
+}
+
 static void test_csv_dialects(void **state)
 {
     (void)state;
@@ -749,6 +805,7 @@ int main(void)
         T(test_bom_is_not_part_of_the_name),
         T(test_csv_dialects),
         T(test_tables_as_they_come),
+        T(test_cross_validation),
         T(test_malformed_idx),
         T(test_damaged_model_files),
         T(test_prediction_data_that_does_not_fit),

@@ -455,6 +455,49 @@ static void test_penguins(void **state)
     nnc_dataset_free(d);
 }
 
+/* ------------------------------------------------------------- folds */
+
+static void test_folds_are_stratified_and_seeded(void **state)
+{
+    (void)state;
+    nnc_csv_options o = table_options("species");
+    nnc_dataset *d = load(NNC_TEST_DATA "/penguins.csv", &o);
+    int rows = nnc_dataset_rows(d), fold[344], again[344];
+    nnc_rng rng;
+    nnc_rng_seed(&rng, 3);
+    assert_int_equal(nnc_dataset_folds(d, 5, &rng, fold), NNC_OK);
+    int size[5] = {0}, per_class[5][3] = {{0}};
+    for (int i = 0; i < rows; i++) {
+        assert_true(fold[i] >= 0 && fold[i] < 5);
+        size[fold[i]]++;
+        per_class[fold[i]][nnc_dataset_class_of(d, i)]++;
+    }
+    /* 344 rows: folds of 69 and 68; each class spread within one row. */
+    for (int f = 0; f < 5; f++) {
+        assert_true(size[f] == 68 || size[f] == 69);
+        for (int c = 0; c < 3; c++) {
+            int lo = per_class[0][c], hi = per_class[0][c];
+            for (int g = 1; g < 5; g++) {
+                lo = per_class[g][c] < lo ? per_class[g][c] : lo;
+                hi = per_class[g][c] > hi ? per_class[g][c] : hi;
+            }
+            assert_true(hi - lo <= 1);
+        }
+    }
+    nnc_rng_seed(&rng, 3);
+    assert_int_equal(nnc_dataset_folds(d, 5, &rng, again), NNC_OK);
+    assert_memory_equal(fold, again, sizeof fold);
+    nnc_rng_seed(&rng, 4);
+    assert_int_equal(nnc_dataset_folds(d, 5, &rng, again), NNC_OK);
+    assert_true(memcmp(fold, again, sizeof fold) != 0);
+    assert_int_equal(nnc_dataset_folds(d, 1, &rng, again), NNC_EINVAL);
+    assert_int_equal(nnc_dataset_folds(d, 345, &rng, again), NNC_EINVAL);
+    /* The rows keep the lines they came from. */
+    assert_int_equal(nnc_dataset_row_line(d, 0), 2);
+    assert_int_equal(nnc_dataset_row_line(d, rows - 1), 345);
+    nnc_dataset_free(d);
+}
+
 /* ------------------------------------------------------ shortest floats */
 
 static void test_shortest_float_text(void **state)
@@ -512,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_encoder_learns_from_the_training_part_only),
         cmocka_unit_test(test_model_keeps_the_encoder),
         cmocka_unit_test(test_penguins),
+        cmocka_unit_test(test_folds_are_stratified_and_seeded),
         cmocka_unit_test(test_shortest_float_text),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -175,6 +175,13 @@ const char *nnc_dataset_level(const nnc_dataset *data, int j, int k)
     return data->levels[j].names[k];
 }
 
+int nnc_dataset_row_line(const nnc_dataset *data, int i)
+{
+    if (data == NULL || data->lines == NULL || i < 0 || i >= data->rows)
+        return 0;
+    return data->lines[i];
+}
+
 int nnc_dataset_left_out(const nnc_dataset *data)
 {
     return data ? data->left_out : 0;
@@ -590,6 +597,48 @@ static int stratify(const nnc_dataset *data, size_t *order, size_t n_part)
     free(next);
     free(end);
     return ok ? 0 : -1;
+}
+
+nnc_status nnc_dataset_folds(const nnc_dataset *data, int k, nnc_rng *rng, int *fold)
+{
+    if (data == NULL || rng == NULL || fold == NULL)
+        return nnc_fail(NNC_EINVAL, "folds: NULL argument");
+    if (k < 2 || k > data->rows)
+        return nnc_fail(NNC_EINVAL, "folds: %d folds of %d rows; there must be 2 to %d", k,
+                        data->rows, data->rows);
+    size_t rows = (size_t)data->rows;
+    size_t *order = nnc_alloc(rows, sizeof *order, 0);
+    size_t *sorted = NULL, *start = NULL;
+    if (order == NULL)
+        return NNC_ENOMEM;
+    nnc_rng_permutation(rng, order, rows);
+    if (data->task == NNC_TASK_CLASSIFICATION) {
+        /* The shuffled rows grouped by class, each class in its shuffled
+         * order (a counting sort), so dealing them out spreads every class
+         * over the folds as evenly as its count allows. */
+        size_t classes = (size_t)data->n_classes;
+        sorted = nnc_alloc(rows, sizeof *sorted, 0);
+        start = nnc_alloc(classes + 1, sizeof *start, 1);
+        if (sorted == NULL || start == NULL) {
+            free(order);
+            free(sorted);
+            free(start);
+            return NNC_ENOMEM;
+        }
+        for (size_t i = 0; i < rows; i++)
+            start[data->classes[i] + 1]++;
+        for (size_t c = 0; c < classes; c++)
+            start[c + 1] += start[c];
+        for (size_t i = 0; i < rows; i++)
+            sorted[start[data->classes[order[i]]]++] = order[i];
+        memcpy(order, sorted, rows * sizeof *order);
+    }
+    for (size_t i = 0; i < rows; i++)
+        fold[order[i]] = (int)(i % (size_t)k);
+    free(order);
+    free(sorted);
+    free(start);
+    return NNC_OK;
 }
 
 nnc_status nnc_dataset_split(const nnc_dataset *data, double fraction, nnc_rng *rng,
