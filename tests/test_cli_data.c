@@ -341,6 +341,12 @@ static void test_tables_as_they_come(void **state)
                              in_dir("extra.csv")), 2);
     stderr_has("--target 'sex': the model was trained to predict 'species'");
 
+    /* A measurement is not a class, even when asked to be one. */
+    const char *const measured[] = { "house_prices.csv:1:14: target column 'MEDV' has 229 "
+                                     "distinct numbers in 506 rows", "regression", NULL };
+    expect_refusal(in_dir("h.nnc"), measured, "train --data %s/house_prices.csv --task "
+                   "classification --quiet --out '%s'", NNC_TEST_DATA, in_dir("h.nnc"));
+
     /* eval reads the whole file, the dropped column and all. */
     assert_int_equal(run_nnc("eval --model '%s' --data %s --target species", in_dir("p.nnc"),
                              penguins), 0);

@@ -217,6 +217,28 @@ static void test_categorical_refusals(void **state)
     assert_int_equal(nnc_dataset_load_csv(path_of("kinds.csv"), &o, &d), NNC_EINVAL);
 }
 
+/* --task classification on numbers: a few values (fractions too) are
+ * classes; more than 20 with fewer than 5 rows each are a measurement. */
+static void test_measurements_are_not_classes(void **state)
+{
+    (void)state;
+    char text[8192] = "x,y\n";
+    for (int i = 0; i < 100; i++)   /* 25 values, 4 rows each */
+        snprintf(text + strlen(text), sizeof text - strlen(text), "%d,%g\n", i, (i % 25) / 2.0);
+    nnc_csv_options o = nnc_csv_defaults();
+    o.task = NNC_TASK_CLASSIFICATION;
+    expect_refused(write_text("measure.csv", text), &o,
+                   "target column 'y' has 25 distinct numbers in 100 rows, fewer than 5 rows "
+                   "a class", "regression");
+    char more[8192] = "x,y\n";
+    for (int i = 0; i < 125; i++)   /* 25 values, 5 rows each */
+        snprintf(more + strlen(more), sizeof more - strlen(more), "%d,%g\n", i, (i % 25) / 2.0);
+    nnc_dataset *d = load(write_text("classes.csv", more), &o);
+    assert_int_equal(nnc_dataset_classes(d), 25);
+    assert_string_equal(nnc_dataset_class_label(d, 1), "0.5");
+    nnc_dataset_free(d);
+}
+
 /* ----------------------------------------------------------- the encoder */
 
 /* The file of test_categorical_levels without its number level:
@@ -551,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_missing_cells_and_targets),
         cmocka_unit_test(test_categorical_levels),
         cmocka_unit_test(test_categorical_refusals),
+        cmocka_unit_test(test_measurements_are_not_classes),
         cmocka_unit_test(test_encoder_fit_and_apply),
         cmocka_unit_test(test_encoder_learns_from_the_training_part_only),
         cmocka_unit_test(test_model_keeps_the_encoder),

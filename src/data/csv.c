@@ -58,6 +58,10 @@
  * with an identifier column, which no network can learn. Small sets (the
  * test files of a few rows and three classes) stay below it. */
 #define AUTO_MAX_CLASSES 20
+/* A classification asked for on numbers with more than AUTO_MAX_CLASSES
+ * distinct values needs this many rows a class on average (see
+ * numbers_as_classes). */
+#define MIN_ROWS_PER_CLASS 5
 /* Names and cells quoted in messages are cut after this many bytes. */
 #define SHOW_BYTES 40
 
@@ -1411,6 +1415,23 @@ static nnc_status own_classes(const loader *L, int numeric, int inferred, class_
     return check_classes(L, cs);
 }
 
+/* A classification asked for on a target of numbers: more than
+ * AUTO_MAX_CLASSES distinct values with fewer than MIN_ROWS_PER_CLASS rows
+ * each on average is a measurement (a price, a mass), which would
+ * otherwise become hundreds of classes of a row or two. Few distinct
+ * values, fractions or not (ratings of 0.5 steps), stay classes. */
+static nnc_status numbers_as_classes(const loader *L, class_set *cs)
+{
+    nnc_status st = own_classes(L, 1, 0, cs);
+    if (st == NNC_OK && cs->n > AUTO_MAX_CLASSES && L->rows < MIN_ROWS_PER_CLASS * (long)cs->n)
+        return nnc_fail(NNC_EFORMAT,
+                        "%s:%ld:%d: target column '%s' has %d distinct numbers in %d rows, "
+                        "fewer than %d rows a class: is it a measurement rather than a class? "
+                        "(train it as a regression)",
+                        HEADER_AT(L, L->target), cs->n, L->rows, MIN_ROWS_PER_CLASS);
+    return st;
+}
+
 /* Decides the task and, for classification, the classes. AUTO calls the
  * target classes when a cell is text, or when all are whole numbers with few
  * distinct values; everything else is a regression. */
@@ -1420,6 +1441,8 @@ static nnc_status choose_task(const loader *L, nnc_task *task, class_set *cs)
     *task = NNC_TASK_CLASSIFICATION;
     if (o->n_classes > 0)
         return map_classes(L, cs);
+    if (o->task == NNC_TASK_CLASSIFICATION && L->target_numeric)
+        return numbers_as_classes(L, cs);
     if (o->task == NNC_TASK_CLASSIFICATION || (o->task == NNC_TASK_AUTO && L->target_text))
         return own_classes(L, L->target_numeric, o->task == NNC_TASK_AUTO, cs);
     if (o->task == NNC_TASK_AUTO && L->target_whole) {
