@@ -4,6 +4,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "progress.h"
 
+#include "json.h"
+
 #include <time.h>
 #include <unistd.h>
 
@@ -19,7 +21,7 @@ double progress_now(void)
 }
 
 void progress_start(progress *p, progress_mode mode, FILE *to, int rows, int batch_size,
-                    int classification)
+                    int epochs, int classification)
 {
     if (mode == PROGRESS_AUTO)
         mode = isatty(fileno(to)) ? PROGRESS_BAR : PROGRESS_PLAIN;
@@ -27,9 +29,12 @@ void progress_start(progress *p, progress_mode mode, FILE *to, int rows, int bat
     p->to = to;
     p->rows = rows;
     p->batch_size = batch_size;
+    p->epochs = epochs;
     p->classification = classification;
     p->started = p->epoch_started = progress_now();
     p->last_draw = 0.0;
+    p->loss_sum = 0.0;
+    p->loss_rows = 0;
 }
 
 static void format_duration(char *buf, size_t n, double seconds)
@@ -46,6 +51,15 @@ void progress_on_batch(int epoch, int batch, int batches, double loss, void *use
     progress *p = user;
     if (p->mode != PROGRESS_BAR)
         return;
+    /* The epoch's running mean, each batch weighted by its rows, as Keras
+     * shows it: the last batch alone jumps about. */
+    if (batch == 1) {
+        p->loss_sum = 0.0;
+        p->loss_rows = 0;
+    }
+    int in_batch = batch < batches ? p->batch_size : p->rows - (batches - 1) * p->batch_size;
+    p->loss_sum += loss * in_batch;
+    p->loss_rows += in_batch;
     double now = progress_now();
     if (batch != batches && now - p->last_draw < DRAW_INTERVAL)
         return;
@@ -53,15 +67,21 @@ void progress_on_batch(int epoch, int batch, int batches, double loss, void *use
     double elapsed = now - p->epoch_started;
     double done = batch == batches ? p->rows : (double)batch * p->batch_size;
     double rate = elapsed > 0 ? done / elapsed : 0.0;
-    char left[32];
+    /* The whole run's share done so far, and what is left of it at this
+     * pace: an upper bound, since early stopping may end it sooner. */
+    double share = ((epoch - 1) + done / p->rows) / p->epochs;
+    double all = now - p->started;
+    char left[32], total[32];
     format_duration(left, sizeof left, rate > 0 ? (p->rows - done) / rate : 0.0);
+    format_duration(total, sizeof total, share > 0 ? all / share * (1.0 - share) : 0.0);
     int filled = (int)((double)BAR_WIDTH * batch / batches);
     char bar[BAR_WIDTH + 1];
     for (int i = 0; i < BAR_WIDTH; i++)
         bar[i] = i < filled ? '=' : (i == filled ? '>' : ' ');
     bar[BAR_WIDTH] = '\0';
-    fprintf(p->to, "\r\033[Kepoch %d [%s] %d/%d  loss %.4f  %.0f samples/s  %s left", epoch,
-            bar, batch, batches, loss, rate, left);
+    fprintf(p->to, "\r\033[Kepoch %d/%d [%s] %d/%d  loss %.4f  %.0f samples/s  %s left, "
+                   "%s in all", epoch, p->epochs, bar, batch, batches,
+            p->loss_sum / p->loss_rows, rate, left, total);
     fflush(p->to);
 }
 
@@ -83,24 +103,38 @@ static void print_plain(const progress *p, const nnc_epoch_report *r, double sec
     fprintf(p->to, "  %.2fs%s\n", seconds, r->best_epoch == r->epoch && r->has_val ? "  *" : "");
 }
 
+/* A "key":number pair, after a comma. */
+static void json_pair(FILE *to, const char *key, double v)
+{
+    fprintf(to, ",\"%s\":", key);
+    json_number(to, v);
+}
+
 static void print_json(const progress *p, const nnc_epoch_report *r, double seconds)
 {
-    fprintf(p->to, "{\"epoch\":%d,\"epochs\":%d,\"learning_rate\":%.9g,\"loss\":%.9g", r->epoch,
-            r->epochs, r->learning_rate, r->train.loss);
-    if (p->classification)
-        fprintf(p->to, ",\"accuracy\":%.9g", r->train.accuracy);
-    else
-        fprintf(p->to, ",\"mse\":%.9g,\"mae\":%.9g,\"r2\":%.9g", r->train.mse, r->train.mae,
-                r->train.r2);
-    if (r->has_val) {
-        fprintf(p->to, ",\"val_loss\":%.9g", r->val.loss);
-        if (p->classification)
-            fprintf(p->to, ",\"val_accuracy\":%.9g", r->val.accuracy);
-        else
-            fprintf(p->to, ",\"val_mse\":%.9g,\"val_mae\":%.9g,\"val_r2\":%.9g", r->val.mse,
-                    r->val.mae, r->val.r2);
+    fprintf(p->to, "{\"epoch\":%d,\"epochs\":%d", r->epoch, r->epochs);
+    json_pair(p->to, "learning_rate", r->learning_rate);
+    json_pair(p->to, "loss", r->train.loss);
+    if (p->classification) {
+        json_pair(p->to, "accuracy", r->train.accuracy);
+    } else {
+        json_pair(p->to, "mse", r->train.mse);
+        json_pair(p->to, "mae", r->train.mae);
+        json_pair(p->to, "r2", r->train.r2);
     }
-    fprintf(p->to, ",\"best_epoch\":%d,\"seconds\":%.6f}\n", r->best_epoch, seconds);
+    if (r->has_val) {
+        json_pair(p->to, "val_loss", r->val.loss);
+        if (p->classification) {
+            json_pair(p->to, "val_accuracy", r->val.accuracy);
+        } else {
+            json_pair(p->to, "val_mse", r->val.mse);
+            json_pair(p->to, "val_mae", r->val.mae);
+            json_pair(p->to, "val_r2", r->val.r2);
+        }
+    }
+    fprintf(p->to, ",\"best_epoch\":%d", r->best_epoch);
+    json_pair(p->to, "seconds", seconds);
+    fputs("}\n", p->to);
 }
 
 int progress_on_epoch(const nnc_epoch_report *report, void *user)

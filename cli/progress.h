@@ -20,15 +20,18 @@ typedef struct progress {
     FILE *to;
     int rows;             /* training rows per epoch */
     int batch_size;
+    int epochs;           /* at most this many */
     int classification;
     double started;       /* seconds, monotonic */
     double epoch_started;
     double last_draw;
+    double loss_sum;      /* this epoch's batch losses times their rows */
+    long loss_rows;
 } progress;
 
 /* Chooses the mode (AUTO: a bar on a terminal, plain lines otherwise). */
 void progress_start(progress *p, progress_mode mode, FILE *to, int rows, int batch_size,
-                    int classification);
+                    int epochs, int classification);
 
 /* nnc_fit's callbacks; user is the progress. */
 void progress_on_batch(int epoch, int batch, int batches, double loss, void *user);

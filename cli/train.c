@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "data_source.h"
 #include "history.h"
+#include "json.h"
 #include "outputs.h"
 #include "progress.h"
 #include "report.h"
@@ -703,7 +704,7 @@ static int fit(const train_options *o, nnc_rng *rng, run *r)
 {
     int classification = nnc_dataset_task(r->train) == NNC_TASK_CLASSIFICATION;
     progress_start(&r->display, (progress_mode)o->progress, stderr, nnc_dataset_rows(r->train),
-                   o->batch_size, classification);
+                   o->batch_size, o->epochs, classification);
     r->history.display = &r->display;
     nnc_fit_options f = nnc_fit_defaults();
     f.epochs = o->epochs;
@@ -855,8 +856,50 @@ static int draw(const train_options *o, run *r)
     return 0;
 }
 
+/* A metrics object, "label":{...}, after a comma unless first. */
+static void json_metrics(FILE *to, const char *label, nnc_task task, const nnc_metrics *m,
+                         int first)
+{
+    fprintf(to, "%s\"%s\":{\"rows\":%d,\"loss\":", first ? "" : ",", label, m->rows);
+    json_number(to, m->loss);
+    if (task == NNC_TASK_CLASSIFICATION) {
+        fputs(",\"accuracy\":", to);
+        json_number(to, m->accuracy);
+    } else {
+        fputs(",\"mse\":", to);
+        json_number(to, m->mse);
+        fputs(",\"mae\":", to);
+        json_number(to, m->mae);
+        fputs(",\"r2\":", to);
+        json_number(to, m->r2);
+    }
+    fputc('}', to);
+}
+
+/* With --json the summary is one JSON object too, after the epochs' lines. */
+static void summarise_json(const train_options *o, run *r, FILE *to)
+{
+    nnc_task task = nnc_model_task(r->model);
+    fprintf(to, "{\"epochs_run\":%d,\"best_epoch\":%d,\"stopped_early\":%s,"
+                "\"parameters\":%zu,\"rows_left_out\":%d,\"metrics\":{",
+            r->result.epochs_run, r->result.best_epoch, r->result.stopped_early ? "true" : "false",
+            nnc_net_param_count(nnc_model_net(r->model)), r->left_out);
+    json_metrics(to, "train", task, &r->result.train, 1);
+    if (r->val)
+        json_metrics(to, "validation", task, &r->result.val, 0);
+    if (r->has_test)
+        json_metrics(to, "test", task, &r->tested, 0);
+    fputs("},\"model\":", to);
+    json_string(to, o->out);
+    fputs("}\n", to);
+}
+
 static void summarise(const train_options *o, run *r, FILE *to)
 {
+    if (o->progress == PROGRESS_JSON) {
+        summarise_json(o, r, to);
+        return;
+    }
     nnc_task task = nnc_model_task(r->model);
     /* The shape only where it says more than the count: not for a vector. */
     nnc_shape shape = nnc_dataset_shape(r->train);
@@ -1008,7 +1051,7 @@ int command_train(int argc, char **argv)
     if (rc == 0)
         summarise(&o, &r, report);
     if (r.has_test && rc == 0 && nnc_model_task(r.model) == NNC_TASK_CLASSIFICATION &&
-        o.progress != PROGRESS_QUIET)
+        o.progress != PROGRESS_QUIET && o.progress != PROGRESS_JSON)
         print_confusion(report, r.model, r.confusion);
     /* A signal after the training still lets the outputs finish, but the
      * exit code says it came. */

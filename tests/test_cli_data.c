@@ -17,6 +17,8 @@
 #include "cli_support.h"
 #include "nnc.h"
 
+#include <cjson/cJSON.h>
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,9 +148,20 @@ static void test_regression_and_tutorial_regions(void **state)
                              NNC_TEST_DATA, in_dir("house.nnc")), 0);
     char *err = slurp(in_dir("stderr"), NULL);
     assert_true(strncmp(err, "{\"epoch\":1,", 11) == 0);   /* JSON lines on stderr */
+    /* The shortest text that reads back as the float: 0.01, not 0.00999999978. */
+    assert_non_null(strstr(err, "\"learning_rate\":0.01,"));
     free(err);
+    /* The summary is one JSON object on stdout. */
     char *out = slurp(in_dir("stdout"), NULL);
-    assert_non_null(strstr(out, "test: r2 "));
+    cJSON *summary = cJSON_Parse(out);
+    assert_non_null(summary);
+    const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(summary, "metrics");
+    const cJSON *test = cJSON_GetObjectItemCaseSensitive(metrics, "test");
+    const cJSON *r2 = cJSON_GetObjectItemCaseSensitive(test, "r2");
+    assert_true(cJSON_IsNumber(r2) && r2->valuedouble > 0.5);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(test, "rows")->valueint, 101);
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(summary, "epochs_run")));
+    cJSON_Delete(summary);
     free(out);
 
     /* The tutorial's eight instances: two inputs, so a decision-region picture. */
@@ -285,6 +298,35 @@ static void stderr_has(const char *text)
     char *err = slurp(in_dir("stderr"), NULL);
     if (strstr(err, text) == NULL)
         fail_msg("stderr lacks '%s':\n%s", text, err);
+    free(err);
+}
+
+/* The bar shows "epoch N/M", the time left in the epoch and in all, and the
+ * epoch's running mean loss: at its last batch, the very loss the epoch's
+ * line then reports. */
+static void test_progress_bar(void **state)
+{
+    (void)state;
+    assert_int_equal(run_nnc("train --data %s/iris.csv --target target --epochs 3 --progress bar "
+                             "--out '%s'", NNC_TEST_DATA, in_dir("bar.nnc")), 0);
+    char *err = slurp(in_dir("stderr"), NULL);
+    for (int e = 1; e <= 3; e++) {
+        char bar[32], line[32];
+        snprintf(bar, sizeof bar, "epoch %d/3 [", e);
+        snprintf(line, sizeof line, "epoch %d/3  lr ", e);
+        char *end = strstr(err, line);
+        assert_non_null(end);
+        char *last = NULL;
+        for (char *p = strstr(err, bar); p != NULL && p < end; p = strstr(p + 1, bar))
+            last = p;
+        assert_non_null(last);
+        assert_non_null(strstr(last, " left, "));
+        assert_true(strstr(last, " in all") < end);
+        double shown = 0, reported = -1;
+        assert_int_equal(sscanf(strstr(last, "  loss ") + 7, "%lf", &shown), 1);
+        assert_int_equal(sscanf(strstr(end, "  loss ") + 7, "%lf", &reported), 1);
+        assert_true(shown == reported);
+    }
     free(err);
 }
 
@@ -811,6 +853,7 @@ int main(void)
         T(test_bom_is_not_part_of_the_name),
         T(test_csv_dialects),
         T(test_tables_as_they_come),
+        T(test_progress_bar),
         T(test_cross_validation),
         T(test_malformed_idx),
         T(test_damaged_model_files),
