@@ -30,6 +30,7 @@ typedef struct predict_options {
     const char *out;   /* NULL: stdout */
     csv_dialect dialect;
     model_data_options table;   /* --target, --drop, --missing, --unknown */
+    const char *id;             /* --id: a column copied into the predictions */
 } predict_options;
 
 static void usage(FILE *to)
@@ -50,6 +51,8 @@ static void usage(FILE *to)
             "                         kept), except a device, FIFO or socket, which is\n"
             "                         written to directly; it may not be the model or the\n"
             "                         data\n"
+            "  --id COLUMN            copy this column (an identifier) into the predictions,\n"
+            "                         as their first column\n"
             MODEL_DATA_HELP
             CSV_DIALECT_HELP
             "  -h, --help             this help\n");
@@ -61,6 +64,7 @@ static int parse_options(int argc, char **argv, predict_options *o)
         { "model", required_argument, NULL, 'm' }, { "data", required_argument, NULL, 'd' },
         { "out", required_argument, NULL, 'o' },   { "help", no_argument, NULL, 'h' },
         { "delimiter", required_argument, NULL, 'D' }, { "no-header", no_argument, NULL, 'H' },
+        { "id", required_argument, NULL, 'I' },
         MODEL_DATA_LONG_OPTIONS,                    { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -71,6 +75,7 @@ static int parse_options(int argc, char **argv, predict_options *o)
         case 'm': o->model = optarg; break;
         case 'd': o->data = optarg; break;
         case 'o': o->out = optarg; break;
+        case 'I': o->id = optarg; break;
         case 'D':
             if (csv_dialect_delimiter(&o->dialect, "predict", optarg) != 0)
                 return -1;
@@ -95,8 +100,12 @@ static int parse_options(int argc, char **argv, predict_options *o)
     return 0;
 }
 
-static void write_header(FILE *fp, const nnc_model *model)
+static void write_header(FILE *fp, const nnc_model *model, const char *id)
 {
+    if (id != NULL) {
+        put_csv_field(fp, id);
+        fputc(',', fp);
+    }
     fputs("prediction", fp);
     for (int k = 0; k < nnc_model_classes(model); k++) {
         char name[512];
@@ -108,8 +117,13 @@ static void write_header(FILE *fp, const nnc_model *model)
 }
 
 /* One output row: for two classes the network gives P(second class) only. */
-static void write_row(FILE *fp, const nnc_model *model, const float *out, int outputs)
+static void write_row(FILE *fp, const nnc_model *model, const char *id, const float *out,
+                      int outputs)
 {
+    if (id != NULL) {
+        put_csv_field(fp, id);
+        fputc(',', fp);
+    }
     int k = nnc_model_classes(model);
     if (k == 0) {
         for (int j = 0; j < outputs; j++)
@@ -148,7 +162,7 @@ static int report_failure(nnc_status st, const char *path, const float *out, int
 
 /* Predicts every row, batch by batch, writing each to fp; with fp NULL only
  * checks that every row can be predicted. */
-static int write_predictions(FILE *fp, const char *path, nnc_model *model,
+static int write_predictions(FILE *fp, const char *path, const char *id_name, nnc_model *model,
                              const nnc_dataset *data)
 {
     int in = nnc_model_inputs(model), outputs = nnc_net_outputs(nnc_model_net(model));
@@ -157,7 +171,7 @@ static int write_predictions(FILE *fp, const char *path, nnc_model *model,
     size_t index[BATCH];
     int rc = x && out ? 0 : 1;
     if (fp != NULL)
-        write_header(fp, model);
+        write_header(fp, model, nnc_dataset_id(data, 0) != NULL ? id_name : NULL);
     for (int start = 0; rc == 0 && start < nnc_dataset_rows(data); start += BATCH) {
         int n = nnc_dataset_rows(data) - start < BATCH ? nnc_dataset_rows(data) - start : BATCH;
         for (int i = 0; i < n; i++)
@@ -172,7 +186,8 @@ static int write_predictions(FILE *fp, const char *path, nnc_model *model,
             break;
         }
         for (int i = 0; fp != NULL && i < n; i++)
-            write_row(fp, model, out + (size_t)i * outputs, outputs);
+            write_row(fp, model, nnc_dataset_id(data, start + i), out + (size_t)i * outputs,
+                      outputs);
     }
     if (x == NULL || out == NULL)
         fprintf(stderr, "nnc: out of memory\n");
@@ -188,15 +203,15 @@ static int write_predictions(FILE *fp, const char *path, nnc_model *model,
 static int predict_to(const predict_options *o, nnc_model *model, const nnc_dataset *data)
 {
     if (o->out == NULL) {
-        int rc = write_predictions(NULL, o->data, model, data);
+        int rc = write_predictions(NULL, o->data, o->id, model, data);
         if (rc == 0)
-            rc = write_predictions(stdout, o->data, model, data);
+            rc = write_predictions(stdout, o->data, o->id, model, data);
         return fflush(stdout) == 0 ? rc : 1;
     }
     nnc_atomic_file *file;
     if (nnc_atomic_open(o->out, &file) != NNC_OK)
         return fail_with_library_error();
-    if (write_predictions(nnc_atomic_stream(file), o->data, model, data) != 0) {
+    if (write_predictions(nnc_atomic_stream(file), o->data, o->id, model, data) != 0) {
         nnc_atomic_abort(file);
         return 1;
     }
@@ -243,6 +258,7 @@ static int predict_with(const predict_options *opts)
         csv.classes = NULL;
         csv.n_classes = 0;
         csv_dialect_apply(&o.dialect, &csv);
+        csv.id = o.id;
         if ((data = model_read_table(model, "predict", o.data, &csv, &o.table.policy)) == NULL)
             rc = 1;
     }

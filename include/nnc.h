@@ -560,6 +560,10 @@ typedef struct nnc_csv_options {
      * above). A categorical input reads every cell as a level, a numeric
      * one refuses text: a model's columns are read as it was trained. */
     const nnc_column_kind *input_kinds;
+    /* A column (not the target, not an input) whose cells each row keeps as
+     * text, such as an identifier to put beside its prediction
+     * (nnc_dataset_id). NULL: none. */
+    const char *id;
 } nnc_csv_options;
 
 nnc_csv_options nnc_csv_defaults(void);
@@ -586,6 +590,10 @@ const char *nnc_dataset_level(const nnc_dataset *data, int j, int k);
 /* The line of its file row i starts on (1-based), for a table read with
  * categorical or input kinds set; 0 when unknown. Subsets keep it. */
 int nnc_dataset_row_line(const nnc_dataset *data, int i);
+
+/* Row i's id, the text of its cell in the id column (options->id), blanks
+ * around it cut; NULL without one. Subsets and the encoder keep them. */
+const char *nnc_dataset_id(const nnc_dataset *data, int i);
 
 /* Rows the file had that are not in the data set because their target cell
  * was missing (keep_missing); subsets and splits report 0. */

@@ -371,6 +371,33 @@ static void test_tables_as_they_come(void **state)
                                     "missing value", NULL };
     expect_refusal(in_dir("x.out"), missing, "predict --model '%s' --data '%s' --missing error "
                    "--out '%s'", in_dir("p.nnc"), in_dir("new.csv"), in_dir("x.out"));
+    /* --id copies a column (here the one dropped in training) into the predictions. */
+    write_text("ids.csv", "tag,year,island,bill_length_mm,bill_depth_mm,flipper_length_mm,"
+                          "body_mass_g,sex\n"
+                          "\"P-1, tagged\",2007,Dream,40,18,190,3800,male\n"
+                          "P-2,2008,Biscoe,47,15,215,5200,female\n");
+    assert_int_equal(run_nnc("predict --model '%s' --data '%s' --id tag --drop year",
+                             in_dir("p.nnc"), in_dir("ids.csv")), 0);
+    out = slurp(in_dir("stdout"), NULL);
+    assert_true(strncmp(out, "tag,prediction,p_Adelie,", 24) == 0);
+    assert_non_null(strstr(out, "\n\"P-1, tagged\","));
+    assert_non_null(strstr(out, "\nP-2,Gentoo,"));   /* a long flipper: Gentoo */
+    free(out);
+    assert_int_equal(run_nnc("predict --model '%s' --data '%s' --id year", in_dir("p.nnc"),
+                             in_dir("ids.csv")), 1);   /* tag is not known: refused */
+    assert_int_equal(run_nnc("predict --model '%s' --data %s --id year", in_dir("p.nnc"),
+                             penguins), 0);
+    out = slurp(in_dir("stdout"), NULL);
+    assert_true(strncmp(out, "year,prediction,", 16) == 0 && strstr(out, "\n2007,Adelie,"));
+    free(out);
+    const char *const id_input[] = { "column 'island' is both the id column and an input",
+                                     NULL };
+    expect_refusal(NULL, id_input, "predict --model '%s' --data %s --id island", in_dir("p.nnc"),
+                   penguins);
+    const char *const no_id[] = { "unknown id column 'serial'", NULL };
+    expect_refusal(NULL, no_id, "predict --model '%s' --data %s --id serial", in_dir("p.nnc"),
+                   penguins);
+
     /* A column the model does not know is refused, unless dropped. */
     write_text("extra.csv", "island,bill_length_mm,bill_depth_mm,flipper_length_mm,"
                             "body_mass_g,sex,colour\nDream,40,18,190,3800,male,blue\n");

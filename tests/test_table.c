@@ -239,6 +239,41 @@ static void test_measurements_are_not_classes(void **state)
     nnc_dataset_free(d);
 }
 
+/* An id column is kept as text beside each row, through subsets and the
+ * encoder, and is never an input. */
+static void test_ids(void **state)
+{
+    (void)state;
+    nnc_csv_options o = table_options(NULL);
+    o.id = "name";
+    nnc_dataset *d = load(write_text("ids.csv", "name,a,y\n  ann ,1,0\n\"b, c\",2,1\nd,3,NA\n"
+                                                "e,4,1\n"), &o);
+    assert_int_equal(nnc_dataset_inputs(d), 1);
+    assert_int_equal(nnc_dataset_rows(d), 3);   /* d has no target */
+    assert_string_equal(nnc_dataset_id(d, 0), "ann");
+    assert_string_equal(nnc_dataset_id(d, 1), "b, c");
+    assert_string_equal(nnc_dataset_id(d, 2), "e");
+    assert_null(nnc_dataset_id(d, 3));
+    size_t pick[] = {2, 0};
+    nnc_dataset *sub = nnc_dataset_subset(d, pick, 2);
+    assert_string_equal(nnc_dataset_id(sub, 0), "e");
+    nnc_encoder *enc = NULL;
+    nnc_dataset *x = NULL;
+    assert_int_equal(nnc_encoder_fit(sub, NULL, &enc), NNC_OK);
+    assert_int_equal(nnc_encoder_apply(enc, sub, NNC_UNKNOWN_ZEROS, &x, NULL), NNC_OK);
+    assert_string_equal(nnc_dataset_id(x, 1), "ann");
+    nnc_dataset_free(x);
+    nnc_encoder_free(enc);
+    nnc_dataset_free(sub);
+    nnc_dataset_free(d);
+    o.id = "y";
+    expect_refused(path_of("ids.csv"), &o, "column 'y' cannot be the id column: it is the target",
+                   NULL);
+    o.id = "zz";
+    expect_refused(path_of("ids.csv"), &o, "unknown id column 'zz'", NULL);
+    assert_null(nnc_dataset_id(NULL, 0));
+}
+
 /* ----------------------------------------------------------- the encoder */
 
 /* The file of test_categorical_levels without its number level:
@@ -574,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_categorical_levels),
         cmocka_unit_test(test_categorical_refusals),
         cmocka_unit_test(test_measurements_are_not_classes),
+        cmocka_unit_test(test_ids),
         cmocka_unit_test(test_encoder_fit_and_apply),
         cmocka_unit_test(test_encoder_learns_from_the_training_part_only),
         cmocka_unit_test(test_model_keeps_the_encoder),

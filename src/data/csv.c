@@ -443,7 +443,8 @@ enum {
     COLUMN_FREE = -1,      /* not assigned yet */
     COLUMN_TARGET = -2,
     COLUMN_DROPPED = -3,
-    COLUMN_SKIPPED = -4    /* the target column of data read without targets */
+    COLUMN_SKIPPED = -4,   /* the target column of data read without targets */
+    COLUMN_ID = -5         /* kept as text for each row (options->id) */
 };
 
 /* Where the line numbers of target cells break the pattern "one row, one
@@ -493,6 +494,8 @@ typedef struct loader {
     int *lines;                /* rows: the line each row starts on, with categorical */
     int left_out;              /* rows skipped for a missing target */
     nnc_levels *levels;        /* n_inputs, once a column has levels */
+    int id;                    /* the id column, -1 without one */
+    uint32_t *id_at;           /* rows: where each id cell's trimmed text starts */
 } loader;
 
 static void loader_free(loader *L)
@@ -507,6 +510,7 @@ static void loader_free(loader *L)
     free(L->input_names);
     free(L->x);
     free(L->target_at);
+    free(L->id_at);
     free(L->marks);
     for (int j = 0; L->text != NULL && j < L->n_inputs; j++)
         free(L->text[j].cells);
@@ -776,6 +780,23 @@ static nnc_status place_target(loader *L)
     return NNC_OK;
 }
 
+/* The column whose cells each row keeps as text: neither the target nor
+ * dropped (nor, later, an input). */
+static nnc_status place_id(loader *L, const char *name)
+{
+    int col = find_column(L, name);
+    if (col < 0)
+        return nnc_fail(NNC_EFORMAT, "%s:1: unknown id column '%s'; the columns are %s",
+                        L->r.path, show(name).s, list_names(L->names, L->n_columns).s);
+    if (L->role[col] != COLUMN_FREE)
+        return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s' cannot be the id column: it is %s",
+                        HEADER_AT(L, col), L->role[col] == COLUMN_DROPPED ? "dropped"
+                                                                          : "the target");
+    L->role[col] = COLUMN_ID;
+    L->id = col;
+    return NNC_OK;
+}
+
 static nnc_status place_drop(loader *L, const char *name)
 {
     int col = find_column(L, name);
@@ -807,6 +828,9 @@ static nnc_status place_given_inputs(loader *L)
         if (L->role[col] == COLUMN_DROPPED)
             return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: input column '%s' is dropped",
                             HEADER_AT(L, col));
+        if (L->role[col] == COLUMN_ID)
+            return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s' is both the id column and an "
+                                         "input", HEADER_AT(L, col));
         if (L->role[col] >= 0)
             return nnc_fail(NNC_EINVAL, "csv options: input '%s' is listed twice",
                             show(o->inputs[j]).s);
@@ -833,6 +857,8 @@ static nnc_status assign_columns(loader *L)
     nnc_status st = place_target(L);
     for (int i = 0; st == NNC_OK && i < o->n_drop; i++)
         st = place_drop(L, o->drop[i]);
+    if (st == NNC_OK && o->id != NULL)
+        st = place_id(L, o->id);
     for (int i = 0; st == NNC_OK && i < o->n_ignore; i++) {
         int col = find_column(L, o->ignore[i]);
         if (col >= 0 && L->role[col] == COLUMN_FREE)
@@ -902,6 +928,12 @@ static nnc_status reserve_row(loader *L)
         L->target_at = t;
     if (x == NULL || (L->target >= 0 && t == NULL))
         return nnc_fail(NNC_ENOMEM, "%s: out of memory at row %d", L->r.path, L->rows);
+    if (L->id >= 0) {
+        uint32_t *ids = realloc(L->id_at, cap * sizeof *ids);
+        if (ids == NULL)
+            return nnc_fail(NNC_ENOMEM, "%s: out of memory at row %d", L->r.path, L->rows);
+        L->id_at = ids;
+    }
     if (L->text != NULL) {
         int *lines = realloc(L->lines, cap * sizeof *lines);
         if (lines == NULL)
@@ -1063,6 +1095,8 @@ static nnc_status store_row(loader *L, const field *fields)
             st = store_input(L, L->role[c], c, f, &x[L->role[c]]);
             if (st != NNC_OK)
                 return st;
+        } else if (L->role[c] == COLUMN_ID) {
+            L->id_at[L->rows] = (uint32_t)(trim(f->text) - L->r.text);   /* < 2^30 */
         } else if (L->role[c] == COLUMN_TARGET) {
             const char *text = trim(f->text);
             number_kind kind = parse_number(text, &v);
@@ -1497,6 +1531,17 @@ static nnc_status hand_over_table(loader *L, nnc_dataset *data)
         data->lines = fitted != NULL ? fitted : L->lines;
         L->lines = NULL;
     }
+    if (L->id >= 0) {
+        const char **ids = nnc_alloc((size_t)L->rows, sizeof *ids, 0);
+        nnc_status st = ids ? NNC_OK : NNC_ENOMEM;
+        for (int i = 0; st == NNC_OK && i < L->rows; i++)
+            ids[i] = L->r.text + L->id_at[i];
+        if (st == NNC_OK)
+            st = nnc_dataset_set_ids(data, ids);
+        free(ids);
+        if (st != NNC_OK)
+            return st;
+    }
     data->columns = nnc_alloc((size_t)L->n_inputs, sizeof *data->columns, 0);
     data->source = nnc_strdup(L->r.path);
     if (data->columns == NULL || data->source == NULL)
@@ -1562,7 +1607,7 @@ nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options
     if (path == NULL || out == NULL)
         return nnc_fail(NNC_EINVAL, "load csv: NULL %s", path == NULL ? "path" : "output");
     nnc_csv_options defaults = nnc_csv_defaults();
-    loader L = {.opt = options != NULL ? options : &defaults, .target = -1};
+    loader L = {.opt = options != NULL ? options : &defaults, .target = -1, .id = -1};
     L.r.path = path;
     L.r.line = 1;
     L.target_numeric = L.target_whole = 1;

@@ -42,6 +42,8 @@ struct nnc_dataset {
     int *columns;           /* n_inputs: each input's column in the file, 1-based */
     char *source;           /* the file's path, for messages */
     int left_out;           /* rows of the file left out (a missing target) */
+    char *id_text;          /* each row's id, NUL-terminated one after another */
+    size_t *id_at;          /* rows: where row i's id starts in id_text */
 };
 
 /* An empty data set with room for rows x n_inputs inputs (as bytes when
@@ -67,6 +69,13 @@ const float *nnc_dataset_batch_targets(const nnc_dataset *data, size_t first, in
 /* Copies from's table provenance (levels, file columns, source; not the
  * row lines) onto to, which has the same inputs. */
 nnc_status nnc_dataset_copy_table(nnc_dataset *to, const nnc_dataset *from);
+
+/* Gives every row an id (copies of ids[0..rows)), replacing any; used by
+ * the CSV loader, subsets and the encoder. */
+nnc_status nnc_dataset_set_ids(nnc_dataset *data, const char *const *ids);
+
+/* from's ids onto to, which has as many rows. */
+nnc_status nnc_dataset_copy_ids(nnc_dataset *to, const nnc_dataset *from);
 
 /* Frees a data set's levels (n_inputs of them). */
 void nnc_levels_free(nnc_levels *levels, int n_inputs);

@@ -124,7 +124,61 @@ void nnc_dataset_free(nnc_dataset *data)
     free(data->lines);
     free(data->columns);
     free(data->source);
+    free(data->id_text);
+    free(data->id_at);
     free(data);
+}
+
+nnc_status nnc_dataset_set_ids(nnc_dataset *data, const char *const *ids)
+{
+    size_t total = 0, rows = (size_t)data->rows;
+    for (size_t i = 0; i < rows; i++)
+        total += strlen(ids[i]) + 1;   /* within the file's bytes: no overflow */
+    char *text = nnc_alloc(total > 0 ? total : 1, 1, 0);
+    size_t *at = nnc_alloc(rows, sizeof *at, 0);
+    if (text == NULL || at == NULL) {
+        free(text);
+        free(at);
+        return NNC_ENOMEM;
+    }
+    for (size_t i = 0, used = 0; i < rows; i++) {
+        size_t n = strlen(ids[i]) + 1;
+        memcpy(text + used, ids[i], n);
+        at[i] = used;
+        used += n;
+    }
+    free(data->id_text);
+    free(data->id_at);
+    data->id_text = text;
+    data->id_at = at;
+    return NNC_OK;
+}
+
+const char *nnc_dataset_id(const nnc_dataset *data, int i)
+{
+    if (data == NULL || data->id_at == NULL || i < 0 || i >= data->rows)
+        return NULL;
+    return data->id_text + data->id_at[i];
+}
+
+/* The ids of rows index[0..n) of from onto to (n rows). */
+static nnc_status copy_ids(nnc_dataset *to, const nnc_dataset *from, const size_t *index, int n)
+{
+    if (from->id_at == NULL)
+        return NNC_OK;
+    const char **ids = nnc_alloc((size_t)n, sizeof *ids, 0);
+    if (ids == NULL)
+        return NNC_ENOMEM;
+    for (int i = 0; i < n; i++)
+        ids[i] = from->id_text + from->id_at[index ? index[i] : (size_t)i];
+    nnc_status st = nnc_dataset_set_ids(to, ids);
+    free(ids);
+    return st;
+}
+
+nnc_status nnc_dataset_copy_ids(nnc_dataset *to, const nnc_dataset *from)
+{
+    return copy_ids(to, from, NULL, from->rows);
 }
 
 void nnc_levels_free(nnc_levels *levels, int n_inputs)
@@ -506,6 +560,11 @@ nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, in
     sub->target_name = target;
     if (st == NNC_OK)
         st = nnc_dataset_copy_table(sub, data);
+    for (int i = 0; st == NNC_OK && i < n; i++)
+        if (index[i] >= (size_t)data->rows)
+            st = nnc_fail(NNC_EINVAL, "subset: row %zu of %d", index[i], data->rows);
+    if (st == NNC_OK)
+        st = copy_ids(sub, data, index, n);
     if (st == NNC_OK && data->lines != NULL &&
         (sub->lines = nnc_alloc((size_t)n, sizeof *sub->lines, 0)) == NULL)
         st = NNC_ENOMEM;

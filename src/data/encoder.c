@@ -397,6 +397,8 @@ nnc_status nnc_encoder_apply(const nnc_encoder *enc, const nnc_dataset *data,
         st = nnc_dataset_set_input_names(encoded, (const char *const *)enc->output_names);
     if (st == NNC_OK)
         st = copy_targets(encoded, data);
+    if (st == NNC_OK)
+        st = nnc_dataset_copy_ids(encoded, data);
     if (st != NNC_OK) {
         nnc_dataset_free(encoded);
         return st;
