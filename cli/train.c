@@ -84,6 +84,9 @@ static void usage(FILE *to, const char *command)
         "  --validation F         fraction held out for validation (default 0.2; 0: none)\n"
         "  --test F               fraction held out for the final test (default 0.2; 0: none)\n"
         "  --test-images F --test-labels F   a separate IDX test set instead of --test\n"
+        "  --validation-data F    a separate CSV validation set instead of --validation\n"
+        "  --test-data F          a separate CSV test set instead of --test; both have\n"
+        "                         the training file's columns (in any order)\n"
         "  --input-shape S        the shape of one row's inputs, CxHxW (1x8x8), HxW (8x8 is\n"
         "                         1x8x8) or N (64x1x1); it must hold exactly the inputs.\n"
         "                         Default: IDX images keep theirs (1x28x28), CSV rows are\n"
@@ -164,13 +167,15 @@ enum { OPT_DATA = 256, OPT_IMAGES, OPT_LABELS, OPT_TEST_IMAGES, OPT_TEST_LABELS,
        OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_GAMMA, OPT_MIN_LR, OPT_SEED, OPT_OUT, OPT_LOG,
        OPT_PLOT_DIR, OPT_PROGRESS, OPT_QUIET, OPT_JSON, OPT_CLASS_NAMES, OPT_CLIP,
        OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_INPUT_SHAPE, OPT_DELIMITER,
-       OPT_NO_HEADER, OPT_MISSING, OPT_UNKNOWN, OPT_INDICATOR, OPT_FOLDS, OPT_FOLDS_OUT };
+       OPT_NO_HEADER, OPT_MISSING, OPT_UNKNOWN, OPT_INDICATOR, OPT_FOLDS, OPT_FOLDS_OUT, OPT_VALIDATION_DATA, OPT_TEST_DATA };
 
 static const struct option long_options[] = {
     { "data", required_argument, NULL, OPT_DATA },
     { "images", required_argument, NULL, OPT_IMAGES },
     { "labels", required_argument, NULL, OPT_LABELS },
     { "test-images", required_argument, NULL, OPT_TEST_IMAGES },
+    { "validation-data", required_argument, NULL, OPT_VALIDATION_DATA },
+    { "test-data", required_argument, NULL, OPT_TEST_DATA },
     { "test-labels", required_argument, NULL, OPT_TEST_LABELS },
     { "target", required_argument, NULL, OPT_TARGET },
     { "drop", required_argument, NULL, OPT_DROP },
@@ -251,6 +256,8 @@ static int apply_option(int c, const char *arg, train_options *o)
     case OPT_IMAGES: o->src.images = arg; return 0;
     case OPT_LABELS: o->src.labels = arg; return 0;
     case OPT_TEST_IMAGES: o->test_src.images = arg; return 0;
+    case OPT_VALIDATION_DATA: o->validation_data = arg; return 0;
+    case OPT_TEST_DATA: o->test_data = arg; return 0;
     case OPT_TEST_LABELS: o->test_src.labels = arg; return 0;
     case OPT_TARGET: o->target = arg; return 0;
     case OPT_DROP:
@@ -310,7 +317,13 @@ static int check_command_options(const train_options *o)
 {
     int cv = strcmp(o->command, "cv") == 0;
     const char *wrong = NULL;
-    if (cv && (o->test_src.images || o->test_src.labels))
+    if (cv && (o->validation_data || o->test_data))
+        wrong = "--validation-data and --test-data (the folds are the test parts)";
+    else if ((o->validation_data || o->test_data) && (o->src.csv == NULL || o->class_names))
+        wrong = "--validation-data and --test-data with IDX data or --class-names";
+    else if (o->test_data && o->test_src.images)
+        wrong = "--test-data with --test-images";
+    else if (cv && (o->test_src.images || o->test_src.labels))
         wrong = "--test-images and --test-labels (every fold is tested in turn)";
     else if (cv && (o->checkpoint || o->resume))
         wrong = "--checkpoint and --resume";
@@ -461,6 +474,49 @@ int train_load(const train_options *o, nnc_dataset **out)
     return 0;
 }
 
+/* A separate CSV part (--validation-data, --test-data), read as the
+ * training file was: its target, its inputs in its order and of its kinds
+ * (any order in the file), its classes; the dropped columns ignored. */
+static int load_part(const train_options *o, const char *path, const nnc_dataset *train,
+                     nnc_dataset **out)
+{
+    int n = nnc_dataset_inputs(train), k = nnc_dataset_classes(train);
+    const char **inputs = malloc((size_t)n * sizeof *inputs);
+    const char **classes = malloc((size_t)(k > 0 ? k : 1) * sizeof *classes);
+    nnc_column_kind *kinds = malloc((size_t)n * sizeof *kinds);
+    int rc = inputs && classes && kinds ? 0 : 1;
+    for (int j = 0; rc == 0 && j < n; j++) {
+        inputs[j] = nnc_dataset_input_name(train, j);
+        kinds[j] = nnc_dataset_levels(train, j) > 0 ? NNC_COLUMN_CATEGORICAL : NNC_COLUMN_NUMERIC;
+    }
+    for (int c = 0; rc == 0 && c < k; c++)
+        classes[c] = nnc_dataset_class_label(train, c);
+    if (rc != 0)
+        fprintf(stderr, "nnc: out of memory\n");
+    nnc_csv_options csv = nnc_csv_defaults();
+    csv.target = nnc_dataset_target_name(train);
+    csv.task = nnc_dataset_task(train);
+    csv.inputs = inputs;
+    csv.n_inputs = n;
+    csv.input_kinds = kinds;
+    csv.classes = k > 0 ? classes : NULL;
+    csv.n_classes = k;
+    csv.ignore = (const char *const *)o->drop;
+    csv.n_ignore = o->n_drop;
+    data_source src = o->src;
+    src.csv = path;
+    if (rc == 0 && (*out = data_source_load(&src, &csv)) == NULL)
+        rc = 1;
+    if (rc == 0 && apply_input_shape(o, &src, *out) != 0)
+        rc = 2;
+    if (rc == 0 && o->progress != PROGRESS_QUIET)
+        table_report(o->command, path, *out, NULL);
+    free(inputs);
+    free(classes);
+    free(kinds);
+    return rc;
+}
+
 static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
 {
     nnc_dataset *data;
@@ -468,7 +524,12 @@ static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
     if (rc != 0)
         return rc;
     r->left_out = nnc_dataset_left_out(data);   /* said in the summary */
-    if (o->test_src.images) {
+    if (o->test_data) {
+        if ((rc = load_part(o, o->test_data, data, &r->test)) != 0) {
+            nnc_dataset_free(data);
+            return rc;
+        }
+    } else if (o->test_src.images) {
         r->test = data_source_load(&o->test_src, NULL);
         if (r->test != NULL && apply_input_shape(o, &o->test_src, r->test) != 0) {
             nnc_dataset_free(data);
@@ -487,9 +548,14 @@ static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
         nnc_dataset_free(data);
         return 1;
     }
-    if (hold_out(&data, o->val_fraction, rng, &r->val, "validation") != 0) {
+    if (o->validation_data) {
+        rc = load_part(o, o->validation_data, data, &r->val);
+    } else if (hold_out(&data, o->val_fraction, rng, &r->val, "validation") != 0) {
+        rc = 1;
+    }
+    if (rc != 0) {
         nnc_dataset_free(data);
-        return 1;
+        return rc;
     }
     r->train = data;
     r->has_test = r->test != NULL;
@@ -689,14 +755,16 @@ static char *run_identity(const train_options *o)
         describe_file("images_file", o->src.images, text, n) != 0 ||
         describe_file("labels_file", o->src.labels, text, n) != 0 ||
         describe_file("test_images_file", o->test_src.images, text, n) != 0 ||
+        describe_file("validation_data_file", o->validation_data, text, n) != 0 ||
+        describe_file("test_data_file", o->test_data, text, n) != 0 ||
         describe_file("test_labels_file", o->test_src.labels, text, n) != 0) {
         free(text);
         return NULL;
     }
     size_t len = strlen(text);
     snprintf(text + len, n - len, "seed %llu\nsplit validation=%.15g test=%.15g\nscale %s\n",
-             (unsigned long long)o->seed, o->val_fraction, o->test_src.images ? 0.0 :
-             o->test_fraction, o->scaling >= 0 ? scaling_names[o->scaling] : "default");
+             (unsigned long long)o->seed, o->validation_data ? 0.0 : o->val_fraction,
+             o->test_src.images || o->test_data ? 0.0 : o->test_fraction, o->scaling >= 0 ? scaling_names[o->scaling] : "default");
     return text;
 }
 
@@ -946,6 +1014,8 @@ static int check_paths(const train_options *o)
         { "--images", o->src.images, NULL },
         { "--labels", o->src.labels, NULL },
         { "--test-images", o->test_src.images, NULL },
+        { "--validation-data", o->validation_data, NULL },
+        { "--test-data", o->test_data, NULL },
         { "--test-labels", o->test_src.labels, NULL },
         { "--resume", o->resume, "--checkpoint" },   /* resuming in place is the usual way */
     };

@@ -14,6 +14,8 @@
 typedef struct train_options {
     data_source src;
     data_source test_src;       /* --test-images/--test-labels: a separate test set */
+    const char *validation_data;   /* --validation-data: a CSV validation set */
+    const char *test_data;         /* --test-data: a CSV test set */
     const char *target;
     char **drop;
     int n_drop;

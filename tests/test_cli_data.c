@@ -433,6 +433,64 @@ static void test_tables_as_they_come(void **state)
     stderr_has("left out 11 rows whose target 'sex' is missing");
 }
 
+/* --validation-data and --test-data: separate files read as the training
+ * file was (its target, inputs and classes; columns in any order). */
+static void test_separate_parts(void **state)
+{
+    (void)state;
+    char *all = slurp(NNC_TEST_DATA "/penguins.csv", NULL);
+    size_t size = strlen(all);
+    char *train = malloc(size + 1), *test = malloc(size + 200);
+    assert_true(train && test);
+    char *header_end = strchr(all, '\n');
+    size_t header = (size_t)(header_end - all) + 1;
+    memcpy(train, all, header);
+    train[header] = '\0';
+    /* The test file puts year first: columns may come in any order. */
+    strcpy(test, "year,species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,"
+                 "body_mass_g,sex\n");
+    int row = 0;
+    for (char *line = header_end + 1; *line; row++) {
+        char *end = strchr(line, '\n');
+        size_t n = (size_t)(end - line) + 1;
+        if (row % 4 != 3) {
+            strncat(train, line, n);
+        } else {
+            char *year = end;
+            while (*year != ',')
+                year--;
+            strncat(test, year + 1, (size_t)(end - year));   /* "2007\n" */
+            test[strlen(test) - 1] = ',';
+            strncat(test, line, (size_t)(year - line));
+            strcat(test, "\n");
+        }
+        line = end + 1;
+    }
+    write_text("ptrain.csv", train);
+    write_text("ptest.csv", test);
+    assert_int_equal(run_nnc("train --data '%s' --target species --test-data '%s' "
+                             "--validation-data '%s' --epochs 30 --quiet --out '%s'",
+                             in_dir("ptrain.csv"), in_dir("ptest.csv"), in_dir("ptest.csv"),
+                             in_dir("pp.nnc")), 0);
+    char *out = slurp(in_dir("stdout"), NULL);
+    assert_non_null(strstr(out, "on 258 rows"));
+    assert_non_null(strstr(out, "/86 right)"));
+    assert_true(number_after("\ntest: accuracy ") >= 0.95);
+    free(out);
+    /* A part with a column the training file lacks is refused, naming it. */
+    write_text("pbad.csv", "species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,"
+                           "body_mass_g,sex,year,tag\nAdelie,Dream,40,18,190,3800,male,2008,x\n");
+    const char *const extra[] = { "pbad.csv:1:9: unexpected column 'tag'", NULL };
+    expect_refusal(in_dir("pp2.nnc"), extra, "train --data '%s' --target species --test-data "
+                   "'%s' --quiet --out '%s'", in_dir("ptrain.csv"), in_dir("pbad.csv"),
+                   in_dir("pp2.nnc"));
+    assert_int_equal(run_nnc("cv --data '%s' --target species --test-data '%s'",
+                             in_dir("ptrain.csv"), in_dir("ptest.csv")), 2);
+    free(train);
+    free(test);
+    free(all);
+}
+
 /* nnc cv: a line per fold, then mean and deviation; the folds written out
  * cover every row once; the same seed gives the same report. */
 static void test_cross_validation(void **state)
@@ -882,6 +940,7 @@ int main(void)
         T(test_tables_as_they_come),
         T(test_progress_bar),
         T(test_cross_validation),
+        T(test_separate_parts),
         T(test_malformed_idx),
         T(test_damaged_model_files),
         T(test_prediction_data_that_does_not_fit),
