@@ -7,6 +7,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 int fail_with_library_error(void)
@@ -17,10 +18,13 @@ int fail_with_library_error(void)
 
 void print_metrics(FILE *to, const char *label, nnc_task task, const nnc_metrics *m)
 {
-    if (task == NNC_TASK_CLASSIFICATION)
-        fprintf(to, "%s: accuracy %.4f (%ld/%d right), loss %.4f\n", label, m->accuracy,
-                (long)(m->accuracy * m->rows + 0.5), m->rows, m->loss);
-    else
+    if (task == NNC_TASK_CLASSIFICATION) {
+        fprintf(to, "%s: accuracy %.4f (%ld/%d right), loss %.4f, macro F1 %.4f", label,
+                m->accuracy, (long)(m->accuracy * m->rows + 0.5), m->rows, m->loss, m->macro_f1);
+        if (!isnan(m->roc_auc))
+            fprintf(to, ", ROC-AUC %.4f, log loss %.4f", m->roc_auc, m->log_loss);
+        fputc('\n', to);
+    } else
         fprintf(to, "%s: r2 %.4f, mse %.6g, mae %.6g, loss %.4f (%d rows)\n", label, m->r2,
                 m->mse, m->mae, m->loss, m->rows);
 }
@@ -69,7 +73,7 @@ void print_confusion(FILE *to, const nnc_model *model, const int *confusion)
             fprintf(to, " %*d", w, cell(confusion, (size_t)k, i, j));
         fprintf(to, "\n");
     }
-    fprintf(to, "\n  %*s  precision  recall  support\n", w, "class");
+    fprintf(to, "\n  %*s  precision  recall      F1  support\n", w, "class");
     for (int c = 0; c < k; c++) {
         long predicted = 0, actual = 0;
         for (int j = 0; j < k; j++) {
@@ -77,9 +81,10 @@ void print_confusion(FILE *to, const nnc_model *model, const int *confusion)
             actual += cell(confusion, (size_t)k, c, j);
         }
         long right = cell(confusion, (size_t)k, c, c);
-        fprintf(to, "  %*.*s  %9.4f  %6.4f  %7ld\n", w, w, nnc_model_class_label(model, c),
+        double f1 = predicted + actual ? 2.0 * right / (double)(predicted + actual) : 0.0;
+        fprintf(to, "  %*.*s  %9.4f  %6.4f  %6.4f  %7ld\n", w, w, nnc_model_class_label(model, c),
                 predicted ? (double)right / predicted : 0.0,
-                actual ? (double)right / actual : 0.0, actual);
+                actual ? (double)right / actual : 0.0, f1, actual);
     }
 }
 

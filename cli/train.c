@@ -933,6 +933,12 @@ static void json_metrics(FILE *to, const char *label, nnc_task task, const nnc_m
     if (task == NNC_TASK_CLASSIFICATION) {
         fputs(",\"accuracy\":", to);
         json_number(to, m->accuracy);
+        fputs(",\"macro_f1\":", to);
+        json_number(to, m->macro_f1);
+        fputs(",\"log_loss\":", to);
+        json_number(to, m->log_loss);
+        fputs(",\"roc_auc\":", to);
+        json_number(to, m->roc_auc);
     } else {
         fputs(",\"mse\":", to);
         json_number(to, m->mse);

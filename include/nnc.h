@@ -718,6 +718,12 @@ typedef struct nnc_metrics {
     int rows;
     double loss;       /* the network's loss, reduced as the loss defines */
     double accuracy;   /* classification: share of rows whose class is right */
+    double macro_f1;   /*   the mean F1 over the classes that occur */
+    double log_loss;   /*   mean -log P(true class), P clipped to >= 1e-15 */
+    double roc_auc;    /*   two classes, from nnc_evaluate_metrics and
+                            nnc_model_evaluate only: the area under the ROC
+                            curve of P(second class) (ties count half); NaN
+                            otherwise (and in training's running metrics) */
     double mse;        /* regression, in target units: mean squared error */
     double mae;        /*   mean absolute error */
     double r2;         /*   coefficient of determination */

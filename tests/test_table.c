@@ -512,6 +512,71 @@ static void test_penguins(void **state)
     nnc_dataset_free(d);
 }
 
+/* ---------------------------------------------------- judging classes */
+
+/* A network whose outputs are known exactly: one dense layer on one input,
+ * weights and biases set by hand. */
+static nnc_net *fixed_net(int units, nnc_activation act, const float *w, const float *b)
+{
+    nnc_net *net = nnc_net_new(1);
+    assert_int_equal(nnc_net_add_dense(net, units, act), NNC_OK);
+    assert_int_equal(nnc_net_set_loss(net, units == 1 ? NNC_LOSS_BINARY_CROSS_ENTROPY
+                                                       : NNC_LOSS_SOFTMAX_CROSS_ENTROPY),
+                     NNC_OK);
+    memcpy(nnc_net_weights(net, 0), w, (size_t)units * sizeof *w);
+    memcpy(nnc_net_bias(net, 0), b, (size_t)units * sizeof *b);
+    return net;
+}
+
+/* Macro F1, ROC-AUC and log loss against values worked out by hand (and
+ * as scikit-learn's f1_score(average="macro"), roc_auc_score and log_loss
+ * give them). */
+static void test_classification_metrics(void **state)
+{
+    (void)state;
+    /* Two classes, P(1) = sigmoid(x); a guess of 1 needs P > 0.5.
+     *   x      -2 -1  0  1  2  3      truth  0 0 1 0 1 1
+     *   guess   0  0  0  1  1  1
+     * Each class: 2 right, 1 false positive, 1 false negative: F1 4/6.
+     * AUC: the positives rank 3, 5, 6 of 6: (14 - 3*4/2) / (3*3) = 8/9. */
+    const float x2[] = {-2, -1, 0, 1, 2, 3};
+    const int truth2[] = {0, 0, 1, 0, 1, 1};
+    float w = 1, b = 0;
+    nnc_net *net = fixed_net(1, NNC_SIGMOID, &w, &b);
+    nnc_dataset *d = nnc_dataset_from_classes(x2, truth2, 6, 1, 2, NULL);
+    nnc_metrics m;
+    assert_int_equal(nnc_evaluate_metrics(net, d, 1.0, &m, NULL), NNC_OK);
+    assert_float_equal(m.accuracy, 4.0 / 6, 1e-12);
+    assert_float_equal(m.macro_f1, 4.0 / 6, 1e-12);
+    assert_float_equal(m.roc_auc, 8.0 / 9, 1e-12);
+    double ll = 0;
+    for (int i = 0; i < 6; i++) {
+        double p = 1.0 / (1.0 + exp(-x2[i]));
+        ll -= log(truth2[i] ? p : 1 - p);
+    }
+    assert_float_equal(m.log_loss, ll / 6, 1e-6);
+    assert_float_equal(m.log_loss, m.loss, 1e-6);   /* the same thing as the BCE loss */
+    nnc_dataset_free(d);
+    nnc_net_free(net);
+
+    /* Three classes, logits (-x, 0, x), ties to the first:
+     *   x      -1 -1  0  1  1  2      truth  0 1 1 2 2 0
+     *   guess   0  0  0  2  2  2
+     * class 0: 1 right, 2 false positives, 1 missed: 2/5; class 1: 0;
+     * class 2: 2 right, 1 false positive: 4/5. Macro (0.4 + 0 + 0.8) / 3. */
+    const float x3[] = {-1, -1, 0, 1, 1, 2};
+    const int truth3[] = {0, 1, 1, 2, 2, 0};
+    const float w3[] = {-1, 0, 1}, b3[] = {0, 0, 0};
+    net = fixed_net(3, NNC_SOFTMAX, w3, b3);
+    d = nnc_dataset_from_classes(x3, truth3, 6, 1, 3, NULL);
+    assert_int_equal(nnc_evaluate_metrics(net, d, 1.0, &m, NULL), NNC_OK);
+    assert_float_equal(m.accuracy, 3.0 / 6, 1e-12);
+    assert_float_equal(m.macro_f1, 0.4, 1e-12);
+    assert_true(isnan(m.roc_auc));
+    nnc_dataset_free(d);
+    nnc_net_free(net);
+}
+
 /* ------------------------------------------------------------- folds */
 
 static void test_folds_are_stratified_and_seeded(void **state)
@@ -615,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_model_keeps_the_encoder),
         cmocka_unit_test(test_penguins),
         cmocka_unit_test(test_folds_are_stratified_and_seeded),
+        cmocka_unit_test(test_classification_metrics),
         cmocka_unit_test(test_shortest_float_text),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #define EVAL_BATCH 256
+/* log_loss's floor for a probability, as scikit-learn's (1e-15). */
+#define LOG_LOSS_EPS 1e-15
 
 void nnc_output_classes(const float *out, int rows, int outputs, int *classes)
 {
@@ -35,7 +37,8 @@ void nnc_output_classes(const float *out, int rows, int outputs, int *classes)
 void nnc_tally_start(nnc_tally *t, double *sums, int targets)
 {
     memset(sums, 0, 4 * (size_t)targets * sizeof *sums);
-    *t = (nnc_tally){ 0, 0.0, 0, sums, sums + targets, sums + 2 * targets, sums + 3 * targets };
+    *t = (nnc_tally){ 0, 0.0, 0, 0.0, sums, sums + targets, sums + 2 * targets,
+                      sums + 3 * targets };
 }
 
 static void tally_regression(nnc_tally *t, const float *out, const float *y, int rows, int cols)
@@ -62,12 +65,52 @@ void nnc_tally_add(nnc_tally *t, const nnc_dataset *data, nnc_loss loss, double 
         return;
     }
     nnc_output_classes(out, n, data->n_targets, predicted);
+    int outputs = data->n_targets;
+    double *binary[4] = { t->sq_err, t->abs_err, t->y_sum, t->y_sq_sum };
     for (int i = 0; i < n; i++) {
-        int truth = data->classes[rows[i]];
-        t->correct += predicted[i] == truth;
+        int truth = data->classes[rows[i]], guess = predicted[i];
+        const float *row = out + (size_t)i * outputs;
+        t->correct += guess == truth;
         if (confusion != NULL)
-            confusion[(size_t)truth * data->n_classes + predicted[i]]++;
+            confusion[(size_t)truth * data->n_classes + guess]++;
+        if (outputs == 1) {
+            binary[truth * 2 + guess][0] += 1;
+        } else if (guess == truth) {
+            t->sq_err[truth] += 1;
+        } else {
+            t->abs_err[guess] += 1;
+            t->y_sum[truth] += 1;
+        }
+        /* Probabilities clipped as scikit-learn's log_loss clips them. */
+        double p = outputs == 1 ? (truth ? row[0] : 1.0 - row[0]) : row[truth];
+        t->log_loss -= log(p < LOG_LOSS_EPS ? LOG_LOSS_EPS : p > 1.0 ? 1.0 : p);
     }
+}
+
+/* Macro F1: the mean over the classes that occur (as truth or as guess) of
+ * 2 TP / (2 TP + FP + FN), scikit-learn's f1_score(average="macro"). */
+static double macro_f1(const nnc_tally *t, int classes)
+{
+    double sum = 0.0;
+    int counted = 0;
+    for (int c = 0; c < classes; c++) {
+        double tp, fp, fn;
+        if (classes == 2) {   /* the 2 x 2 counts, class c as the positive one */
+            double counts[4] = { t->sq_err[0], t->abs_err[0], t->y_sum[0], t->y_sq_sum[0] };
+            tp = counts[c * 3];
+            fp = counts[c ? 1 : 2];
+            fn = counts[c ? 2 : 1];
+        } else {
+            tp = t->sq_err[c];
+            fp = t->abs_err[c];
+            fn = t->y_sum[c];
+        }
+        if (2 * tp + fp + fn > 0) {
+            sum += 2 * tp / (2 * tp + fp + fn);
+            counted++;
+        }
+    }
+    return counted ? sum / counted : 0.0;
 }
 
 void nnc_tally_finish(const nnc_tally *t, const nnc_dataset *data, nnc_loss loss,
@@ -76,12 +119,15 @@ void nnc_tally_finish(const nnc_tally *t, const nnc_dataset *data, nnc_loss loss
     double rows = t->rows;
     int cols = data->n_targets;
     memset(m, 0, sizeof *m);
+    m->roc_auc = NAN;   /* only a whole evaluation of two classes has one */
     m->rows = t->rows;
     if (t->rows == 0)
         return;
     m->loss = loss == NNC_LOSS_SQUARED_ERROR ? t->loss : t->loss / rows;
     if (data->task == NNC_TASK_CLASSIFICATION) {
         m->accuracy = t->correct / rows;
+        m->macro_f1 = macro_f1(t, data->n_classes);
+        m->log_loss = t->log_loss / rows;
         return;
     }
     /* R^2 = 1 - SS_res / SS_tot, summed over the columns, is the same in
@@ -97,6 +143,43 @@ void nnc_tally_finish(const nnc_tally *t, const nnc_dataset *data, nnc_loss loss
     m->mse /= rows * cols;
     m->mae /= rows * cols;
     m->r2 = ss_tot > 0 ? 1.0 - ss_res / ss_tot : 0.0;
+}
+
+/* A row's score, P(second class), and whether it is of the second class. */
+typedef struct scored {
+    float score;
+    int positive;
+} scored;
+
+static int by_score(const void *a, const void *b)
+{
+    float x = ((const scored *)a)->score, y = ((const scored *)b)->score;
+    return (x > y) - (x < y);
+}
+
+/* The area under the ROC curve: the chance that a random positive row
+ * scores above a random negative one, ties counting half (the Mann-Whitney
+ * U statistic over the rank sums). 0 when a class is missing. */
+static double roc_auc(scored *s, size_t n)
+{
+    qsort(s, n, sizeof *s, by_score);
+    double positives = 0, rank_sum = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && s[j].score == s[i].score)
+            j++;
+        double rank = (double)(i + 1 + j) / 2.0;   /* the mean of ranks i+1..j */
+        for (size_t k = i; k < j; k++)
+            if (s[k].positive) {
+                positives++;
+                rank_sum += rank;
+            }
+        i = j;
+    }
+    double negatives = (double)n - positives;
+    if (positives == 0 || negatives == 0)
+        return 0.0;
+    return (rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives);
 }
 
 static nnc_status check(nnc_net *net, const nnc_dataset *data, const void *out)
@@ -123,7 +206,10 @@ static nnc_status run(nnc_net *net, const nnc_dataset *data, const float *scales
     float *out = nnc_alloc((size_t)batch, (size_t)outs * sizeof(float), 0);
     int *predicted = nnc_alloc((size_t)batch, sizeof *predicted, 0);
     double *sums = nnc_alloc(4 * (size_t)outs, sizeof *sums, 1);
-    nnc_status st = rows && x && y && out && predicted && sums ? NNC_OK : NNC_ENOMEM;
+    int binary = data->task == NNC_TASK_CLASSIFICATION && data->n_classes == 2;
+    scored *scores = binary ? nnc_alloc((size_t)data->rows, sizeof *scores, 0) : NULL;
+    nnc_status st = rows && x && y && out && predicted && sums && (scores || !binary)
+                        ? NNC_OK : NNC_ENOMEM;
     nnc_tally t;
     if (st == NNC_OK)
         nnc_tally_start(&t, sums, outs);
@@ -143,9 +229,14 @@ static nnc_status run(nnc_net *net, const nnc_dataset *data, const float *scales
         if (st != NNC_OK)
             break;
         nnc_tally_add(&t, data, loss, batch_loss, rows, n, out, y, predicted, confusion);
+        for (int i = 0; binary && i < n; i++)
+            scores[start + i] = (scored){ out[i], data->classes[start + i] == 1 };
     }
     if (st == NNC_OK)
         nnc_tally_finish(&t, data, loss, scales, metrics);
+    if (st == NNC_OK && binary)
+        metrics->roc_auc = roc_auc(scores, (size_t)data->rows);
+    free(scores);
     free(rows);
     free(x);
     free(y);

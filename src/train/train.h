@@ -27,7 +27,12 @@ typedef struct nnc_tally {
     int rows;
     double loss;         /* as nnc_loss_forward reduces it, times rows for means */
     long correct;
-    double *sq_err, *abs_err, *y_sum, *y_sq_sum;   /* per target column */
+    double log_loss;     /* classification: the sum of -log P(true class) */
+    /* Per target column for a regression. For classes they count what F1
+     * needs: with two, the 2 x 2 confusion (true 0 as 0, as 1; true 1 as 0,
+     * as 1) one in each; with more, per class, true positives (sq_err),
+     * false positives (abs_err) and false negatives (y_sum). */
+    double *sq_err, *abs_err, *y_sum, *y_sq_sum;
 } nnc_tally;
 
 /* Starts a tally over `sums`, 4 x targets doubles the caller owns. */
