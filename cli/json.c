@@ -18,6 +18,12 @@ void json_number(FILE *to, double v)
     fputs(text, to);
 }
 
+void json_pair(FILE *to, const char *key, double v)
+{
+    fprintf(to, ",\"%s\":", key);
+    json_number(to, v);
+}
+
 void json_string(FILE *to, const char *s)
 {
     fputc('"', to);

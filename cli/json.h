@@ -12,6 +12,9 @@
  * null when it is not finite, which JSON cannot write. */
 void json_number(FILE *to, double v);
 
+/* ,"key":v (key is written as it is: a plain name). */
+void json_pair(FILE *to, const char *key, double v);
+
 /* s as a JSON string, quotes included. */
 void json_string(FILE *to, const char *s);
 

@@ -103,13 +103,6 @@ static void print_plain(const progress *p, const nnc_epoch_report *r, double sec
     fprintf(p->to, "  %.2fs%s\n", seconds, r->best_epoch == r->epoch && r->has_val ? "  *" : "");
 }
 
-/* A "key":number pair, after a comma. */
-static void json_pair(FILE *to, const char *key, double v)
-{
-    fprintf(to, ",\"%s\":", key);
-    json_number(to, v);
-}
-
 static void print_json(const progress *p, const nnc_epoch_report *r, double seconds)
 {
     fprintf(p->to, "{\"epoch\":%d,\"epochs\":%d", r->epoch, r->epochs);

@@ -928,24 +928,17 @@ static int draw(const train_options *o, run *r)
 static void json_metrics(FILE *to, const char *label, nnc_task task, const nnc_metrics *m,
                          int first)
 {
-    fprintf(to, "%s\"%s\":{\"rows\":%d,\"loss\":", first ? "" : ",", label, m->rows);
-    json_number(to, m->loss);
+    fprintf(to, "%s\"%s\":{\"rows\":%d", first ? "" : ",", label, m->rows);
+    json_pair(to, "loss", m->loss);
     if (task == NNC_TASK_CLASSIFICATION) {
-        fputs(",\"accuracy\":", to);
-        json_number(to, m->accuracy);
-        fputs(",\"macro_f1\":", to);
-        json_number(to, m->macro_f1);
-        fputs(",\"log_loss\":", to);
-        json_number(to, m->log_loss);
-        fputs(",\"roc_auc\":", to);
-        json_number(to, m->roc_auc);
+        json_pair(to, "accuracy", m->accuracy);
+        json_pair(to, "macro_f1", m->macro_f1);
+        json_pair(to, "log_loss", m->log_loss);
+        json_pair(to, "roc_auc", m->roc_auc);
     } else {
-        fputs(",\"mse\":", to);
-        json_number(to, m->mse);
-        fputs(",\"mae\":", to);
-        json_number(to, m->mae);
-        fputs(",\"r2\":", to);
-        json_number(to, m->r2);
+        json_pair(to, "mse", m->mse);
+        json_pair(to, "mae", m->mae);
+        json_pair(to, "r2", m->r2);
     }
     fputc('}', to);
 }
