@@ -27,6 +27,7 @@ typedef struct eval_options {
     const char *plot;
     const char *confusion;   /* --confusion: the matrix as CSV */
     model_data_options table;   /* --target, --drop, --missing, --unknown */
+    char residuals[4096];       /* a regression's second picture, beside --plot */
 } eval_options;
 
 static void usage(FILE *to)
@@ -46,7 +47,9 @@ static void usage(FILE *to)
             "                         any order; the columns it dropped in training may be\n"
             "                         there too\n"
             "  --images F --labels F  IDX image and label files\n"
-            "  --plot FILE            draw the confusion matrix as a PNG (up to %d classes)\n"
+            "  --plot FILE            draw the confusion matrix as a PNG (up to %d classes);\n"
+            "                         for a regression the predictions against the truth,\n"
+            "                         and their residuals beside it (FILE-residuals.png)\n"
             "  --confusion FILE       write the confusion matrix as CSV, a header of\n"
             "                         predicted labels, a line per true label (up to %d\n"
             "                         classes)\n"
@@ -129,8 +132,8 @@ static int check_matrix_outputs(const eval_options *o, int k)
                         "classes; the model has %d\n", CONFUSION_FILE_MAX, k);
         return 1;
     }
-    if ((o->plot != NULL || o->confusion != NULL) && k == 0) {
-        fprintf(stderr, "nnc eval: --plot and --confusion need a classification model\n");
+    if (o->confusion != NULL && k == 0) {
+        fprintf(stderr, "nnc eval: --confusion needs a classification model\n");
         return 1;
     }
     return 0;
@@ -152,8 +155,10 @@ static int evaluate(const eval_options *o, nnc_model *model, const nnc_dataset *
         fprintf(stderr, "nnc: %s: %s\n", data_source_name(&o->src), nnc_last_error());
         rc = 1;
     }
-    if (rc == 0 && o->plot)
+    if (rc == 0 && o->plot && k > 0)
         rc = plot_confusion(o->plot, model, confusion);
+    else if (rc == 0 && o->plot)
+        rc = plot_regression(o->plot, o->residuals, model, data, data_source_name(&o->src));
     if (rc == 0 && o->confusion)
         rc = write_confusion(o->confusion, model, confusion);
     if (rc == 0) {
@@ -166,6 +171,16 @@ static int evaluate(const eval_options *o, nnc_model *model, const nnc_dataset *
 }
 
 static int eval_with(eval_options *opts);
+
+/* A regression's residual picture beside --plot's: a.png gives
+ * a-residuals.png, a gives a-residuals.png. */
+static int residuals_path(const char *plot, char *out, size_t size)
+{
+    size_t n = strlen(plot);
+    int png = n >= 4 && strcmp(plot + n - 4, ".png") == 0;
+    int w = snprintf(out, size, "%.*s-residuals.png", (int)(png ? n - 4 : n), plot);
+    return w < 0 || (size_t)w >= size ? -1 : 0;
+}
 
 int command_eval(int argc, char **argv)
 {
@@ -187,8 +202,13 @@ static int eval_with(eval_options *opts)
                               { "--data", o.src.csv, NULL },
                               { "--images", o.src.images, NULL },
                               { "--labels", o.src.labels, NULL } };
-    const named_path out[] = { { "--plot", o.plot, NULL }, { "--confusion", o.confusion, NULL } };
-    if (check_outputs("eval", in, 4, out, 2) != 0)
+    if (o.plot != NULL && residuals_path(o.plot, o.residuals, sizeof o.residuals) != 0) {
+        fprintf(stderr, "nnc eval: --plot: the path is too long\n");
+        return 1;
+    }
+    const named_path out[] = { { "--plot", o.plot, NULL }, { "--confusion", o.confusion, NULL },
+                               { "--plot", o.plot ? o.residuals : NULL, NULL } };
+    if (check_outputs("eval", in, 4, out, 3) != 0)
         return 1;
     nnc_model *model = load_model(o.model);
     if (model == NULL)

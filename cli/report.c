@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 int fail_with_library_error(void)
@@ -129,4 +130,48 @@ int write_confusion(const char *path, const nnc_model *model, const int *confusi
         return 1;
     }
     return nnc_atomic_commit(file) == NNC_OK ? 0 : fail_with_library_error();
+}
+
+int plot_regression(const char *scatter, const char *residuals, nnc_model *model,
+                    const nnc_dataset *data, const char *what)
+{
+    enum { BATCH = 256 };
+    int rows = nnc_dataset_rows(data), in = nnc_dataset_inputs(data);
+    int outs = nnc_dataset_targets(data);
+    double *actual = malloc((size_t)rows * sizeof *actual);
+    double *predicted = malloc((size_t)rows * sizeof *predicted);
+    float *x = malloc((size_t)BATCH * (size_t)in * sizeof *x);
+    float *y = malloc((size_t)BATCH * (size_t)outs * sizeof *y);
+    float *out = malloc((size_t)BATCH * (size_t)outs * sizeof *out);
+    int rc = actual && predicted && x && y && out ? 0 : 1;
+    if (rc != 0)
+        fprintf(stderr, "nnc: out of memory\n");
+    size_t index[BATCH];
+    for (int start = 0; rc == 0 && start < rows; start += BATCH) {
+        int n = rows - start < BATCH ? rows - start : BATCH;
+        for (int i = 0; i < n; i++)
+            index[i] = (size_t)(start + i);
+        if (nnc_dataset_gather(data, index, n, x, y) != NNC_OK ||
+            nnc_model_predict(model, x, n, out) != NNC_OK) {
+            rc = fail_with_library_error();
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            actual[start + i] = y[(size_t)i * outs];
+            predicted[start + i] = out[(size_t)i * outs];
+        }
+    }
+    char title[256];
+    snprintf(title, sizeof title, "Predicted against actual (%s)", what);
+    if (rc == 0 && nnc_plot_predictions(scatter, actual, predicted, rows, title) != NNC_OK)
+        rc = fail_with_library_error();
+    snprintf(title, sizeof title, "Residuals (%s)", what);
+    if (rc == 0 && nnc_plot_residuals(residuals, actual, predicted, rows, title) != NNC_OK)
+        rc = fail_with_library_error();
+    free(actual);
+    free(predicted);
+    free(x);
+    free(y);
+    free(out);
+    return rc;
 }

@@ -46,4 +46,11 @@ void put_csv_field(FILE *fp, const char *s);
 /* Reports a failed library call: "nnc: <message>" on stderr; returns 1. */
 int fail_with_library_error(void);
 
+/* For a regression model: the predicted-vs-actual picture at scatter and
+ * the residuals at residuals, of data (raw rows, the model's inputs; the
+ * first target if there are several); what names the rows in the titles.
+ * 0, or 1 after a message. */
+int plot_regression(const char *scatter, const char *residuals, nnc_model *model,
+                    const nnc_dataset *data, const char *what);
+
 #endif

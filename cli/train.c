@@ -135,7 +135,8 @@ static void usage(FILE *to, const char *command)
         "                         may name an input or another output.\n"
         "  --log FILE             per-epoch metrics as CSV\n"
         "  --plot-dir DIR         loss.png, accuracy.png, confusion.png and, for two\n"
-        "                         inputs, regions.png\n"
+        "                         inputs, regions.png; for a regression predictions.png\n"
+        "                         and residuals.png of the test part\n"
         "  --progress P           auto | bar | plain | json | quiet (default auto: a bar on a\n"
         "                         terminal, a line per epoch otherwise); --quiet, --json\n"
         "  -h, --help             this help\n");
@@ -907,6 +908,13 @@ static int draw(const train_options *o, run *r)
                                       "Decision regions and training points") != NNC_OK)
             return fail_with_library_error();
     }
+    if (!classification && r->has_test) {
+        char residuals[4096];
+        if (join_path(path, sizeof path, o->plot_dir, "predictions.png") != 0 ||
+            join_path(residuals, sizeof residuals, o->plot_dir, "residuals.png") != 0)
+            return 1;
+        return plot_regression(path, residuals, r->model, r->test, "test part");
+    }
     if (classification && r->confusion) {
         int k = nnc_model_classes(r->model);
         const char **labels = malloc((size_t)k * sizeof *labels);
@@ -1005,7 +1013,7 @@ static void summarise(const train_options *o, run *r, FILE *to)
 static int check_paths(const train_options *o)
 {
     static const char *const plots[] = { "loss.png", "accuracy.png", "confusion.png",
-                                         "regions.png" };
+                                         "regions.png", "predictions.png", "residuals.png" };
     enum { N_PLOTS = sizeof plots / sizeof plots[0] };
     char plot_paths[N_PLOTS][4096];
     named_path in[] = {

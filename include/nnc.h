@@ -992,6 +992,17 @@ nnc_status nnc_plot_decision_regions(const char *path, nnc_model *model,
 nnc_status nnc_plot_confusion(const char *path, const int *confusion, int classes,
                               const char *const *labels, const char *title);
 
+/* A regression's n predictions against the true values: each row a dot at
+ * (actual, predicted), with the diagonal a perfect model would lie on, both
+ * axes over one range. A non-finite value is refused (NNC_EINVAL). */
+nnc_status nnc_plot_predictions(const char *path, const double *actual,
+                                const double *predicted, int n, const char *title);
+
+/* The residuals actual - predicted against the predictions, around the
+ * line y = 0: a good model's are a shapeless band about it. */
+nnc_status nnc_plot_residuals(const char *path, const double *actual, const double *predicted,
+                              int n, const char *title);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif

@@ -163,6 +163,18 @@ static void test_regression_and_tutorial_regions(void **state)
     assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(summary, "epochs_run")));
     cJSON_Delete(summary);
     free(out);
+    /* A regression's pictures, from train --plot-dir and eval --plot. */
+    assert_int_equal(run_nnc("train --data %s/house_prices.csv --target MEDV --drop B "
+                             "--epochs 5 --quiet --plot-dir '%s' --out '%s'", NNC_TEST_DATA,
+                             in_dir("hplots"), in_dir("h2.nnc")), 0);
+    assert_true(exists(in_dir("hplots/predictions.png")));
+    assert_true(exists(in_dir("hplots/residuals.png")));
+    assert_int_equal(run_nnc("eval --model '%s' --data %s/house_prices.csv --plot '%s'",
+                             in_dir("h2.nnc"), NNC_TEST_DATA, in_dir("hev.png")), 0);
+    assert_true(exists(in_dir("hev.png")));
+    assert_true(exists(in_dir("hev-residuals.png")));
+    assert_int_equal(run_nnc("eval --model '%s' --data %s/house_prices.csv --confusion '%s'",
+                             in_dir("h2.nnc"), NNC_TEST_DATA, in_dir("c.csv")), 1);
 
     /* The tutorial's eight instances: two inputs, so a decision-region picture. */
     assert_int_equal(run_nnc("train --data %s/../../examples/data/tutorial.csv --target target "

@@ -776,6 +776,49 @@ static void test_confusion_refused(void **state)
 
 /* A path in a missing directory, and a path that is a directory (the rename
  * fails after drawing): NNC_EIO naming the path, and no temporary left. */
+/* A regression's pictures. Perfect predictions: in the residual picture
+ * every dot sits on the zero line, the middle of the plot's height (rows 75
+ * to 530 of 600 from the top); in the other the dots climb the diagonal. */
+static void test_regression_pictures(void **state)
+{
+    (void)state;
+    static const unsigned char blue[3] = { 31, 119, 180 };
+    double actual[50], predicted[50];
+    for (int i = 0; i < 50; i++)
+        actual[i] = predicted[i] = 10 + i * 0.5;
+    QUIETLY(nnc_plot_residuals(out_path("res.png"), actual, predicted, 50, "Residuals"));
+    assert_int_equal(status_, NNC_OK);
+    image img = load_png(out_path("res.png"));
+    int dots = 0, first, last;
+    for (int y = 0; y < img.height; y++) {
+        int n = count_colour(&img, y, 0, img.width - 1, 0, blue, &first, &last);
+        if (n > 0)
+            assert_true(y >= 302 - 8 && y <= 303 + 8);
+        dots += n;
+    }
+    assert_true(dots > 50);
+    free(img.pixels);
+    QUIETLY(nnc_plot_predictions(out_path("pred.png"), actual, predicted, 50, "Predictions"));
+    assert_int_equal(status_, NNC_OK);
+    img = load_png(out_path("pred.png"));
+    /* The lowest dot is at the left, the highest at the right. */
+    int low_x = -1, high_x = -1;
+    for (int y = 0; y < img.height && high_x < 0; y++)
+        if (count_colour(&img, y, 0, img.width - 1, 0, blue, &first, &last) > 0)
+            high_x = first;
+    for (int y = img.height - 1; y >= 0 && low_x < 0; y--)
+        if (count_colour(&img, y, 0, img.width - 1, 0, blue, &first, &last) > 0)
+            low_x = first;
+    assert_true(low_x >= 0 && high_x > low_x + 400);
+    free(img.pixels);
+    predicted[7] = NAN;
+    expect_failure(nnc_plot_predictions(out_path("bad.png"), actual, predicted, 50, "t"),
+                   NNC_EINVAL, "predicted");
+    expect_failure(nnc_plot_residuals(out_path("bad.png"), actual, predicted, 0, "t"),
+                   NNC_EINVAL, "no points");
+    assert_no_file("bad");
+}
+
 static void test_unwritable(void **state)
 {
     (void)state;
@@ -820,6 +863,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_line_chart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_regression_pictures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lines_chart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_awkward_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lines_refused, setup, teardown),

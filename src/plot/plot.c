@@ -966,3 +966,108 @@ nnc_status nnc_plot_confusion(const char *path, const int *confusion, int classe
     confusion_job job = { confusion, classes, labels, title };
     return plot_render(path, draw_confusion, &job);
 }
+
+/* --------------------------------------------- a regression's predictions */
+
+/* Points (x, y) with a guide: the diagonal y = x (predictions against the
+ * truth: a perfect model lies on it) or the line y = 0 (residuals). */
+typedef struct scatter_job {
+    const double *x, *y;
+    int n;
+    int diagonal;               /* 1: y = x; 0: y = 0 */
+    const char *x_label, *y_label, *title;
+    double xlo, xhi, ylo, yhi;
+} scatter_job;
+
+static void draw_scatter(const void *p)
+{
+    const scatter_job *job = p;
+    viewport_px(95, 770, 70, 525);
+    plwind(job->xlo, job->xhi, job->ylo, job->yhi);
+    plcol0(COL_GRID);
+    plwidth(1.0);
+    plbox("g", 0, 0, "g", 0, 0);
+    plcol0(COL_MUTED);
+    plwidth(2.0);
+    PLFLT gx[2] = { job->xlo, job->xhi };
+    PLFLT gy[2] = { job->diagonal ? job->xlo : 0.0, job->diagonal ? job->xhi : 0.0 };
+    plline(2, gx, gy);
+    double dx, dy, r = job->n > 2000 ? 1.5 : job->n > 300 ? 2.5 : 3.5;
+    world_per_px(&dx, &dy);
+    for (int i = 0; i < job->n; i++)
+        dot(job->x[i], job->y[i], r, dx, dy, COL_SERIES, 0);
+    plwidth(1.0);
+    plcol0(COL_INK);
+    plbox("bcnst", 0, 0, "bcnstv", 0, 0);
+    label_axes(job->x_label, job->y_label, job->title);
+}
+
+/* The window: the data's range with 5 % room; the predictions' picture is
+ * square in units (both axes one range), so the diagonal runs corner to
+ * corner. */
+static nnc_status scatter_window(scatter_job *job)
+{
+    double xlo = job->x[0], xhi = job->x[0], ylo = job->y[0], yhi = job->y[0];
+    range(job->x, job->n, &xlo, &xhi);
+    range(job->y, job->n, &ylo, &yhi);
+    if (job->diagonal) {
+        xlo = ylo = fmin(xlo, ylo);
+        xhi = yhi = fmax(xhi, yhi);
+    } else {   /* residuals: zero in the middle */
+        double most = fmax(fabs(ylo), fabs(yhi));
+        ylo = -most;
+        yhi = most;
+    }
+    widen_if_flat(&xlo, &xhi);
+    widen_if_flat(&ylo, &yhi);
+    double xpad = 0.05 * (xhi - xlo), ypad = 0.05 * (yhi - ylo);
+    if (!isfinite(xhi - xlo + xpad) || !isfinite(yhi - ylo + ypad))
+        return nnc_fail(NNC_EINVAL, "plot: the values span too far to draw");
+    job->xlo = xlo - xpad;
+    job->xhi = xhi + xpad;
+    job->ylo = ylo - ypad;
+    job->yhi = yhi + ypad;
+    return NNC_OK;
+}
+
+static nnc_status plot_regression(const char *path, const double *actual,
+                                  const double *predicted, int n, int residuals,
+                                  const char *title)
+{
+    if (path == NULL || actual == NULL || predicted == NULL || title == NULL)
+        return nnc_fail(NNC_EINVAL, "plot: NULL argument");
+    if (n < 1)
+        return nnc_fail(NNC_EINVAL, "plot: no points to draw");
+    nnc_status st = check_series("actual", actual, n);
+    if (st == NNC_OK)
+        st = check_series("predicted", predicted, n);
+    double *y = NULL;
+    if (st == NNC_OK && residuals) {
+        if ((y = nnc_alloc((size_t)n, sizeof *y, 0)) == NULL)
+            return NNC_ENOMEM;
+        for (int i = 0; i < n; i++)
+            y[i] = actual[i] - predicted[i];
+        st = check_series("actual - predicted", y, n);
+    }
+    scatter_job job = { residuals ? predicted : actual, residuals ? y : predicted, n, !residuals,
+                        residuals ? "predicted" : "actual",
+                        residuals ? "actual - predicted" : "predicted", title, 0, 0, 0, 0 };
+    if (st == NNC_OK)
+        st = scatter_window(&job);
+    if (st == NNC_OK)
+        st = plot_render(path, draw_scatter, &job);
+    free(y);
+    return st;
+}
+
+nnc_status nnc_plot_predictions(const char *path, const double *actual,
+                                const double *predicted, int n, const char *title)
+{
+    return plot_regression(path, actual, predicted, n, 0, title);
+}
+
+nnc_status nnc_plot_residuals(const char *path, const double *actual, const double *predicted,
+                              int n, const char *title)
+{
+    return plot_regression(path, actual, predicted, n, 1, title);
+}
