@@ -66,13 +66,12 @@ void table_policy_apply(const table_policy *p, nnc_csv_options *csv)
     csv->keep_missing = !p->missing_error;
 }
 
-void table_report(const char *command, const char *path, const nnc_dataset *raw,
+void table_report(const char *command, const char *path, int left, const char *target,
                   const nnc_encode_report *report)
 {
-    int left = nnc_dataset_left_out(raw);
     if (left > 0)
         fprintf(stderr, "nnc %s: %s: left out %d row%s whose target '%s' is missing\n", command,
-                path, left, left == 1 ? "" : "s", nnc_dataset_target_name(raw));
+                path, left, left == 1 ? "" : "s", target);
     if (report != NULL && report->imputed > 0)
         fprintf(stderr, "nnc %s: %s: filled %ld missing cell%s with the training part's "
                         "median or most frequent category\n",

@@ -56,7 +56,7 @@ void table_policy_apply(const table_policy *p, nnc_csv_options *csv);
 /* Says on stderr what reading and encoding a table changed: rows left out
  * for a missing target, cells filled, unseen categories. Nothing when
  * nothing changed. */
-void table_report(const char *command, const char *path, const nnc_dataset *raw,
+void table_report(const char *command, const char *path, int left_out, const char *target,
                   const nnc_encode_report *report);
 
 typedef struct data_source {

@@ -213,21 +213,16 @@ static int eval_with(eval_options *opts)
     nnc_model *model = load_model(o.model);
     if (model == NULL)
         return 1;
-    model_columns cols;
-    memset(&cols, 0, sizeof cols);
-    nnc_csv_options csv;
     nnc_dataset *data = NULL;
     int rc = check_matrix_outputs(&o, nnc_model_classes(model));
     if (rc == 0)
         rc = model_target_check(model, "eval", o.table.target);
-    if (rc == 0)
-        rc = model_columns_options(model, o.table.drop, o.table.n_drop, &cols, &csv);
     if (rc == 0 && o.src.csv != NULL) {
-        csv_dialect_apply(&o.src.dialect, &csv);
-        if ((data = model_read_table(model, "eval", o.src.csv, &csv, &o.table.policy)) == NULL)
-            rc = 1;
-    } else if (rc == 0 && (data = data_source_load(&o.src, &csv)) == NULL) {
-        rc = 1;
+        data = model_read_table(model, "eval", o.src.csv, &o.src.dialect, &o.table, NULL, 0);
+        rc = data == NULL;
+    } else if (rc == 0) {
+        nnc_csv_options unused = nnc_csv_defaults();   /* IDX files take none */
+        rc = (data = data_source_load(&o.src, &unused)) == NULL;
     }
     if (rc == 0 && nnc_dataset_inputs(data) != nnc_model_inputs(model)) {
         fprintf(stderr, "nnc: %s has %d inputs, the model takes %d\n",
@@ -237,7 +232,6 @@ static int eval_with(eval_options *opts)
     if (rc == 0)
         rc = evaluate(&o, model, data);
     nnc_dataset_free(data);
-    model_columns_free(&cols);
     nnc_model_free(model);
     return rc;
 }

@@ -10,13 +10,6 @@
 #include "data_source.h"
 #include "nnc.h"
 
-typedef struct model_columns {
-    const char **inputs;       /* the columns the model reads, in its order */
-    nnc_column_kind *kinds;    /* and what each is, for a model with an encoder */
-    const char **classes;
-    const char **drop;         /* the model's dropped columns and the user's --drop */
-} model_columns;
-
 /* The options eval and predict share for reading a table against a model:
  * --target, --drop, --missing and --unknown. */
 typedef struct model_data_options {
@@ -39,24 +32,18 @@ typedef struct model_data_options {
  * 0 then, -1 after a message on a bad value; 1 when c is another option. */
 int model_data_option(model_data_options *o, const char *command, int c, const char *arg);
 
-/* Fills csv so the loader picks the model's input columns (its encoder's,
- * when it has one) in its order, reads each as the kind it was trained as,
- * ignores the columns it dropped in training and those of drop[0..n_drop),
- * and maps labels to its classes; the target column is the one it trained
- * on. 0, or 1 after a message. Free with model_columns_free. */
-int model_columns_options(const nnc_model *model, char *const *drop, int n_drop,
-                          model_columns *cols, nnc_csv_options *csv);
-void model_columns_free(model_columns *cols);
-
 /* Refuses (2, after a message naming command) a --target that is not the
  * column the model was trained to predict; 0 when it is, or is NULL. */
 int model_target_check(const nnc_model *model, const char *command, const char *target);
 
-/* Reads path with csv and the policy, then puts it through the model's
- * preprocessing (nnc_model_encode), saying on stderr what that changed.
- * The model's inputs, or NULL after a message. */
+/* Reads path the way model was trained (nnc_model_read_csv): in dialect,
+ * with the options' --drop and missing and unknown policies, an id column
+ * (may be NULL), and for predicting without reading any target. Says on
+ * stderr what was filled, unseen or left out. The model's inputs, or NULL
+ * after a message. */
 nnc_dataset *model_read_table(const nnc_model *model, const char *command, const char *path,
-                              const nnc_csv_options *csv, const table_policy *policy);
+                              const csv_dialect *dialect, const model_data_options *options,
+                              const char *id, int predicting);
 
 /* Loads a model file; prints the error and returns NULL on failure. */
 nnc_model *load_model(const char *path);

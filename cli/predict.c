@@ -243,29 +243,15 @@ static int predict_with(const predict_options *opts)
     nnc_model *model = load_model(o.model);
     if (model == NULL)
         return 1;
-    model_columns cols;
-    memset(&cols, 0, sizeof cols);
-    nnc_csv_options csv;
     nnc_dataset *data = NULL;
     int rc = model_target_check(model, "predict", o.table.target);
-    if (rc == 0)
-        rc = model_columns_options(model, o.table.drop, o.table.n_drop, &cols, &csv);
     if (rc == 0) {
-        /* The target column, if the file has one, is skipped unread: its
-         * labels need not be ones the model knows. */
-        csv.no_target = 1;
-        csv.task = NNC_TASK_AUTO;
-        csv.classes = NULL;
-        csv.n_classes = 0;
-        csv_dialect_apply(&o.dialect, &csv);
-        csv.id = o.id;
-        if ((data = model_read_table(model, "predict", o.data, &csv, &o.table.policy)) == NULL)
-            rc = 1;
+        data = model_read_table(model, "predict", o.data, &o.dialect, &o.table, o.id, 1);
+        rc = data == NULL;
     }
     if (rc == 0)
         rc = predict_to(&o, model, data);
     nnc_dataset_free(data);
-    model_columns_free(&cols);
     nnc_model_free(model);
     return rc;
 }

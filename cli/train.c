@@ -388,20 +388,12 @@ void train_options_free(train_options *o)
 
 /* The parts of a run, freed together. */
 typedef struct run {
-    nnc_dataset *train, *val, *test;
-    nnc_encoder *encoder;     /* a table's preprocessing, until the model takes it */
-    int left_out;             /* rows without a target */
+    nnc_dataset *train, *val, *test;   /* raw, as read: the pipeline encodes copies */
+    int left_out;                      /* rows without a target */
     nnc_dataset *raw_train;   /* two-input classification: the points to draw */
-    nnc_normalizer *norm;
-    nnc_net *net;
-    nnc_optimizer *opt;
-    nnc_model *model;
+    nnc_pipeline_result out;  /* the model, the fit, the test metrics and matrix */
     history history;
     progress display;
-    nnc_fit_result result;
-    int has_test;
-    nnc_metrics tested;       /* the model on the test part */
-    int *confusion;
 } run;
 
 static void run_free(run *r)
@@ -410,16 +402,8 @@ static void run_free(run *r)
     nnc_dataset_free(r->train);
     nnc_dataset_free(r->val);
     nnc_dataset_free(r->test);
-    nnc_encoder_free(r->encoder);
-    if (r->model)
-        nnc_model_free(r->model);   /* owns net and norm */
-    else {
-        nnc_net_free(r->net);
-        nnc_normalizer_free(r->norm);
-    }
-    nnc_optimizer_free(r->opt);
+    nnc_pipeline_result_free(&r->out);
     history_free(&r->history);
-    free(r->confusion);
 }
 
 /* Cuts off fraction of *data into *part (none when fraction is 0). */
@@ -511,7 +495,8 @@ static int load_part(const train_options *o, const char *path, const nnc_dataset
     if (rc == 0 && apply_input_shape(o, &src, *out) != 0)
         rc = 2;
     if (rc == 0 && o->progress != PROGRESS_QUIET)
-        table_report(o->command, path, *out, NULL);
+        table_report(o->command, path, nnc_dataset_left_out(*out), nnc_dataset_target_name(*out),
+                     NULL);
     free(inputs);
     free(classes);
     free(kinds);
@@ -559,115 +544,6 @@ static int load_and_split(const train_options *o, nnc_rng *rng, run *r)
         return rc;
     }
     r->train = data;
-    r->has_test = r->test != NULL;
-    return 0;
-}
-
-/* *data through the encoder, replacing it; unseen categories (of the
- * validation or test part) counted into *report. */
-static int encode_part(const nnc_encoder *enc, nnc_dataset **data, nnc_unknown_policy unknown,
-                       nnc_encode_report *report)
-{
-    if (*data == NULL)
-        return 0;
-    nnc_dataset *encoded;
-    nnc_encode_report counts;
-    if (nnc_encoder_apply(enc, *data, unknown, &encoded, &counts) != NNC_OK)
-        return fail_with_library_error();
-    report->imputed += counts.imputed;
-    report->unknown += counts.unknown;
-    nnc_dataset_free(*data);
-    *data = encoded;
-    return 0;
-}
-
-/* A table's imputation and one-hot encoding, fitted on the training part
- * only and applied to every part; images go as they are. */
-static int encode_table(const train_options *o, run *r)
-{
-    if (o->src.csv == NULL)
-        return 0;
-    nnc_encoder_options eo = { o->src.policy.indicators };
-    if (nnc_encoder_fit(r->train, &eo, &r->encoder) != NNC_OK)
-        return fail_with_library_error();
-    nnc_unknown_policy unknown = o->src.policy.unknown_error ? NNC_UNKNOWN_ERROR
-                                                              : NNC_UNKNOWN_ZEROS;
-    nnc_encode_report report = {0, 0};
-    int rc = encode_part(r->encoder, &r->train, unknown, &report);
-    rc = rc ? rc : encode_part(r->encoder, &r->val, unknown, &report);
-    rc = rc ? rc : encode_part(r->encoder, &r->test, unknown, &report);
-    if (rc == 0 && o->progress != PROGRESS_QUIET)
-        table_report(o->command, data_source_name(&o->src), r->train, &report);
-    return rc;
-}
-
-/* Normalisation fitted on the training part, applied to training and
- * validation; the test part stays raw, as a user's new data would be. */
-static int normalise(const train_options *o, run *r)
-{
-    int images = o->src.images != NULL;
-    if (nnc_dataset_task(r->train) == NNC_TASK_CLASSIFICATION &&
-        nnc_dataset_inputs(r->train) == 2) {
-        size_t n = (size_t)nnc_dataset_rows(r->train), *all = malloc(n * sizeof *all);
-        for (size_t i = 0; all && i < n; i++)
-            all[i] = i;
-        r->raw_train = all ? nnc_dataset_subset(r->train, all, (int)n) : NULL;
-        free(all);
-        if (r->raw_train == NULL)
-            return fail_with_library_error();
-    }
-    nnc_scaling kind = o->scaling >= 0 ? (nnc_scaling)o->scaling
-                                       : (images ? NNC_SCALE_NONE : NNC_SCALE_STANDARD);
-    r->norm = nnc_normalizer_fit(r->train, kind);
-    if (r->norm == NULL || nnc_normalizer_apply(r->norm, r->train) != NNC_OK ||
-        (r->val && nnc_normalizer_apply(r->norm, r->val) != NNC_OK))
-        return fail_with_library_error();
-    return 0;
-}
-
-static int build_network(const train_options *o, nnc_rng *rng, run *r)
-{
-    const nnc_dataset *d = r->train;
-    int classes = nnc_dataset_classes(d);
-    nnc_activation out_act = NNC_IDENTITY;
-    nnc_loss loss = NNC_LOSS_MSE;
-    if (nnc_dataset_task(d) == NNC_TASK_CLASSIFICATION) {
-        out_act = classes == 2 ? NNC_SIGMOID : NNC_SOFTMAX;
-        loss = classes == 2 ? NNC_LOSS_BINARY_CROSS_ENTROPY : NNC_LOSS_SOFTMAX_CROSS_ENTROPY;
-    }
-    /* The data's shape, so a layer that reads pictures sees them as such. */
-    r->net = nnc_net_new_shaped(nnc_dataset_shape(d));
-    if (r->net == NULL)
-        return fail_with_library_error();
-    if (nnc_net_add_layers(r->net, o->layers, o->activation) != NNC_OK) {
-        fprintf(stderr, "nnc: --%s\n", nnc_last_error());   /* "layers: column ..." */
-        return 2;
-    }
-    nnc_status st = NNC_OK;
-    if (st == NNC_OK)
-        st = nnc_net_add_dense(r->net, nnc_dataset_targets(d), out_act);
-    if (st == NNC_OK)
-        st = nnc_net_set_loss(r->net, loss);
-    /* He suits ReLU's half-silenced units; Xavier the symmetric activations. */
-    if (st == NNC_OK) {
-        int relu_like = o->activation == NNC_RELU || o->activation == NNC_LEAKY_RELU;
-        st = nnc_net_init(r->net, relu_like ? NNC_INIT_HE : NNC_INIT_XAVIER, rng);
-    }
-    return st == NNC_OK ? 0 : fail_with_library_error();
-}
-
-static int make_optimizer(const train_options *o, run *r)
-{
-    double lr = o->learning_rate > 0 ? o->learning_rate : 0.01;
-    if (o->optimizer == 0)
-        r->opt = nnc_sgd_new((float)lr);
-    else if (o->optimizer == 1)
-        r->opt = nnc_momentum_new((float)lr, (float)o->momentum);
-    else
-        r->opt = nnc_adam_new((float)lr, 0.9f, 0.999f, 1e-8f);
-    if (r->opt == NULL || nnc_optimizer_set_weight_decay(r->opt, (float)o->weight_decay) != NNC_OK ||
-        nnc_optimizer_set_clip_norm(r->opt, (float)o->clip_norm) != NNC_OK)
-        return fail_with_library_error();
     return 0;
 }
 
@@ -699,10 +575,10 @@ static int report_stop(const train_options *o, run *r)
     const char *when = r ? nnc_last_error() : "before training began";
     if (r)
         progress_abort(&r->display);
-    if (o->checkpoint && r && r->result.checkpoint_epoch > 0)
+    if (o->checkpoint && r && r->out.fit.checkpoint_epoch > 0)
         fprintf(stderr, "nnc train: %s by %s; %s holds epoch %d, the last complete one saved: "
                         "carry on with --resume %s\n",
-                when, name, o->checkpoint, r->result.checkpoint_epoch, o->checkpoint);
+                when, name, o->checkpoint, r->out.fit.checkpoint_epoch, o->checkpoint);
     else if (o->checkpoint)
         fprintf(stderr, "nnc train: %s by %s, before the first checkpoint was written; no model "
                         "was saved\n", when, name);
@@ -769,161 +645,129 @@ static char *run_identity(const train_options *o)
     return text;
 }
 
+/* The library's pipeline options from the command's. */
+static nnc_pipeline_options pipeline_options(const train_options *o, const run *r)
+{
+    nnc_pipeline_options p = nnc_pipeline_defaults();
+    p.csv.drop = (const char *const *)o->drop;
+    p.csv.n_drop = o->n_drop;
+    p.encoding.indicators = o->src.policy.indicators;
+    p.unknown = o->src.policy.unknown_error ? NNC_UNKNOWN_ERROR : NNC_UNKNOWN_ZEROS;
+    p.scaling = o->scaling;
+    p.layers = o->layers;
+    p.activation = o->activation;
+    p.optimizer = (nnc_optimizer_kind)o->optimizer;
+    p.learning_rate = o->learning_rate;
+    p.momentum = o->momentum;
+    p.weight_decay = o->weight_decay;
+    p.clip_norm = o->clip_norm;
+    p.seed = o->seed;
+    p.data_name = data_source_name(&o->src);
+    nnc_fit_options *f = &p.fit;
+    f->epochs = o->epochs;
+    f->batch_size = o->batch_size;
+    f->schedule = (nnc_schedule)o->schedule;
+    f->step_epochs = o->step_epochs;
+    f->gamma = o->gamma;
+    f->min_learning_rate = o->min_learning_rate;
+    f->patience = o->patience;
+    f->checkpoint = o->checkpoint;
+    f->checkpoint_every = o->checkpoint_every;
+    f->resume = o->resume;
+    f->on_epoch = history_on_epoch;
+    f->on_batch = history_on_batch;
+    f->stop = &stop_signal;
+    /* The k x k matrix only where it is printed or drawn. */
+    int k = nnc_dataset_classes(r->train);
+    p.confusion = k > 0 && (confusion_printed(k) || (o->plot_dir && k <= NNC_PLOT_MAX_CONFUSION));
+    return p;
+}
+
+/* --layers read against the data's shape before anything is trained: a
+ * typo is a usage error (exit 2) naming the column, not a failed run. */
+static int check_layers(const train_options *o, const run *r)
+{
+    nnc_net *net = nnc_net_new_shaped(nnc_dataset_shape(r->train));
+    if (net == NULL)
+        return fail_with_library_error();
+    nnc_status st = nnc_net_add_layers(net, o->layers, o->activation);
+    nnc_net_free(net);
+    if (st == NNC_OK)
+        return 0;
+    fprintf(stderr, "nnc: --%s\n", nnc_last_error());   /* "layers: column ..." */
+    return 2;
+}
+
+/* The pipeline on the raw parts: the preprocessing, scaling, network,
+ * training and test, with the progress shown as it goes. */
 static int fit(const train_options *o, nnc_rng *rng, run *r)
 {
     int classification = nnc_dataset_task(r->train) == NNC_TASK_CLASSIFICATION;
+    int rc = check_layers(o, r);
+    if (rc != 0)
+        return rc;
     progress_start(&r->display, (progress_mode)o->progress, stderr, nnc_dataset_rows(r->train),
                    o->batch_size, o->epochs, classification);
     r->history.display = &r->display;
-    nnc_fit_options f = nnc_fit_defaults();
-    f.epochs = o->epochs;
-    f.batch_size = o->batch_size;
-    f.schedule = (nnc_schedule)o->schedule;
-    f.step_epochs = o->step_epochs;
-    f.gamma = o->gamma;
-    f.min_learning_rate = o->min_learning_rate;
-    f.validation = r->val;
-    f.patience = r->val ? o->patience : 0;
-    f.target_scale = nnc_normalizer_target_scale(r->norm);
-    f.checkpoint = o->checkpoint;
-    f.checkpoint_every = o->checkpoint_every;
-    f.resume = o->resume;
-    f.on_epoch = history_on_epoch;
-    f.on_batch = history_on_batch;
-    f.user = &r->history;
-    f.stop = &stop_signal;
+    nnc_pipeline_options p = pipeline_options(o, r);
+    p.fit.user = &r->history;
     char *identity = NULL;
     if ((o->checkpoint || o->resume) && (identity = run_identity(o)) == NULL)
         return 1;
-    f.run_identity = identity;
-    nnc_status st = nnc_fit(r->net, r->opt, r->train, &f, rng, &r->result);
+    p.fit.run_identity = identity;
+    nnc_status st = nnc_pipeline_fit(r->train, r->val, r->test, &p, rng, &r->out);
     free(identity);
     if (st == NNC_ESTOPPED)
         return report_stop(o, r);
-    return st == NNC_OK ? 0 : fail_with_library_error();
-}
-
-static nnc_status meta(nnc_model *m, const char *key, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static nnc_status meta(nnc_model *m, const char *key, const char *fmt, ...)
-{
-    /* Sized to the value: a long target name is kept whole, never cut. */
-    va_list args;
-    va_start(args, fmt);
-    int n = vsnprintf(NULL, 0, fmt, args);
-    va_end(args);
-    char *value = n < 0 ? NULL : malloc((size_t)n + 1);
-    if (value == NULL) {
-        fprintf(stderr, "nnc: out of memory\n");
-        return NNC_ENOMEM;
-    }
-    va_start(args, fmt);
-    vsnprintf(value, (size_t)n + 1, fmt, args);
-    va_end(args);
-    nnc_status st = nnc_model_set_meta(m, key, value);
-    free(value);
-    return st;
-}
-
-/* How the model was made, kept in the model file for `nnc info`. No clock
- * time: the same run must give the same file, bit for bit. */
-static int describe(const train_options *o, run *r)
-{
-    nnc_model *m = r->model;
-    nnc_status st = meta(m, "nnc_version", "%s", nnc_version());
-    st = st ? st : meta(m, "data", "%s", data_source_name(&o->src));
-    st = st ? st : meta(m, "target", "%s", nnc_dataset_target_name(r->train));
-    st = st ? st : meta(m, "hidden_layers", "%s", o->layers);
-    st = st ? st : meta(m, "activation", "%s", nnc_activation_name(o->activation));
-    st = st ? st : meta(m, "optimizer", "%s", nnc_optimizer_name(r->opt));
-    st = st ? st : meta(m, "learning_rate", "%g", nnc_optimizer_learning_rate(r->opt));
-    st = st ? st : meta(m, "weight_decay", "%g", o->weight_decay);
-    st = st ? st : meta(m, "clip_norm", "%g", o->clip_norm);
-    st = st ? st : meta(m, "schedule", "%s", schedule_names[o->schedule]);
-    st = st ? st : meta(m, "batch_size", "%d", o->batch_size);
-    st = st ? st : meta(m, "epochs", "%d", o->epochs);
-    st = st ? st : meta(m, "epochs_run", "%d", r->result.epochs_run);
-    st = st ? st : meta(m, "best_epoch", "%d", r->result.best_epoch);
-    st = st ? st : meta(m, "stopped_early", "%s", r->result.stopped_early ? "yes" : "no");
-    st = st ? st : meta(m, "seed", "%llu", (unsigned long long)o->seed);
-    st = st ? st : meta(m, "train_rows", "%d", nnc_dataset_rows(r->train));
-    st = st ? st : meta(m, "validation_rows", "%d", nnc_dataset_rows(r->val));
-    st = st ? st : meta(m, "test_rows", "%d", nnc_dataset_rows(r->test));
-    if (r->left_out > 0)
-        st = st ? st : meta(m, "rows_left_out", "%d (target missing)", r->left_out);
-    st = st ? st : meta(m, "train_loss", "%.6g", r->result.train.loss);
-    if (r->val)
-        st = st ? st : meta(m, "validation_loss", "%.6g", r->result.val.loss);
-    if (r->has_test && nnc_model_task(m) == NNC_TASK_CLASSIFICATION)
-        st = st ? st : meta(m, "test_accuracy", "%.6g", r->tested.accuracy);
-    else if (r->has_test)
-        st = st ? st : meta(m, "test_r2", "%.6g", r->tested.r2);
-    return st == NNC_OK ? 0 : fail_with_library_error();
-}
-
-static int package_and_test(const train_options *o, run *r)
-{
-    r->model = nnc_model_new(r->net, r->norm, r->train);
-    if (r->model == NULL)
+    if (st != NNC_OK)
         return fail_with_library_error();
-    if (r->encoder != NULL) {
-        if (nnc_model_set_encoder(r->model, r->encoder) != NNC_OK)
-            return fail_with_library_error();
-        r->encoder = NULL;
-    }
-    if (o->n_drop > 0 &&
-        nnc_model_set_dropped(r->model, (const char *const *)o->drop, o->n_drop) != NNC_OK)
-        return fail_with_library_error();
-    if (!r->has_test)
-        return 0;
-    /* The k x k matrix only where it is printed or drawn. */
-    int k = nnc_model_classes(r->model);
-    int wanted = k > 0 && (confusion_printed(k) || (o->plot_dir && k <= NNC_PLOT_MAX_CONFUSION));
-    if (wanted && (r->confusion = calloc((size_t)k * (size_t)k, sizeof *r->confusion)) == NULL) {
-        fprintf(stderr, "nnc: out of memory\n");
-        return 1;
-    }
-    if (nnc_model_evaluate(r->model, r->test, &r->tested, r->confusion) != NNC_OK)
+    if (o->progress != PROGRESS_QUIET)
+        table_report(o->command, data_source_name(&o->src), 0, NULL, &r->out.encoded);
+    /* The regions picture shows the training points as the model takes them. */
+    nnc_model *m = r->out.model;
+    if (o->plot_dir && classification && nnc_model_inputs(m) == 2 &&
+        nnc_model_encode(m, r->train, NNC_UNKNOWN_ZEROS, &r->raw_train, NULL) != NNC_OK)
         return fail_with_library_error();
     return 0;
 }
 
 static int draw(const train_options *o, run *r)
 {
-    int classification = nnc_model_task(r->model) == NNC_TASK_CLASSIFICATION;
+    int classification = nnc_model_task(r->out.model) == NNC_TASK_CLASSIFICATION;
     char path[4096];
     if (ensure_directory(o->plot_dir) != 0 || history_plot(&r->history, o->plot_dir,
                                                            classification) != 0)
         return 1;
     /* Regions are drawn for two inputs and as many classes as have colours. */
-    if (classification && nnc_model_inputs(r->model) == 2 && nnc_model_classes(r->model) <= 20) {
+    if (classification && nnc_model_inputs(r->out.model) == 2 && nnc_model_classes(r->out.model) <= 20) {
         /* The model's regions with the raw training points over them. */
         if (join_path(path, sizeof path, o->plot_dir, "regions.png") != 0)
             return 1;
-        if (nnc_plot_decision_regions(path, r->model, r->raw_train,
+        if (nnc_plot_decision_regions(path, r->out.model, r->raw_train,
                                       "Decision regions and training points") != NNC_OK)
             return fail_with_library_error();
     }
-    if (!classification && r->has_test) {
+    if (!classification && r->out.has_test) {
         char residuals[4096];
         if (join_path(path, sizeof path, o->plot_dir, "predictions.png") != 0 ||
             join_path(residuals, sizeof residuals, o->plot_dir, "residuals.png") != 0)
             return 1;
-        return plot_regression(path, residuals, r->model, r->test, "test part");
+        nnc_dataset *test = NULL;   /* the model's inputs of the raw test rows */
+        if (nnc_model_encode(r->out.model, r->test, NNC_UNKNOWN_ZEROS, &test, NULL) != NNC_OK)
+            return fail_with_library_error();
+        int rc = plot_regression(path, residuals, r->out.model, test, "test part");
+        nnc_dataset_free(test);
+        return rc;
     }
-    if (classification && r->confusion) {
-        int k = nnc_model_classes(r->model);
+    if (classification && r->out.confusion) {
+        int k = nnc_model_classes(r->out.model);
         const char **labels = malloc((size_t)k * sizeof *labels);
         if (labels == NULL)
             return 1;
         for (int i = 0; i < k; i++)
-            labels[i] = nnc_model_class_label(r->model, i);
+            labels[i] = nnc_model_class_label(r->out.model, i);
         int rc = join_path(path, sizeof path, o->plot_dir, "confusion.png");
-        if (rc == 0 && nnc_plot_confusion(path, r->confusion, k, labels,
+        if (rc == 0 && nnc_plot_confusion(path, r->out.confusion, k, labels,
                                           "Confusion matrix (test part)") != NNC_OK)
             rc = fail_with_library_error();
         free(labels);
@@ -954,16 +798,16 @@ static void json_metrics(FILE *to, const char *label, nnc_task task, const nnc_m
 /* With --json the summary is one JSON object too, after the epochs' lines. */
 static void summarise_json(const train_options *o, run *r, FILE *to)
 {
-    nnc_task task = nnc_model_task(r->model);
+    nnc_task task = nnc_model_task(r->out.model);
     fprintf(to, "{\"epochs_run\":%d,\"best_epoch\":%d,\"stopped_early\":%s,"
                 "\"parameters\":%zu,\"rows_left_out\":%d,\"metrics\":{",
-            r->result.epochs_run, r->result.best_epoch, r->result.stopped_early ? "true" : "false",
-            nnc_net_param_count(nnc_model_net(r->model)), r->left_out);
-    json_metrics(to, "train", task, &r->result.train, 1);
+            r->out.fit.epochs_run, r->out.fit.best_epoch, r->out.fit.stopped_early ? "true" : "false",
+            nnc_net_param_count(nnc_model_net(r->out.model)), r->left_out);
+    json_metrics(to, "train", task, &r->out.fit.train, 1);
     if (r->val)
-        json_metrics(to, "validation", task, &r->result.val, 0);
-    if (r->has_test)
-        json_metrics(to, "test", task, &r->tested, 0);
+        json_metrics(to, "validation", task, &r->out.fit.val, 0);
+    if (r->out.has_test)
+        json_metrics(to, "test", task, &r->out.test, 0);
     fputs("},\"model\":", to);
     json_string(to, o->out);
     fputs("}\n", to);
@@ -975,7 +819,7 @@ static void summarise(const train_options *o, run *r, FILE *to)
         summarise_json(o, r, to);
         return;
     }
-    nnc_task task = nnc_model_task(r->model);
+    nnc_task task = nnc_model_task(r->out.model);
     /* The shape only where it says more than the count: not for a vector. */
     nnc_shape shape = nnc_dataset_shape(r->train);
     char inputs[96] = "";
@@ -987,24 +831,24 @@ static void summarise(const train_options *o, run *r, FILE *to)
     /* With --patience 0 the last epoch's weights are kept, whichever had
      * the lowest validation loss: "best N" alone would read as restored. */
     char best[96];
-    if (r->val && o->patience == 0 && r->result.best_epoch != r->result.epochs_run)
+    if (r->val && o->patience == 0 && r->out.fit.best_epoch != r->out.fit.epochs_run)
         snprintf(best, sizeof best, "lowest validation loss in epoch %d; the last kept",
-                 r->result.best_epoch);
+                 r->out.fit.best_epoch);
     else
-        snprintf(best, sizeof best, "best %d%s", r->result.best_epoch,
-                 r->result.stopped_early ? ", stopped early" : "");
-    fprintf(to, "trained %d epochs (%s) on %d rows%s: %zu parameters\n", r->result.epochs_run,
+        snprintf(best, sizeof best, "best %d%s", r->out.fit.best_epoch,
+                 r->out.fit.stopped_early ? ", stopped early" : "");
+    fprintf(to, "trained %d epochs (%s) on %d rows%s: %zu parameters\n", r->out.fit.epochs_run,
             best, nnc_dataset_rows(r->train), inputs,
-            nnc_net_param_count(nnc_model_net(r->model)));
+            nnc_net_param_count(nnc_model_net(r->out.model)));
     if (r->left_out > 0)
         fprintf(to, "left out %d row%s of %s whose target '%s' is missing\n", r->left_out,
                 r->left_out == 1 ? "" : "s", data_source_name(&o->src),
                 nnc_dataset_target_name(r->train));
-    print_metrics(to, "train", task, &r->result.train);
+    print_metrics(to, "train", task, &r->out.fit.train);
     if (r->val)
-        print_metrics(to, "validation", task, &r->result.val);
-    if (r->has_test)
-        print_metrics(to, "test", task, &r->tested);
+        print_metrics(to, "validation", task, &r->out.fit.val);
+    if (r->out.has_test)
+        print_metrics(to, "test", task, &r->out.test);
     fprintf(to, "model saved to %s\n", o->out);
 }
 
@@ -1049,9 +893,15 @@ static int check_paths(const train_options *o)
 static int check_names(const train_options *o, const nnc_dataset *d)
 {
     const char *what = NULL, *name = NULL;
-    for (int j = 0; what == NULL && j < nnc_dataset_inputs(d); j++)
+    for (int j = 0; what == NULL && j < nnc_dataset_inputs(d); j++) {
         if (strlen(name = nnc_dataset_input_name(d, j)) > NNC_MAX_NAME_BYTES)
             what = "an input column's name";
+        /* A category becomes the input "column=category". */
+        for (int k = 0; what == NULL && k < nnc_dataset_levels(d, j); k++)
+            if (strlen(nnc_dataset_input_name(d, j)) + 1 +
+                    strlen(name = nnc_dataset_level(d, j, k)) > NNC_MAX_NAME_BYTES)
+                what = "a category with its column's name";
+    }
     for (int k = 0; what == NULL && k < nnc_dataset_classes(d); k++)
         if (strlen(name = nnc_dataset_class_label(d, k)) > NNC_MAX_NAME_BYTES)
             what = "a class label";
@@ -1071,18 +921,12 @@ int train_fold(const train_options *o, nnc_rng *rng, nnc_dataset *train, nnc_dat
     memset(&r, 0, sizeof r);
     r.train = train;
     r.test = test;
-    r.has_test = 1;
     int rc = hold_out(&r.train, o->val_fraction, rng, &r.val, "validation");
-    rc = rc ? rc : encode_table(o, &r);
     rc = rc ? rc : check_names(o, r.train);
-    rc = rc ? rc : normalise(o, &r);
-    rc = rc ? rc : build_network(o, rng, &r);
-    rc = rc ? rc : make_optimizer(o, &r);
     rc = rc ? rc : fit(o, rng, &r);
-    rc = rc ? rc : package_and_test(o, &r);
     if (rc == 0) {
-        *tested = r.tested;
-        *epochs = r.result.epochs_run;
+        *tested = r.out.test;
+        *epochs = r.out.fit.epochs_run;
     }
     run_free(&r);
     return rc;
@@ -1106,30 +950,24 @@ int command_train(int argc, char **argv)
     run r;
     memset(&r, 0, sizeof r);
     int rc = load_and_split(&o, &rng, &r);
-    rc = rc ? rc : encode_table(&o, &r);
     rc = rc ? rc : check_names(&o, r.train);
     if (rc == 0 && stop_signal)
         rc = report_stop(&o, NULL);
-    rc = rc ? rc : normalise(&o, &r);
-    rc = rc ? rc : build_network(&o, &rng, &r);
-    rc = rc ? rc : make_optimizer(&o, &r);
     rc = rc ? rc : fit(&o, &rng, &r);
-    rc = rc ? rc : package_and_test(&o, &r);
-    rc = rc ? rc : describe(&o, &r);
-    if (rc == 0 && nnc_model_save(r.model, o.out) != NNC_OK)
+    if (rc == 0 && nnc_model_save(r.out.model, o.out) != NNC_OK)
         rc = fail_with_library_error();
     if (rc == 0 && o.log)
         rc = history_write_csv(&r.history, o.log,
-                               nnc_model_task(r.model) == NNC_TASK_CLASSIFICATION);
+                               nnc_model_task(r.out.model) == NNC_TASK_CLASSIFICATION);
     if (rc == 0 && o.plot_dir)
         rc = draw(&o, &r);
     /* With the model going to standard output, the report goes to stderr. */
     FILE *report = nnc_same_file(o.out, "/dev/stdout") ? stderr : stdout;
     if (rc == 0)
         summarise(&o, &r, report);
-    if (r.has_test && rc == 0 && nnc_model_task(r.model) == NNC_TASK_CLASSIFICATION &&
+    if (r.out.has_test && rc == 0 && nnc_model_task(r.out.model) == NNC_TASK_CLASSIFICATION &&
         o.progress != PROGRESS_QUIET && o.progress != PROGRESS_JSON)
-        print_confusion(report, r.model, r.confusion);
+        print_confusion(report, r.out.model, r.out.confusion);
     /* A signal after the training still lets the outputs finish, but the
      * exit code says it came. */
     if (rc == 0 && stop_signal)

@@ -923,6 +923,92 @@ nnc_status nnc_model_save(const nnc_model *model, const char *path);
  * a message naming the file and the field. */
 nnc_status nnc_model_load(const char *path, nnc_model **out);
 
+/* ---------------------------------------------------------------- pipeline */
+
+/* What `nnc train` does, as calls: a C program (and the Python binding)
+ * gets in a few lines what the command line does. */
+
+typedef enum nnc_optimizer_kind {
+    NNC_OPTIMIZER_SGD = 0,
+    NNC_OPTIMIZER_MOMENTUM,
+    NNC_OPTIMIZER_ADAM
+} nnc_optimizer_kind;
+
+typedef struct nnc_pipeline_options {
+    /* How the CSV file is read (nnc_train_csv): target, dropped columns,
+     * task, dialect. The defaults keep missing cells and read text columns
+     * as categories, as nnc train does; the dropped columns are kept in the
+     * model, so later files may still have them. */
+    nnc_csv_options csv;
+    nnc_shape input_shape;        /* channels 0: rows stay vectors */
+    double validation_fraction;   /* held out for early stopping (0.2) */
+    double test_fraction;         /* held out for the final test (0.2) */
+    nnc_encoder_options encoding; /* missing indicators or not */
+    nnc_unknown_policy unknown;   /* unseen categories in validation/test */
+    int scaling;                  /* an nnc_scaling, or -1: standard for a
+                                     table, none for images (-1) */
+    const char *layers;           /* the hidden layers, in the layer grammar
+                                     (docs/architecture.md): "32" */
+    nnc_activation activation;    /* where layers names none (relu) */
+    nnc_optimizer_kind optimizer; /* (adam) */
+    double learning_rate;         /* (0.01) */
+    double momentum;              /* for NNC_OPTIMIZER_MOMENTUM (0.9) */
+    double weight_decay, clip_norm;   /* (0, 0) */
+    /* epochs (100), batch size (32), patience (10), schedule, checkpoint,
+     * callbacks; validation and target_scale are set by the pipeline. */
+    nnc_fit_options fit;
+    uint64_t seed;                /* the hold-outs, weights, shuffles (1) */
+    int confusion;                /* non-zero: the test part's confusion matrix */
+    const char *data_name;        /* the model's "data" note (NULL: the path) */
+} nnc_pipeline_options;
+
+/* The defaults above, those of nnc train. */
+nnc_pipeline_options nnc_pipeline_defaults(void);
+
+typedef struct nnc_pipeline_result {
+    nnc_model *model;             /* the trained model, with its preprocessing */
+    nnc_fit_result fit;           /* epochs run, best epoch, train/val metrics */
+    int train_rows, validation_rows, test_rows;
+    int rows_left_out;            /* the file's rows without a target */
+    int has_test;
+    nnc_metrics test;             /* the model on the test part */
+    int *confusion;               /* classes x classes (row: true), if asked for */
+    nnc_encode_report encoded;    /* cells filled, unseen categories, all parts */
+} nnc_pipeline_result;
+
+/* Frees the model and the matrix; the result is zeroed. */
+void nnc_pipeline_result_free(nnc_pipeline_result *result);
+
+/* Trains a model on raw parts as nnc train does after its split: the
+ * preprocessing (a table's imputation and one-hot, nnc_encoder) and the
+ * scaling fitted on train alone and applied to every part; the output
+ * layer and loss that suit the task (sigmoid and binary cross-entropy for
+ * two classes, softmax and cross-entropy for more, identity and MSE for
+ * values); nnc_fit with early stopping on validation (may be NULL); the
+ * model judged on test (may be NULL); the training metadata. rng draws the
+ * weights and the shuffles. On failure result holds no model. */
+nnc_status nnc_pipeline_fit(const nnc_dataset *train, const nnc_dataset *validation,
+                            const nnc_dataset *test, const nnc_pipeline_options *options,
+                            nnc_rng *rng, nnc_pipeline_result *result);
+
+/* The whole of nnc train on a CSV file: read it with options->csv, cut off
+ * the test part, then the validation part (seeded, stratified by class),
+ * then nnc_pipeline_fit. Save the model with nnc_model_save. */
+nnc_status nnc_train_csv(const char *path, const nnc_pipeline_options *options,
+                         nnc_pipeline_result *result);
+
+/* A CSV file read the way model was trained: its columns (any order in the
+ * file; the ones dropped in training may be there), each read as the kind it
+ * was trained as, its target and classes, through its preprocessing. options
+ * (NULL: the defaults with keep_missing) gives the dialect, keep_missing,
+ * more columns to drop, id, and no_target for rows to predict (then a target
+ * column there is skipped unread). *out is ready
+ * for nnc_model_predict (gather its rows) or nnc_model_evaluate; report and
+ * left_out (may be NULL) say what was filled, unseen, left out. */
+nnc_status nnc_model_read_csv(const nnc_model *model, const char *path,
+                              const nnc_csv_options *options, nnc_unknown_policy unknown,
+                              nnc_dataset **out, nnc_encode_report *report, int *left_out);
+
 /* ------------------------------------------------------------ safe output */
 
 /* A file written under a temporary name beside its path and renamed into place

@@ -620,6 +620,60 @@ static void test_folds_are_stratified_and_seeded(void **state)
     nnc_dataset_free(d);
 }
 
+/* ------------------------------------------------------------- pipeline */
+
+/* nnc train as a library call: the model it makes predicts penguins well,
+ * reads a file back through nnc_model_read_csv, and is byte for byte the
+ * model file the nnc program makes with the same options. */
+static void test_pipeline_is_what_train_does(void **state)
+{
+    (void)state;
+    const char *path = NNC_TEST_DATA "/penguins.csv";
+    nnc_pipeline_options o = nnc_pipeline_defaults();
+    const char *drop[] = {"year"};
+    o.csv.target = "species";
+    o.csv.drop = drop;
+    o.csv.n_drop = 1;
+    o.fit.epochs = 40;
+    nnc_pipeline_result r;
+    assert_int_equal(nnc_train_csv(path, &o, &r), NNC_OK);
+    assert_int_equal(r.has_test, 1);
+    assert_int_equal(r.train_rows + r.validation_rows + r.test_rows, 344);
+    assert_int_equal(r.test_rows, 69);
+    assert_true(r.test.accuracy >= 0.95);
+    assert_int_equal(r.encoded.imputed, 19);
+    assert_non_null(nnc_model_encoder(r.model));
+    assert_string_equal(nnc_model_meta(r.model, "target"), "species");
+    assert_string_equal(nnc_model_dropped_name(r.model, 0), "year");
+    assert_int_equal(nnc_model_save(r.model, path_of("lib.nnc")), NNC_OK);
+
+    nnc_dataset *x = NULL;
+    nnc_encode_report report;
+    int left_out = -1;
+    assert_int_equal(nnc_model_read_csv(r.model, path, NULL, NNC_UNKNOWN_ZEROS, &x, &report,
+                                        &left_out), NNC_OK);
+    assert_int_equal(nnc_dataset_rows(x), 344);
+    assert_int_equal(left_out, 0);
+    assert_int_equal(report.imputed, 19);
+    nnc_metrics m;
+    assert_int_equal(nnc_model_evaluate(r.model, x, &m, NULL), NNC_OK);
+    assert_true(m.accuracy >= 0.95);
+    nnc_dataset_free(x);
+    nnc_pipeline_result_free(&r);
+    assert_null(r.model);
+
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' train --data '%s' --target species --drop year --epochs 40 "
+             "--quiet --out '%s' > /dev/null && cmp -s '%s' '%s'", NNC_BINARY, path,
+             path_of("cli.nnc"), path_of("cli.nnc"), path_of("lib.nnc"));
+    assert_int_equal(system(cmd), 0);
+
+    /* A failure leaves no model behind. */
+    o.layers = "dense:x";
+    assert_int_not_equal(nnc_train_csv(path, &o, &r), NNC_OK);
+    assert_null(r.model);
+}
+
 /* ------------------------------------------------------ shortest floats */
 
 static void test_shortest_float_text(void **state)
@@ -681,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_penguins),
         cmocka_unit_test(test_folds_are_stratified_and_seeded),
         cmocka_unit_test(test_classification_metrics),
+        cmocka_unit_test(test_pipeline_is_what_train_does),
         cmocka_unit_test(test_shortest_float_text),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

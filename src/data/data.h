@@ -80,6 +80,10 @@ nnc_status nnc_dataset_copy_ids(nnc_dataset *to, const nnc_dataset *from);
 /* Frees a data set's levels (n_inputs of them). */
 void nnc_levels_free(nnc_levels *levels, int n_inputs);
 
+/* A copy of every row of data, with its names, classes and provenance
+ * (NULL with a message on failure). */
+nnc_dataset *nnc_dataset_copy(const nnc_dataset *data);
+
 /* Replaces the input names with copies of names[0..n_inputs). */
 nnc_status nnc_dataset_set_input_names(nnc_dataset *data, const char *const *names);
 

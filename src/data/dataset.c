@@ -606,6 +606,18 @@ nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, in
     return sub;
 }
 
+nnc_dataset *nnc_dataset_copy(const nnc_dataset *data)
+{
+    size_t *all = nnc_alloc((size_t)data->rows, sizeof *all, 0);
+    if (all == NULL)
+        return NULL;
+    for (size_t i = 0; i < (size_t)data->rows; i++)
+        all[i] = i;
+    nnc_dataset *copy = nnc_dataset_subset(data, all, data->rows);
+    free(all);
+    return copy;
+}
+
 /* Moves the rows of each class together (keeping their shuffled order) and
  * deals every class's share of the part out first, so both sides keep the
  * class proportions. For regression the shuffled order is used as it is.

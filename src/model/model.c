@@ -140,13 +140,7 @@ nnc_status nnc_model_encode(const nnc_model *model, const nnc_dataset *data,
         return nnc_encoder_apply(model->encoder, data, unknown, out, report);
     if (report != NULL)
         *report = (nnc_encode_report){0, 0};
-    size_t *all = nnc_alloc((size_t)data->rows, sizeof *all, 0);
-    if (all == NULL)
-        return NNC_ENOMEM;
-    for (size_t i = 0; i < (size_t)data->rows; i++)
-        all[i] = i;
-    *out = nnc_dataset_subset(data, all, data->rows);
-    free(all);
+    *out = nnc_dataset_copy(data);
     return *out != NULL ? NNC_OK : NNC_ENOMEM;
 }
 
