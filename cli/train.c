@@ -650,6 +650,8 @@ static nnc_pipeline_options pipeline_options(const train_options *o, const run *
 {
     nnc_pipeline_options p = nnc_pipeline_defaults();
     p.csv.drop = (const char *const *)o->drop;
+    p.csv.delimiter = o->src.dialect.delimiter;   /* recorded in the model */
+    p.csv.no_header = o->src.dialect.no_header;
     p.csv.n_drop = o->n_drop;
     p.encoding.indicators = o->src.policy.indicators;
     p.unknown = o->src.policy.unknown_error ? NNC_UNKNOWN_ERROR : NNC_UNKNOWN_ZEROS;

@@ -999,7 +999,9 @@ nnc_status nnc_train_csv(const char *path, const nnc_pipeline_options *options,
 
 /* A CSV file read the way model was trained: its columns (any order in the
  * file; the ones dropped in training may be there), each read as the kind it
- * was trained as, its target and classes, through its preprocessing. options
+ * was trained as, its target and classes, its dialect when one was given in
+ * training (no_header; a delimiter unless options give one), through its
+ * preprocessing. options
  * (NULL: the defaults with keep_missing) gives the dialect, keep_missing,
  * more columns to drop, id, and no_target for rows to predict (then a target
  * column there is skipped unread). *out is ready

@@ -590,9 +590,19 @@ static void test_csv_dialects(void **state)
         assert_string_equal(got, want);
         free(got);
     }
-    free(want);
     assert_int_equal(run_nnc("eval --model '%s' --data '%s' --no-header", in_dir("headless.nnc"),
                              in_dir("headless.csv")), 0);
+    /* The model remembers that its files have no header. */
+    assert_int_equal(run_nnc(predict, in_dir("headless.nnc"), in_dir("headless.csv"), "",
+                             in_dir("headless2.out")), 0);
+    char *again = slurp(in_dir("headless2.out"), NULL);
+    assert_string_equal(again, want);
+    free(again);
+    assert_int_equal(run_nnc("info '%s'", in_dir("headless.nnc")), 0);
+    char *info = slurp(in_dir("stdout"), NULL);
+    assert_non_null(strstr(info, "  csv_no_header    yes\n"));
+    free(info);
+    free(want);
     expect_refusal(in_dir("m.nnc"), WANT("headless.csv:1:1:", "looks like data", "--no-header"),
                    "train --data '%s' --quiet --out '%s'", in_dir("headless.csv"),
                    in_dir("m.nnc"));

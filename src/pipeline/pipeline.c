@@ -207,6 +207,12 @@ static nnc_status describe(nnc_model *m, const nnc_pipeline_options *o, const pa
     if (st == NNC_OK && o->data_name != NULL)
         st = meta(m, "data", "%s", o->data_name);
     st = st ? st : meta(m, "target", "%s", p->train->target_name);
+    /* A dialect that cannot be told from the file itself is kept, so later
+     * files of the same kind are read the same way. */
+    if (o->csv.no_header)
+        st = st ? st : meta(m, "csv_no_header", "yes");
+    if (o->csv.delimiter != '\0')
+        st = st ? st : meta(m, "csv_delimiter", "%d", (int)(unsigned char)o->csv.delimiter);
     st = st ? st : meta(m, "hidden_layers", "%s", o->layers ? o->layers : "");
     st = st ? st : meta(m, "activation", "%s", nnc_activation_name(o->activation));
     st = st ? st : meta(m, "optimizer", "%s", optimizer_names[o->optimizer]);
@@ -388,6 +394,16 @@ nnc_status nnc_model_read_csv(const nnc_model *model, const char *path,
     csv.n_ignore = model->n_dropped;
     if (csv.target == NULL)
         csv.target = nnc_model_meta(model, "target");
+    /* The dialect the model was trained on, unless the options give one. */
+    const char *no_header = nnc_model_meta(model, "csv_no_header");
+    const char *delimiter = nnc_model_meta(model, "csv_delimiter");
+    if (no_header != NULL && strcmp(no_header, "yes") == 0)
+        csv.no_header = 1;
+    if (delimiter != NULL && csv.delimiter == '\0') {
+        int d = atoi(delimiter);
+        if (d > 0 && d < 256)
+            csv.delimiter = (char)d;
+    }
     if (enc == NULL)
         csv.keep_missing = 0;   /* nothing would fill them */
     nnc_dataset *raw = NULL;
