@@ -1011,6 +1011,20 @@ nnc_status nnc_model_read_csv(const nnc_model *model, const char *path,
                               const nnc_csv_options *options, nnc_unknown_policy unknown,
                               nnc_dataset **out, nnc_encode_report *report, int *left_out);
 
+/* "Load a model and predict a CSV file" in one call: the file read as
+ * nnc_model_read_csv reads rows to predict (options may be NULL), every row
+ * predicted as nnc_model_predict does; *out (rows x the network's outputs,
+ * the caller frees it) and *rows. */
+nnc_status nnc_model_predict_csv(nnc_model *model, const char *path,
+                                 const nnc_csv_options *options, nnc_unknown_policy unknown,
+                                 float **out, int *rows);
+
+/* And evaluate one: nnc_model_read_csv then nnc_model_evaluate (confusion
+ * as there, may be NULL). */
+nnc_status nnc_model_evaluate_csv(nnc_model *model, const char *path,
+                                  const nnc_csv_options *options, nnc_unknown_policy unknown,
+                                  nnc_metrics *metrics, int *confusion);
+
 /* ------------------------------------------------------------ safe output */
 
 /* A file written under a temporary name beside its path and renamed into place

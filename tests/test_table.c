@@ -659,6 +659,30 @@ static void test_pipeline_is_what_train_does(void **state)
     assert_int_equal(nnc_model_evaluate(r.model, x, &m, NULL), NNC_OK);
     assert_true(m.accuracy >= 0.95);
     nnc_dataset_free(x);
+    /* The one-call forms agree with it. */
+    nnc_metrics m2;
+    assert_int_equal(nnc_model_evaluate_csv(r.model, path, NULL, NNC_UNKNOWN_ZEROS, &m2, NULL),
+                     NNC_OK);
+    assert_true(m2.accuracy == m.accuracy && m2.loss == m.loss);
+    float *p = NULL;
+    int rows = 0, right = 0;
+    assert_int_equal(nnc_model_predict_csv(r.model, path, NULL, NNC_UNKNOWN_ZEROS, &p, &rows),
+                     NNC_OK);
+    assert_int_equal(rows, 344);
+    nnc_csv_options species = nnc_csv_defaults();
+    species.target = "species";
+    species.keep_missing = 1;
+    species.categorical = 1;
+    nnc_dataset *truth = load(path, &species);
+    for (int i = 0; i < rows; i++) {
+        int best = 0;
+        for (int k = 1; k < 3; k++)
+            best = p[i * 3 + k] > p[i * 3 + best] ? k : best;
+        right += best == nnc_dataset_class_of(truth, i);
+    }
+    assert_int_equal(right, (int)(m.accuracy * 344 + 0.5));
+    free(p);
+    nnc_dataset_free(truth);
     nnc_pipeline_result_free(&r);
     assert_null(r.model);
 

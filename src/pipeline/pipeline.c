@@ -417,3 +417,59 @@ nnc_status nnc_model_read_csv(const nnc_model *model, const char *path,
     free(kinds);
     return st;
 }
+
+nnc_status nnc_model_predict_csv(nnc_model *model, const char *path,
+                                 const nnc_csv_options *options, nnc_unknown_policy unknown,
+                                 float **out, int *rows)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (model == NULL || path == NULL || out == NULL || rows == NULL)
+        return nnc_fail(NNC_EINVAL, "model predict csv: NULL argument");
+    nnc_csv_options csv = nnc_csv_defaults();
+    csv.keep_missing = 1;
+    if (options != NULL)
+        csv = *options;
+    csv.no_target = 1;   /* a target column there is skipped unread */
+    nnc_dataset *data = NULL;
+    nnc_status st = nnc_model_read_csv(model, path, &csv, unknown, &data, NULL, NULL);
+    if (st != NNC_OK)
+        return st;
+    enum { BATCH = 256 };
+    size_t n = (size_t)data->rows, outputs = (size_t)nnc_net_outputs(model->net);
+    float *result = nnc_alloc(n, outputs * sizeof *result, 0);
+    float *x = nnc_alloc(BATCH, (size_t)data->n_inputs * sizeof *x, 0);
+    size_t index[BATCH];
+    st = result && x ? NNC_OK : NNC_ENOMEM;
+    for (size_t start = 0; st == NNC_OK && start < n; start += BATCH) {
+        int batch = n - start < BATCH ? (int)(n - start) : BATCH;
+        for (int i = 0; i < batch; i++)
+            index[i] = start + (size_t)i;
+        st = nnc_dataset_gather(data, index, batch, x, NULL);
+        if (st == NNC_OK)
+            st = nnc_model_predict(model, x, batch, result + start * outputs);
+    }
+    free(x);
+    if (st == NNC_OK) {
+        *out = result;
+        *rows = data->rows;
+    } else {
+        free(result);
+    }
+    nnc_dataset_free(data);
+    return st;
+}
+
+nnc_status nnc_model_evaluate_csv(nnc_model *model, const char *path,
+                                  const nnc_csv_options *options, nnc_unknown_policy unknown,
+                                  nnc_metrics *metrics, int *confusion)
+{
+    if (model == NULL || path == NULL || metrics == NULL)
+        return nnc_fail(NNC_EINVAL, "model evaluate csv: NULL argument");
+    nnc_dataset *data = NULL;
+    nnc_status st = nnc_model_read_csv(model, path, options, unknown, &data, NULL, NULL);
+    if (st == NNC_OK)
+        st = nnc_model_evaluate(model, data, metrics, confusion);
+    nnc_dataset_free(data);
+    return st;
+}
