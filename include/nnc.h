@@ -923,6 +923,43 @@ nnc_status nnc_model_save(const nnc_model *model, const char *path);
  * a message naming the file and the field. */
 nnc_status nnc_model_load(const char *path, nnc_model **out);
 
+/* -------------------------------------------------------------------- text */
+
+/* How a word is normalised before it is counted. */
+typedef enum nnc_normalize {
+    NNC_NORMALIZE_NONE = 0,   /* as it is (case-folded) */
+    NNC_NORMALIZE_STEM,       /* Snowball's English stemmer: generously -> generous */
+    NNC_NORMALIZE_LEMMA       /* WordNet's dictionary form: watched -> watch, went -> go */
+} nnc_normalize;
+
+/* The most bytes one text (a CSV cell) may have: a paragraph, not a book. */
+#define NNC_MAX_TEXT_BYTES 65536
+
+/* A tokeniser with its normaliser. */
+typedef struct nnc_text nnc_text;
+
+/* The words of a text, each a new string. */
+typedef struct nnc_words {
+    int n;
+    char **word;
+} nnc_words;
+
+/* A tokeniser that normalises words as how says. LEMMA needs WordNet's
+ * dictionary (Debian's wordnet-base): NNC_EIO with a hint when it is
+ * missing. */
+nnc_status nnc_text_new(nnc_normalize how, nnc_text **out);
+void nnc_text_free(nnc_text *t);
+nnc_normalize nnc_text_normalization(const nnc_text *t);
+
+/* The words of text (len bytes of UTF-8): case-folded (Unicode NFKC
+ * case folding, by utf8proc), split into runs of letters, marks and digits
+ * (an apostrophe between letters stays in: "don't"), then normalised.
+ * Bytes that are not UTF-8, a NUL, or more than NNC_MAX_TEXT_BYTES are
+ * NNC_EFORMAT naming the byte ("byte 7: not UTF-8 (0xff)"). Free the words
+ * with nnc_words_free. */
+nnc_status nnc_text_words(nnc_text *t, const char *text, size_t len, nnc_words *out);
+void nnc_words_free(nnc_words *w);
+
 /* ---------------------------------------------------------------- pipeline */
 
 /* What `nnc train` does, as calls: a C program (and the Python binding)
