@@ -190,5 +190,6 @@ int command_tutorial(int argc, char **argv)
         return parsed > 0 ? 0 : 2;
     if (walkthrough() != 0)
         return 1;
-    return run_training(&o);
+    int rc = run_training(&o);
+    return rc == 0 ? bag_of_words() : rc;
 }

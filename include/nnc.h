@@ -960,6 +960,59 @@ nnc_normalize nnc_text_normalization(const nnc_text *t);
 nnc_status nnc_text_words(nnc_text *t, const char *text, size_t len, nnc_words *out);
 void nnc_words_free(nnc_words *w);
 
+/* A bag of words (scikit-learn's CountVectorizer and TfidfVectorizer): a
+ * vocabulary fitted on training texts, then each text as its terms' counts,
+ * presence, or tf-idf (tf, or 1 + ln tf when sublinear, times
+ * idf = ln((1 + n) / (1 + df)) + 1, the row scaled to unit length). */
+typedef enum nnc_text_features {
+    NNC_FEATURES_COUNTS = 0,   /* how often each term occurs: the tutorial's */
+    NNC_FEATURES_BINARY,       /* 1 if it occurs */
+    NNC_FEATURES_TFIDF
+} nnc_text_features;
+
+/* The most terms a vocabulary may hold: each is an input of the network. */
+#define NNC_MAX_TERMS (1 << 20)
+
+typedef struct nnc_vectorizer_options {
+    nnc_normalize normalize;   /* (lemma) */
+    nnc_text_features features;   /* (counts) */
+    int bigrams;               /* also pairs of neighbouring words, "new york" */
+    int min_documents;         /* leave out terms in fewer texts (1) */
+    int max_terms;             /* keep the most frequent this many (0: all) */
+    int sublinear_tf;          /* tf-idf with 1 + ln tf */
+} nnc_vectorizer_options;
+
+nnc_vectorizer_options nnc_vectorizer_defaults(void);
+
+typedef struct nnc_vectorizer nnc_vectorizer;
+
+/* One text's features: its n non-zeros, at index[] (increasing) in the
+ * vocabulary, with value[]. */
+typedef struct nnc_sparse_row {
+    int n;
+    int *index;
+    float *value;
+} nnc_sparse_row;
+
+/* Fits the vocabulary (and the idf) on texts[0..n) (NUL-terminated UTF-8;
+ * NULL is empty). The terms are in strcmp order. A text that is not text
+ * is refused naming it and its byte ("text 3: byte 7: not UTF-8"). */
+nnc_status nnc_vectorizer_fit(const nnc_vectorizer_options *options, const char *const *texts,
+                              int n, nnc_vectorizer **out);
+void nnc_vectorizer_free(nnc_vectorizer *v);
+
+/* text's features into row (free it with nnc_sparse_row_free); unknown
+ * (may be NULL) gets how many of its terms the vocabulary lacks. */
+nnc_status nnc_vectorizer_transform(const nnc_vectorizer *v, const char *text, size_t len,
+                                    nnc_sparse_row *row, int *unknown);
+void nnc_sparse_row_free(nnc_sparse_row *row);
+
+/* The vocabulary: its size, term i, its idf (1 unless tf-idf), the options. */
+int nnc_vectorizer_terms(const nnc_vectorizer *v);
+const char *nnc_vectorizer_term(const nnc_vectorizer *v, int i);
+float nnc_vectorizer_idf(const nnc_vectorizer *v, int i);
+const nnc_vectorizer_options *nnc_vectorizer_settings(const nnc_vectorizer *v);
+
 /* ---------------------------------------------------------------- pipeline */
 
 /* What `nnc train` does, as calls: a C program (and the Python binding)

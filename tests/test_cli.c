@@ -114,7 +114,13 @@ static void test_tutorial_writes_png_and_csv(void **state)
     char *out = slurp(in_dir("stdout"), NULL);
     const char *expected[] = { "2.1672000", "0.79857308", "0.87101918", "0.75867442",
                                "derror_dbias    = 0.195708", "derror_dweights = [0.391417",
-                               "Final predictions", "cumulative_error.png" };
+                               "Final predictions", "cumulative_error.png",
+                               /* the feature engineering: lemmas, then counts */
+                               "  lemmas 1: he watch film\n",
+                               "  lemmas 2: she watch the film and be watch it again\n",
+                               "  vocabulary (9 lemmas): again and be film he it she the watch\n",
+                               "  counts 2: [1, 1, 1, 1, 0, 1, 1, 1, 2]\n",
+                               "vocabulary has 12 words" };
     for (size_t i = 0; i < sizeof expected / sizeof *expected; i++)
         if (strstr(out, expected[i]) == NULL)
             fail_msg("stdout lacks '%s'", expected[i]);

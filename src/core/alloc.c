@@ -60,6 +60,21 @@ char *nnc_strdup(const char *s)
     return copy;
 }
 
+int nnc_find_string(char *const *sorted, int n, const char *key)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, c = strcmp(sorted[mid], key);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
 void nnc_free_strings(char **strings, int n)
 {
     if (strings == NULL)

@@ -155,6 +155,9 @@ char *nnc_strdup(const char *s);
 /* Frees n strings and the array holding them. */
 void nnc_free_strings(char **strings, int n);
 
+/* The index of key among n strings in strcmp order, or -1: a binary search. */
+int nnc_find_string(char *const *sorted, int n, const char *key);
+
 /* Copies n strings into a new array (NULL on failure). */
 char **nnc_copy_strings(const char *const *strings, int n);
 

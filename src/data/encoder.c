@@ -216,17 +216,7 @@ nnc_status nnc_encoder_fit(const nnc_dataset *data, const nnc_encoder_options *o
 /* The index of name among a column's categories (sorted), or -1. */
 static int find_category(const nnc_encoded_column *col, const char *name)
 {
-    int lo = 0, hi = col->n_categories;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2, c = strcmp(col->categories[mid], name);
-        if (c == 0)
-            return mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return -1;
+    return nnc_find_string(col->categories, col->n_categories, name);
 }
 
 /* For each level code of data's column j, the encoder's category (-1: not
