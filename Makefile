@@ -40,7 +40,7 @@ sanitize: deps
 memcheck: deps
 	BUILD=$(VG_BUILD) JOBS=$(JOBS) sh scripts/memcheck
 
-# Coverage-guided fuzzing of the CSV, IDX and model loaders (clang + libFuzzer
+# Coverage-guided fuzzing of the CSV, IDX, model and text readers (clang + libFuzzer
 # + ASan + UBSan), FUZZ_SECONDS per target (60 by default): docs/reliability.md.
 fuzz: deps
 	sh scripts/fuzz
