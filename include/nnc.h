@@ -406,7 +406,10 @@ typedef enum nnc_task {
  * nnc_dataset_load_csv peaks, while loading, at the file's size plus the
  * set it builds plus 4 bytes per row: a 100 MB file of "0,0" rows (25
  * million rows, 200 MB of floats) peaks at 3.9 times the file, 2 times the
- * floats. nnc_dataset_load_idx peaks at the pixels plus about 5 bytes per
+ * floats. Reading text columns as categories (categorical) costs more while
+ * they are read: a pointer per cell of such a column, 16 bytes a row to sort
+ * its cells, and a string per level (fuzz_csv allows 48 bytes per byte of
+ * file then). nnc_dataset_load_idx peaks at the pixels plus about 5 bytes per
  * image (1.007 times the pixels of 28 x 28 images), however well they
  * compress, and never allocates more than the headers claim. */
 
