@@ -30,6 +30,20 @@
 #define NNC_KERNEL_CLONES
 #endif
 
+/* A batch of rows kept as their non-zeros (compressed sparse rows), as a
+ * bag of words is: row r's values are value[start[r] .. start[r + 1]) at
+ * the inputs index[...] (increasing within a row); every other input of
+ * the row is 0. columns[0 .. n_columns) lists, increasing and once each,
+ * the inputs that some row of the batch has: the columns of the first
+ * layer's weights a step on this batch reads and changes. */
+typedef struct nnc_sparse_rows {
+    const size_t *start;   /* rows + 1 */
+    const int *index;
+    const float *value;
+    const int *columns;
+    int n_columns;
+} nnc_sparse_rows;
+
 /* Records a failure for nnc_last_error() and returns its status, so a check
  * reads: if (bad) return nnc_fail(NNC_EINVAL, "rows must be >= 1, got %d", rows); */
 nnc_status nnc_fail(nnc_status status, const char *fmt, ...)

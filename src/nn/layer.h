@@ -99,6 +99,11 @@ typedef struct nnc_pass {
     nnc_rng *rng;       /* the generator a training pass draws from; may be NULL when inferring */
     float *scratch;     /* rows x the widest scratch_per_row */
     float *scratch_fixed;   /* the largest scratch_fixed, apart from scratch */
+    /* The first layer's input as its non-zeros (nnc_net_set_sparse), and
+     * then the x that forward, backward and sgd get is NULL; NULL for every
+     * other layer and in every dense pass. Only a type with takes_sparse is
+     * ever given one. */
+    const nnc_sparse_rows *sparse;
 } nnc_pass;
 
 /* A layer's memory for one pass: its slices of the network's blocks. */
@@ -154,6 +159,15 @@ struct nnc_layer_type {
     size_t config_size;         /* the type's configuration struct */
     int takes_activation;       /* NNC_TAKES_ACTIVATION_*: 0, the layer's is always identity */
     int draws_while_training;   /* a training pass needs the network's generator */
+
+    /* The type can be the first layer of a sparse pass (nnc_pass.sparse):
+     * forward, backward and sgd then read the rows' non-zeros instead of
+     * x, backward and sgd are never asked for dx, and backward adds weight
+     * gradients only at the batch's columns. Its first parameter tensor
+     * must be "weight", outputs x inputs row-major: the network and the
+     * optimizers zero and update that tensor at the columns alone (column
+     * k is entries u * inputs + k). Only dense sets it. */
+    int takes_sparse;
 
     /* The configuration from the grammar's arguments (args->count may be 0
      * when the type has defaults). */

@@ -11,6 +11,12 @@
  *   dz_top      = d loss / d out  *  d out / d z        (loss, then activation)
  *   dW, db, dx  = type->backward(dz)                    (the layer's local derivatives)
  *   dz_below    = dx  *  act'(z_below)                  (and on down the stack)
+ *
+ * A sparse input (nnc_net_set_sparse) changes only the first layer's side
+ * of a pass: that layer reads the rows' non-zeros (nnc_pass.sparse, x NULL)
+ * and works on the batch's columns of its weights alone; the gradient block
+ * is cleared, and the plain step applied, there and in every other tensor,
+ * so no pass touches what the vocabulary costs.
  */
 #include "nn/layer.h"
 #include "nn/nn.h"
@@ -34,6 +40,7 @@ struct nnc_net {
     size_t n_state;
     float *state;           /* non-trained values (running statistics), saved, never optimised */
     nnc_rng *rng;           /* what a training pass draws from (not owned) */
+    const nnc_sparse_rows *sparse;   /* the first layer's input, or NULL (not owned) */
 
     /* Memory for a batch of up to `capacity` rows: each layer's z and out
      * and saved values, the shared work space, and two buffers of rows x
@@ -236,6 +243,7 @@ nnc_net *nnc_net_clone(const nnc_net *net)
     copy->z = copy->out = copy->saved = NULL;
     copy->work = NULL;
     copy->work_fixed = NULL;
+    copy->sparse = NULL;   /* the rows are a batch's, like the scratch: a copy starts dense */
     copy->n_layers = 0;   /* the configurations are copied one by one below */
     copy->layers = nnc_alloc((size_t)net->n_layers, sizeof *copy->layers, 0);
     copy->layer_room = net->n_layers;
@@ -449,6 +457,107 @@ void nnc_net_set_rng(nnc_net *net, nnc_rng *rng)
 
 nnc_rng *nnc_net_rng(const nnc_net *net) { return net ? net->rng : NULL; }
 
+/* The first layer's weight tensor, the one a sparse pass works on by
+ * columns: at *at in the blocks, *units x *in row-major (the contract of
+ * nnc_layer_type.takes_sparse). */
+static void sparse_weights(const nnc_net *net, size_t *at, size_t *units, size_t *in)
+{
+    const nnc_layer *first = &net->layers[0];
+    *at = first->param_offset;
+    *units = (size_t)first->outputs;
+    *in = (size_t)first->inputs;
+}
+
+nnc_status nnc_net_set_sparse(nnc_net *net, const nnc_sparse_rows *s)
+{
+    if (net == NULL)
+        return nnc_fail(NNC_EINVAL, "sparse input: NULL network");
+    if (s == NULL) {
+        net->sparse = NULL;
+        return NNC_OK;
+    }
+    if (net->n_layers == 0)
+        return nnc_fail(NNC_EINVAL,
+                        "sparse input: a sparse input needs a dense first layer, and the "
+                        "network has no layers");
+    const nnc_layer_type *type = net->layers[0].type;
+    if (!type->takes_sparse)
+        return nnc_fail(NNC_EINVAL,
+                        "sparse input: a sparse input needs a dense first layer, layer 1 is %s",
+                        type->name);
+    if (s->start == NULL || s->index == NULL || s->value == NULL)
+        return nnc_fail(NNC_EINVAL, "sparse input: the rows' start, index and value must not "
+                                    "be NULL");
+    if (s->n_columns < 0 || s->n_columns > net->n_inputs ||
+        (s->columns == NULL && s->n_columns > 0))
+        return nnc_fail(NNC_EINVAL,
+                        "sparse input: n_columns must be 0 to %d (the inputs), with the list "
+                        "of columns when above 0; got %d%s",
+                        net->n_inputs, s->n_columns, s->columns == NULL ? " and no list" : "");
+    net->sparse = s;
+    return NNC_OK;
+}
+
+const nnc_sparse_rows *nnc_net_sparse(const nnc_net *net) { return net ? net->sparse : NULL; }
+
+#ifndef NDEBUG
+/* Whether col is one of the batch's columns (a binary search). */
+static int listed_column(const nnc_sparse_rows *s, int col)
+{
+    int lo = 0, hi = s->n_columns;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (s->columns[mid] < col)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n_columns && s->columns[lo] == col;
+}
+#endif
+
+/* The sparse rows of a pass over `rows` rows: offsets that never go back,
+ * indices inside the inputs, columns increasing inside them. What an index
+ * outside would cost is memory the layer does not own, so this is checked
+ * on every pass; it costs what the non-zeros cost, far less than the layer.
+ * That every index is among the columns (else its gradient would add to
+ * an old one, and the optimizers would skip it) costs a search per
+ * non-zero, so only a debugging build checks it. */
+static nnc_status check_sparse(const char *what, const nnc_net *net, int rows)
+{
+    const nnc_sparse_rows *s = net->sparse;
+    if (!net->layers[0].type->takes_sparse)   /* the stack changed since it was set */
+        return nnc_fail(NNC_EINVAL, "%s: a sparse input needs a dense first layer, layer 1 is %s",
+                        what, net->layers[0].type->name);
+    for (int c = 0; c < s->n_columns; c++)
+        if (s->columns[c] < 0 || s->columns[c] >= net->n_inputs ||
+            (c > 0 && s->columns[c] <= s->columns[c - 1]))
+            return nnc_fail(NNC_EINVAL,
+                            "%s: the sparse rows' columns must increase within 0..%d; "
+                            "column %d is %d",
+                            what, net->n_inputs - 1, c, s->columns[c]);
+    for (int r = 0; r < rows; r++) {
+        if (s->start[r + 1] < s->start[r])
+            return nnc_fail(NNC_EINVAL, "%s: sparse row %d ends (%zu) before it starts (%zu)",
+                            what, r, s->start[r + 1], s->start[r]);
+        for (size_t j = s->start[r]; j < s->start[r + 1]; j++) {
+            int k = s->index[j];
+            if (k < 0 || k >= net->n_inputs)
+                return nnc_fail(NNC_EINVAL,
+                                "%s: sparse row %d has input %d, outside 0..%d", what, r, k,
+                                net->n_inputs - 1);
+#ifndef NDEBUG
+            if (!listed_column(s, k))
+                return nnc_fail(NNC_EINVAL,
+                                "%s: sparse row %d has input %d, which the batch's columns do "
+                                "not list",
+                                what, r, k);
+#endif
+        }
+    }
+    return NNC_OK;
+}
+
 const float *nnc_net_top_output(const nnc_net *net)
 {
     return net && net->n_layers > 0 && net->out != NULL ? net->out[net->n_layers - 1] : NULL;
@@ -597,20 +706,26 @@ nnc_status nnc_net_init(nnc_net *net, nnc_init scheme, nnc_rng *rng)
     return NNC_OK;
 }
 
+/* x may be NULL in a sparse pass, which does not read it. */
 static nnc_status check_batch(const char *what, nnc_net *net, const float *x,
                               const void *out, int rows)
 {
-    if (net == NULL || x == NULL || out == NULL)
+    if (net == NULL || out == NULL || (x == NULL && net->sparse == NULL))
         return nnc_fail(NNC_EINVAL, "%s: NULL argument", what);
     if (net->n_layers == 0)
         return nnc_fail(NNC_EINVAL, "%s: the network has no layers", what);
-    return nnc_check_rows(what, rows);
+    nnc_status st = nnc_check_rows(what, rows);
+    if (st == NNC_OK && net->sparse != NULL)
+        st = check_sparse(what, net, rows);
+    return st;
 }
 
-/* What every layer of a pass over `rows` rows is given. */
-static nnc_pass pass_for(const nnc_net *net, int rows, int training)
+/* What every layer of a pass over `rows` rows is given: `first` is the
+ * first layer's, which alone reads the sparse rows. */
+static nnc_pass pass_for(const nnc_net *net, int rows, int training, int first)
 {
-    nnc_pass pass = { rows, training, net->rng, net->work, net->work_fixed };
+    nnc_pass pass = { rows, training, net->rng, net->work, net->work_fixed,
+                      first ? net->sparse : NULL };
     return pass;
 }
 
@@ -628,12 +743,13 @@ static nnc_status forward(nnc_net *net, const float *x, int rows, int training)
     nnc_status st = reserve(net, rows);
     if (st != NNC_OK)
         return st;
-    const nnc_pass pass = pass_for(net, rows, training);
-    const float *in = x;
+    const nnc_pass first = pass_for(net, rows, training, 1);
+    const nnc_pass pass = pass_for(net, rows, training, 0);
+    const float *in = net->sparse != NULL ? NULL : x;
     for (int l = 0; l < net->n_layers; l++) {
         const nnc_layer *layer = &net->layers[l];
         nnc_layer_data d = layer_data(net, l);
-        layer->type->forward(layer, &d, &pass, in, net->z[l]);
+        layer->type->forward(layer, &d, l == 0 ? &first : &pass, in, net->z[l]);
         nnc_activate(layer->act, net->z[l], net->out[l], rows, layer->outputs);
         in = net->out[l];
     }
@@ -726,17 +842,22 @@ static nnc_status forward_for_backward(nnc_net *net, const float *x, const float
  * to its parameters at once (its fused sgd), after passing the chain down. */
 static void chain_down(nnc_net *net, const float *x, int rows, float rate, float *dx)
 {
-    const nnc_pass pass = pass_for(net, rows, 1);
+    const nnc_pass first = pass_for(net, rows, 1, 1);
+    const nnc_pass others = pass_for(net, rows, 1, 0);
+    const int sparse = net->sparse != NULL;
     float *dz = net->delta[0], *below = net->delta[1];
     for (int l = net->n_layers - 1; l >= 0; l--) {
         const nnc_layer *layer = &net->layers[l];
-        const float *in = l > 0 ? net->out[l - 1] : x;
-        float *down = l > 0 ? below : dx;
+        const nnc_pass *pass = l == 0 ? &first : &others;
+        /* A sparse first layer reads its rows from the pass and is never
+         * asked for dx (nnc_layer_type.takes_sparse). */
+        const float *in = l > 0 ? net->out[l - 1] : sparse ? NULL : x;
+        float *down = l > 0 ? below : sparse ? NULL : dx;
         nnc_layer_data d = layer_data(net, l);
         if (rate > 0.0f)
-            layer->type->sgd(layer, &d, &pass, in, dz, rate, down);
+            layer->type->sgd(layer, &d, pass, in, dz, rate, down);
         else
-            layer->type->backward(layer, &d, &pass, in, dz, down);
+            layer->type->backward(layer, &d, pass, in, dz, down);
         if (l > 0) {
             const nnc_layer *prev = &net->layers[l - 1];
             nnc_activate_backward(prev->act, net->z[l - 1], net->out[l - 1], below, below, rows,
@@ -757,15 +878,68 @@ static void backward(nnc_net *net, const float *x, const float *y, int rows, flo
     chain_down(net, x, rows, rate, dx);
 }
 
+/* Clears the gradient block for a backward pass: all of it, or in a sparse
+ * pass all but the first layer's weights, of which only the batch's columns
+ * (the rest are left as they were, and their true value is 0). */
+static void clear_gradients(nnc_net *net)
+{
+    const nnc_sparse_rows *s = net->sparse;
+    if (s == NULL) {
+        memset(net->grads, 0, net->n_params * sizeof *net->grads);
+        return;
+    }
+    size_t at, units, in;
+    sparse_weights(net, &at, &units, &in);
+    size_t end = at + units * in;
+    memset(net->grads, 0, at * sizeof *net->grads);
+    memset(net->grads + end, 0, (net->n_params - end) * sizeof *net->grads);
+    for (size_t u = 0; u < units; u++) {
+        float *gu = net->grads + at + u * in;
+        for (int c = 0; c < s->n_columns; c++)
+            gu[s->columns[c]] = 0.0f;
+    }
+}
+
 nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int rows,
                              double *loss, float *dx)
 {
+    if (net != NULL && net->sparse != NULL && dx != NULL)
+        return nnc_fail(NNC_EINVAL, "gradients: a sparse pass gives no input gradient; dx must "
+                                    "be NULL");
     nnc_status st = forward_for_backward(net, x, y, rows, loss);
     if (st != NNC_OK)
         return st;
-    memset(net->grads, 0, net->n_params * sizeof *net->grads);
+    clear_gradients(net);
     backward(net, x, y, rows, 0.0f, dx);
     return NNC_OK;
+}
+
+/* params -= rate * grads over the whole block, or in a sparse pass over
+ * all but the first layer's weights and over the batch's columns of those:
+ * the others' gradients are stale, and their true value is 0. */
+static void plain_step(nnc_net *net, float rate)
+{
+    float *p = net->params;
+    const float *g = net->grads;
+    const nnc_sparse_rows *s = net->sparse;
+    if (s == NULL) {
+        for (size_t i = 0; i < net->n_params; i++)
+            p[i] -= rate * g[i];
+        return;
+    }
+    size_t at, units, in;
+    sparse_weights(net, &at, &units, &in);
+    for (size_t i = 0; i < at; i++)
+        p[i] -= rate * g[i];
+    for (size_t i = at + units * in; i < net->n_params; i++)
+        p[i] -= rate * g[i];
+    for (size_t u = 0; u < units; u++) {
+        size_t row = at + u * in;
+        for (int c = 0; c < s->n_columns; c++) {
+            size_t i = row + (size_t)s->columns[c];
+            p[i] -= rate * g[i];
+        }
+    }
 }
 
 /* The plain SGD step for one row through a small network, by the layers'
@@ -786,13 +960,14 @@ static nnc_status small_sgd_step(nnc_net *net, const float *x, const float *y, f
 nnc_status nnc_net_sgd_step(nnc_net *net, const float *x, const float *y, int rows,
                             float learning_rate, double *loss)
 {
-    if (net != NULL && net->small && rows == 1)
+    /* The single-row step reads a dense row: a sparse one takes the batch path. */
+    if (net != NULL && net->small && rows == 1 && net->sparse == NULL)
         return small_sgd_step(net, x, y, learning_rate, loss);
     if (net != NULL && !net->fused) {
         /* A layer without the fused step: gradients first, then the rule. */
         nnc_status st = nnc_net_gradients(net, x, y, rows, loss, NULL);
-        for (size_t i = 0; st == NNC_OK && i < net->n_params; i++)
-            net->params[i] -= learning_rate * net->grads[i];
+        if (st == NNC_OK)
+            plain_step(net, learning_rate);
         return st;
     }
     nnc_status st = forward_for_backward(net, x, y, rows, loss);

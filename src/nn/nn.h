@@ -24,6 +24,24 @@ nnc_rng *nnc_net_rng(const nnc_net *net);
  * which nnc_fit tallies an epoch's running metrics. NULL before any pass. */
 const float *nnc_net_top_output(const nnc_net *net);
 
+/* Makes the first layer of the network's next passes read its input from
+ * the sparse rows s (NULL: from the dense x again), so a text's features
+ * cost what its non-zeros cost, not what the vocabulary does. While it is
+ * set, the x argument of nnc_predict, nnc_net_forward, nnc_net_loss_value,
+ * nnc_net_gradients, nnc_net_sgd_step and nnc_train_step is not read (it
+ * may be NULL), and their rows are s's. In a sparse pass the first layer's
+ * weight gradients are computed for s->columns only; its other columns'
+ * gradients are left as they were (their true value is 0), and the
+ * optimizers update those columns alone ("lazy" updates, as PyTorch's
+ * SparseAdam does: a column absent from a batch keeps its weights and its
+ * moments). NNC_EINVAL unless the first layer's type takes sparse input
+ * (nnc_layer_type.takes_sparse: dense). s is not copied: it must stay valid
+ * while it is set. */
+nnc_status nnc_net_set_sparse(nnc_net *net, const nnc_sparse_rows *s);
+
+/* The sparse rows set, or NULL. */
+const nnc_sparse_rows *nnc_net_sparse(const nnc_net *net);
+
 /* One plain-SGD step on a batch with the update fused into the backward pass
  * where every layer offers it (nnc_layer_type.sgd); the gradient block is
  * then left untouched. */

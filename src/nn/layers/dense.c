@@ -16,6 +16,11 @@
  *
  * Parameters: "weight" W (units x inputs, row-major, decays), then "bias" b.
  * Any input shape is read as one vector of its C x H x W values.
+ *
+ * A sparse input (nnc_pass.sparse, the first layer of a bag of words) is a
+ * fourth way, taken before the others whatever the size: the same sums over
+ * the rows' non-zeros alone, so a pass costs non-zeros x units, never
+ * inputs x units (see "sparse input" below).
  */
 #include "nn/layer.h"
 #include "nn/nn.h"
@@ -175,6 +180,101 @@ static void backward_loops(const float *w, const float *x, const float *dz, int 
     }
 }
 
+/* ------------------------------------------------------------ sparse input */
+
+/*
+ * The rows' non-zeros (CSR: row r's are value[start[r] .. start[r + 1]) at
+ * the inputs index[...]) against W. All three kernels go unit by unit, and
+ * within a unit over the batch's non-zeros in order: W's row u is one
+ * stretch of `in` floats, and the batch's columns in it are gathered from
+ * there, a word shared by many rows hitting the line just read. Row by row
+ * instead, each non-zero would read `units` weights `in` floats apart, a
+ * page each for a vocabulary's width. z and dz (rows x units) are small
+ * and stay in cache either way. Nothing is allocated, sorted or copied.
+ */
+
+/* z = b + the non-zeros times W^T, four units at a time: four independent
+ * sums share each index and value loaded. A row's sum runs in the order of
+ * its non-zeros, as the dense loops' does over all inputs (whose zeros add
+ * nothing), from the bias. */
+static void sparse_forward(const float *w, const float *b, const nnc_sparse_rows *s, int rows,
+                           int in, int units, float *z)
+{
+    const size_t *start = s->start;
+    const int *index = s->index;
+    const float *value = s->value;
+    int u = 0;
+    for (; u + 4 <= units; u += 4) {
+        const float *w0 = w + (size_t)u * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+        for (int r = 0; r < rows; r++) {
+            float s0 = b[u], s1 = b[u + 1], s2 = b[u + 2], s3 = b[u + 3];
+            for (size_t j = start[r]; j < start[r + 1]; j++) {
+                const int k = index[j];
+                const float v = value[j];
+                s0 += v * w0[k];
+                s1 += v * w1[k];
+                s2 += v * w2[k];
+                s3 += v * w3[k];
+            }
+            float *zr = z + (size_t)r * units + u;
+            zr[0] = s0;
+            zr[1] = s1;
+            zr[2] = s2;
+            zr[3] = s3;
+        }
+    }
+    for (; u < units; u++) {
+        const float *wu = w + (size_t)u * in;
+        for (int r = 0; r < rows; r++) {
+            float sum = b[u];
+            for (size_t j = start[r]; j < start[r + 1]; j++)
+                sum += value[j] * wu[index[j]];
+            z[(size_t)r * units + u] = sum;
+        }
+    }
+}
+
+/* dW[u, k] += dz[r, u] * value for each non-zero (r, k, value), or with
+ * rate > 0 W[u, k] -= rate * dz[r, u] * value straight into W (the fused
+ * plain step: the sum over rows of the update, added a row at a time; the
+ * forward pass is done, and no dx is asked for, so nothing reads the old
+ * weights). Only the batch's columns of W or dW are touched: the others'
+ * gradients are 0, and the network leaves them as they were. */
+static void sparse_weight_step(const nnc_sparse_rows *s, const float *dz, int rows, int in,
+                               int units, float rate, float *dw)
+{
+    const size_t *start = s->start;
+    const int *index = s->index;
+    const float *value = s->value;
+    for (int u = 0; u < units; u++) {
+        float *dwu = dw + (size_t)u * in;
+        for (int r = 0; r < rows; r++) {
+            float d = dz[(size_t)r * units + u];
+            if (d == 0.0f)   /* a silent ReLU unit adds nothing: skip its non-zeros */
+                continue;
+            if (rate > 0.0f)
+                d = -(rate * d);
+            for (size_t j = start[r]; j < start[r + 1]; j++)
+                dwu[index[j]] += d * value[j];
+        }
+    }
+}
+
+/* db += colsum(dz), or with rate > 0 b -= rate * dz row by row (as the dense
+ * step does). */
+static void bias_step(const float *dz, int rows, int units, float rate, float *db)
+{
+    for (int r = 0; r < rows; r++) {
+        const float *dzr = dz + (size_t)r * units;
+        if (rate > 0.0f)
+            for (int u = 0; u < units; u++)
+                db[u] -= rate * dzr[u];
+        else
+            for (int u = 0; u < units; u++)
+                db[u] += dzr[u];
+    }
+}
+
 /* ------------------------------------------------------------ the contract */
 
 /* W (units x inputs, row-major) then b (units) in the layer's parameters. */
@@ -261,6 +361,10 @@ static void dense_forward(const nnc_layer *layer, const nnc_layer_data *data,
 {
     const int in = layer->inputs, units = layer->outputs, rows = pass->rows;
     const float *w = weights(layer, data->params), *b = data->params + bias_at(layer);
+    if (pass->sparse != NULL) {   /* x is NULL: first, whatever the size */
+        sparse_forward(w, b, pass->sparse, rows, in, units, z);
+        return;
+    }
     if (is_tiny(rows, in, units) && (rows > 1 || in < 8)) {
         forward_loops(w, b, x, rows, in, units, z);
         return;
@@ -284,6 +388,13 @@ static void dense_backward(const nnc_layer *layer, const nnc_layer_data *data,
     const int in = layer->inputs, units = layer->outputs, rows = pass->rows;
     const float *w = weights(layer, data->params);
     float *dw = data->grads, *db = data->grads + bias_at(layer);
+    if (pass->sparse != NULL) {
+        /* The first layer of a sparse pass: the network never asks it for
+         * dx (nnc_layer_type.takes_sparse), which is left unwritten. */
+        bias_step(dz, rows, units, 0.0f, db);
+        sparse_weight_step(pass->sparse, dz, rows, in, units, 0.0f, dw);
+        return;
+    }
     for (int r = 0; r < rows; r++) {
         const float *dzr = dz + (size_t)r * units;
         for (int u = 0; u < units; u++)
@@ -349,6 +460,11 @@ static void dense_sgd(const nnc_layer *layer, const nnc_layer_data *data, const 
 {
     const int in = layer->inputs, units = layer->outputs, rows = pass->rows;
     float *w = data->params, *b = data->params + bias_at(layer);
+    if (pass->sparse != NULL) {   /* as in dense_backward: no dx, any size */
+        sparse_weight_step(pass->sparse, dz, rows, in, units, learning_rate, w);
+        bias_step(dz, rows, units, learning_rate, b);
+        return;
+    }
     if (rows == 1) {
         dense_row_sgd(layer, data->params, x, dz, learning_rate, dx);
         return;
@@ -474,6 +590,7 @@ const nnc_layer_type nnc_dense_type = {
     .code = 1,
     .config_size = sizeof(nnc_dense_config),
     .takes_activation = NNC_TAKES_ACTIVATION,
+    .takes_sparse = 1,
     .parse = dense_parse,
     .describe = dense_describe,
     .encode = dense_encode,
