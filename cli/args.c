@@ -4,9 +4,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 
-#include <getopt.h>
-
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +132,71 @@ char **split_names(const char *option, const char *text, int *count)
 void free_names(char **names)
 {
     free(names);
+}
+
+char **read_word_list(const char *option, const char *path, int *count)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "nnc: %s %s: cannot open: %s\n", option, path, strerror(errno));
+        return NULL;
+    }
+    /* A list of words, not a corpus: a megabyte is plenty. */
+    enum { MOST = 1 << 20 };
+    char *text = malloc(MOST + 1);
+    size_t len = text ? fread(text, 1, MOST + 1, f) : 0;
+    int failed = text == NULL || ferror(f);
+    fclose(f);
+    if (failed || len > MOST) {
+        fprintf(stderr, "nnc: %s %s: %s\n", option, path,
+                text == NULL ? "out of memory" : failed ? "cannot read" : "more than 1 MiB");
+        free(text);
+        return NULL;
+    }
+    text[len] = '\0';
+    if (memchr(text, '\0', len) != NULL) {
+        fprintf(stderr, "nnc: %s %s: a NUL byte: not a text file\n", option, path);
+        free(text);
+        return NULL;
+    }
+    /* The words joined by commas would break on a comma in a word: build
+     * the split_names layout directly, one block of pointers then text. */
+    int n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += text[i] == '\n';
+    n++;
+    char **words = malloc(((size_t)n + 1) * sizeof *words + len + 1);
+    if (words == NULL) {
+        fprintf(stderr, "nnc: out of memory\n");
+        free(text);
+        return NULL;
+    }
+    char *copy = (char *)(words + n + 1);
+    memcpy(copy, text, len + 1);
+    free(text);
+    int k = 0;
+    for (char *line = copy; line != NULL;) {
+        char *end = strchr(line, '\n');
+        if (end != NULL)
+            *end = '\0';
+        char *next = end ? end + 1 : NULL;
+        while (*line == ' ' || *line == '\t' || *line == '\r')
+            line++;
+        size_t m = strlen(line);
+        while (m > 0 && (line[m - 1] == ' ' || line[m - 1] == '\t' || line[m - 1] == '\r'))
+            line[--m] = '\0';
+        if (m > 0 && line[0] != '#')
+            words[k++] = line;
+        line = next;
+    }
+    words[k] = NULL;
+    if (k == 0) {
+        fprintf(stderr, "nnc: %s %s: no words in the file\n", option, path);
+        free(words);
+        return NULL;
+    }
+    *count = k;
+    return words;
 }
 
 int parse_choice(const char *option, const char *text, const char *const *choices)

@@ -27,6 +27,11 @@ int parse_double(const char *option, const char *text, double min, double max, d
 char **split_names(const char *option, const char *text, int *count);
 void free_names(char **names);
 
+/* The words of a file, one per line (blanks around a word, empty lines and
+ * lines starting with '#' ignored), as split_names gives names: a stop word
+ * list. NULL after a message when it cannot be read or has no word. */
+char **read_word_list(const char *option, const char *path, int *count);
+
 /* Index of text in the NULL-terminated choices, or -1 after a message that
  * lists them. */
 int parse_choice(const char *option, const char *text, const char *const *choices);

@@ -23,4 +23,7 @@ int command_cv(int argc, char **argv);
 /* nnc info: what a model file holds. */
 int command_info(int argc, char **argv);
 
+/* nnc explain: the words that push a text model towards each class. */
+int command_explain(int argc, char **argv);
+
 #endif

@@ -113,6 +113,32 @@ static void print_encoding(const nnc_model *model)
         }
         printf("%s\n", nnc_encoder_has_indicator(enc, j) ? "; with a missing indicator" : "");
     }
+    static const char *const normalize[] = {"none (as written, case-folded)", "Snowball stems",
+                                            "WordNet lemmas"};
+    static const char *const features[] = {"counts", "binary", "tf-idf"};
+    const nnc_text_columns *tc = nnc_model_text_columns(model);
+    if (tc != NULL)
+        printf("text columns (%d), each a bag of words after the inputs above:\n",
+               nnc_text_columns_count(tc));
+    for (int t = 0; tc != NULL && t < nnc_text_columns_count(tc); t++) {
+        const nnc_vectorizer *v = nnc_text_columns_vectorizer(tc, t);
+        const nnc_vectorizer_options *o = nnc_vectorizer_settings(v);
+        int terms = nnc_vectorizer_terms(v);
+        printf("  %-20s %s, %s%s%s; terms in >= %d texts", nnc_text_columns_name(tc, t),
+               normalize[o->normalize], features[o->features],
+               o->features == NNC_FEATURES_TFIDF && o->sublinear_tf ? " (1 + ln tf)" : "",
+               o->bigrams ? ", words and pairs of words" : ", words", o->min_documents);
+        if (o->max_terms > 0)
+            printf(", the %d most frequent", o->max_terms);
+        if (o->n_stop_words > 0)
+            printf(", %d stop words", o->n_stop_words);
+        printf("\n  %-20s vocabulary of %d terms from %d texts:", "", terms,
+               nnc_vectorizer_documents(v));
+        enum { SHOWN = 12 };
+        for (int i = 0; i < terms && i < SHOWN; i++)
+            printf("%s %s", i ? "," : "", nnc_vectorizer_term(v, i));
+        printf("%s\n", terms > SHOWN ? ", ... (nnc explain: the words that matter)" : "");
+    }
     int n = nnc_model_dropped(model);
     if (n > 0)
         printf("dropped columns (%d):", n);

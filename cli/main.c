@@ -22,6 +22,7 @@ static void usage(FILE *to)
             "  eval       judge a saved model on labelled data\n"
             "  cv         cross-validate what train would do, fold by fold\n"
             "  info       show what a model file holds\n"
+            "  explain    the words that push a text model towards each class\n"
             "\n"
             "  nnc <command> --help   the command's options\n"
             "\n"
@@ -51,6 +52,7 @@ int main(int argc, char **argv)
         { "tutorial", command_tutorial }, { "train", command_train },
         { "predict", command_predict },   { "eval", command_eval },
         { "info", command_info },         { "cv", command_cv },
+        { "explain", command_explain },
     };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(cmd, commands[i].name) == 0)

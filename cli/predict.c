@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH 256
 
 typedef struct predict_options {
     const char *model;
@@ -165,33 +164,21 @@ static int report_failure(nnc_status st, const char *path, const float *out, int
 static int write_predictions(FILE *fp, const char *path, const char *id_name, nnc_model *model,
                              const nnc_dataset *data)
 {
-    int in = nnc_model_inputs(model), outputs = nnc_net_outputs(nnc_model_net(model));
-    float *x = malloc((size_t)BATCH * (size_t)in * sizeof *x);
-    float *out = malloc((size_t)BATCH * (size_t)outputs * sizeof *out);
-    size_t index[BATCH];
-    int rc = x && out ? 0 : 1;
-    if (fp != NULL)
-        write_header(fp, model, nnc_dataset_id(data, 0) != NULL ? id_name : NULL);
-    for (int start = 0; rc == 0 && start < nnc_dataset_rows(data); start += BATCH) {
-        int n = nnc_dataset_rows(data) - start < BATCH ? nnc_dataset_rows(data) - start : BATCH;
-        for (int i = 0; i < n; i++)
-            index[i] = (size_t)(start + i);
-        if (nnc_dataset_gather(data, index, n, x, NULL) != NNC_OK) {
-            rc = fail_with_library_error();
-            break;
-        }
-        nnc_status st = nnc_model_predict(model, x, n, out);
-        if (st != NNC_OK) {
-            rc = report_failure(st, path, out, n, outputs, start);
-            break;
-        }
-        for (int i = 0; fp != NULL && i < n; i++)
-            write_row(fp, model, nnc_dataset_id(data, start + i), out + (size_t)i * outputs,
-                      outputs);
-    }
-    if (x == NULL || out == NULL)
+    int rows = nnc_dataset_rows(data), outputs = nnc_net_outputs(nnc_model_net(model));
+    /* Zeroed: after a refused row, the rows never reached read as finite. */
+    float *out = calloc((size_t)rows * (size_t)outputs, sizeof *out);
+    if (out == NULL) {
         fprintf(stderr, "nnc: out of memory\n");
-    free(x);
+        return 1;
+    }
+    /* Every row at once (the library batches it), text columns included. */
+    nnc_status st = nnc_model_predict_data(model, data, out);
+    int rc = st == NNC_OK ? 0 : report_failure(st, path, out, rows, outputs, 0);
+    if (rc == 0 && fp != NULL) {
+        write_header(fp, model, nnc_dataset_id(data, 0) != NULL ? id_name : NULL);
+        for (int i = 0; i < rows; i++)
+            write_row(fp, model, nnc_dataset_id(data, i), out + (size_t)i * outputs, outputs);
+    }
     free(out);
     return rc;
 }

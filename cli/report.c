@@ -135,31 +135,26 @@ int write_confusion(const char *path, const nnc_model *model, const int *confusi
 int plot_regression(const char *scatter, const char *residuals, nnc_model *model,
                     const nnc_dataset *data, const char *what)
 {
-    enum { BATCH = 256 };
-    int rows = nnc_dataset_rows(data), in = nnc_dataset_inputs(data);
-    int outs = nnc_dataset_targets(data);
+    int rows = nnc_dataset_rows(data), outs = nnc_dataset_targets(data);
     double *actual = malloc((size_t)rows * sizeof *actual);
     double *predicted = malloc((size_t)rows * sizeof *predicted);
-    float *x = malloc((size_t)BATCH * (size_t)in * sizeof *x);
-    float *y = malloc((size_t)BATCH * (size_t)outs * sizeof *y);
-    float *out = malloc((size_t)BATCH * (size_t)outs * sizeof *out);
-    int rc = actual && predicted && x && y && out ? 0 : 1;
+    float *y = malloc((size_t)rows * (size_t)outs * sizeof *y);
+    float *out = malloc((size_t)rows * (size_t)outs * sizeof *out);
+    int rc = actual && predicted && y && out ? 0 : 1;
     if (rc != 0)
         fprintf(stderr, "nnc: out of memory\n");
-    size_t index[BATCH];
-    for (int start = 0; rc == 0 && start < rows; start += BATCH) {
-        int n = rows - start < BATCH ? rows - start : BATCH;
-        for (int i = 0; i < n; i++)
-            index[i] = (size_t)(start + i);
-        if (nnc_dataset_gather(data, index, n, x, y) != NNC_OK ||
-            nnc_model_predict(model, x, n, out) != NNC_OK) {
-            rc = fail_with_library_error();
-            break;
-        }
-        for (int i = 0; i < n; i++) {
-            actual[start + i] = y[(size_t)i * outs];
-            predicted[start + i] = out[(size_t)i * outs];
-        }
+    /* The targets as floats, and the model's outputs for every row (text
+     * columns included). */
+    size_t *all = rc == 0 ? malloc((size_t)rows * sizeof *all) : NULL;
+    for (int i = 0; all != NULL && i < rows; i++)
+        all[i] = (size_t)i;
+    if (rc == 0 && (all == NULL || nnc_model_predict_data(model, data, out) != NNC_OK ||
+                    nnc_dataset_gather(data, all, rows, NULL, y) != NNC_OK))
+        rc = all == NULL ? 1 : fail_with_library_error();
+    free(all);
+    for (int i = 0; rc == 0 && i < rows; i++) {
+        actual[i] = y[(size_t)i * outs];
+        predicted[i] = out[(size_t)i * outs];
     }
     char title[256];
     snprintf(title, sizeof title, "Predicted against actual (%s)", what);
@@ -170,7 +165,6 @@ int plot_regression(const char *scatter, const char *residuals, nnc_model *model
         rc = fail_with_library_error();
     free(actual);
     free(predicted);
-    free(x);
     free(y);
     free(out);
     return rc;

@@ -37,6 +37,8 @@ static const char *const task_names[] = { "auto", "classification", "regression"
 static const char *const optimizer_names[] = { "sgd", "momentum", "adam", NULL };
 static const char *const schedule_names[] = { "constant", "step", "cosine", NULL };
 static const char *const scaling_names[] = { "none", "standard", "minmax", NULL };
+static const char *const normalize_names[] = { "none", "stem", "lemma", NULL };
+static const char *const feature_names[] = { "counts", "binary", "tfidf", "tfidf-linear", NULL };
 static const char *const progress_names[] = { "auto", "bar", "plain", "json", "quiet", NULL };
 
 static void usage(FILE *to, const char *command)
@@ -76,6 +78,17 @@ static void usage(FILE *to, const char *command)
         "                         category of the training part (one-hot)\n"
         TABLE_POLICY_HELP
         "  --missing-indicator    add a 0/1 input per column that had missing cells\n"
+        "  --text A,B             columns of free text, each a bag of words (its own\n"
+        "                         vocabulary, fitted on the training part); they may sit\n"
+        "                         beside numeric and categorical columns\n"
+        "  --normalize N          none | stem | lemma: words as they are (case-folded),\n"
+        "                         Snowball stems, or WordNet lemmas (default lemma)\n"
+        "  --text-features F      counts | binary | tfidf (1 + ln tf) | tfidf-linear\n"
+        "                         (default tfidf; tf-idf rows have unit length)\n"
+        "  --bigrams              also count pairs of neighbouring words\n"
+        "  --min-documents N      leave out terms in fewer training texts (default 1)\n"
+        "  --max-terms N          keep the N most frequent terms per column (default all)\n"
+        "  --stop-words FILE      words never counted, one per line\n"
         "  --task T               auto | classification | regression (default auto)\n"
         "  --class-names A,B,...  names for the classes in index order (e.g. for IDX\n"
         "                         data, whose classes are only numbered)\n"
@@ -158,6 +171,7 @@ static void defaults(train_options *o)
     o->step_epochs = 10;
     o->gamma = 0.5;
     o->scaling = -1;
+    o->words = nnc_pipeline_defaults().text;
     o->out = "model.nnc";
     o->checkpoint_every = 1;
 }
@@ -168,7 +182,9 @@ enum { OPT_DATA = 256, OPT_IMAGES, OPT_LABELS, OPT_TEST_IMAGES, OPT_TEST_LABELS,
        OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_GAMMA, OPT_MIN_LR, OPT_SEED, OPT_OUT, OPT_LOG,
        OPT_PLOT_DIR, OPT_PROGRESS, OPT_QUIET, OPT_JSON, OPT_CLASS_NAMES, OPT_CLIP,
        OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_INPUT_SHAPE, OPT_DELIMITER,
-       OPT_NO_HEADER, OPT_MISSING, OPT_UNKNOWN, OPT_INDICATOR, OPT_FOLDS, OPT_FOLDS_OUT, OPT_VALIDATION_DATA, OPT_TEST_DATA };
+       OPT_NO_HEADER, OPT_MISSING, OPT_UNKNOWN, OPT_INDICATOR, OPT_FOLDS, OPT_FOLDS_OUT, OPT_VALIDATION_DATA, OPT_TEST_DATA,
+       OPT_TEXT, OPT_NORMALIZE, OPT_TEXT_FEATURES, OPT_BIGRAMS, OPT_MIN_DOCUMENTS,
+       OPT_MAX_TERMS, OPT_STOP_WORDS };
 
 static const struct option long_options[] = {
     { "data", required_argument, NULL, OPT_DATA },
@@ -185,6 +201,13 @@ static const struct option long_options[] = {
     { "missing", required_argument, NULL, OPT_MISSING },
     { "unknown", required_argument, NULL, OPT_UNKNOWN },
     { "missing-indicator", no_argument, NULL, OPT_INDICATOR },
+    { "text", required_argument, NULL, OPT_TEXT },
+    { "normalize", required_argument, NULL, OPT_NORMALIZE },
+    { "text-features", required_argument, NULL, OPT_TEXT_FEATURES },
+    { "bigrams", no_argument, NULL, OPT_BIGRAMS },
+    { "min-documents", required_argument, NULL, OPT_MIN_DOCUMENTS },
+    { "max-terms", required_argument, NULL, OPT_MAX_TERMS },
+    { "stop-words", required_argument, NULL, OPT_STOP_WORDS },
     { "folds", required_argument, NULL, OPT_FOLDS },
     { "folds-out", required_argument, NULL, OPT_FOLDS_OUT },
     { "task", required_argument, NULL, OPT_TASK },
@@ -254,6 +277,34 @@ static int apply_option(int c, const char *arg, train_options *o)
     case OPT_FOLDS: return parse_int("--folds", arg, 2, 1000, &o->folds);
     case OPT_FOLDS_OUT: o->folds_out = arg; return 0;
     case OPT_INDICATOR: o->src.policy.indicators = 1; return 0;
+    case OPT_TEXT:
+        free_names(o->text);
+        return (o->text = split_names("--text", arg, &o->n_text)) ? 0 : -1;
+    case OPT_NORMALIZE: {
+        int k = parse_choice("--normalize", arg, normalize_names);
+        o->words.normalize = (nnc_normalize)k;
+        o->words_given = 1;
+        return k < 0 ? -1 : 0;
+    }
+    case OPT_TEXT_FEATURES: {
+        int k = parse_choice("--text-features", arg, feature_names);
+        /* tf-idf is used with 1 + ln tf: a word said twice is not twice the evidence. */
+        o->words.features = (nnc_text_features)(k == 3 ? NNC_FEATURES_TFIDF : k);
+        o->words.sublinear_tf = k == 2;
+        o->words_given = 1;
+        return k < 0 ? -1 : 0;
+    }
+    case OPT_BIGRAMS: o->words.bigrams = 1; o->words_given = 1; return 0;
+    case OPT_MIN_DOCUMENTS:
+        o->words_given = 1;
+        return parse_int("--min-documents", arg, 1, 1 << 30, &o->words.min_documents);
+    case OPT_MAX_TERMS:
+        o->words_given = 1;
+        return parse_int("--max-terms", arg, 1, NNC_MAX_TERMS, &o->words.max_terms);
+    case OPT_STOP_WORDS:
+        o->words_given = 1;
+        free_names(o->stop_words);
+        return (o->stop_words = read_word_list("--stop-words", arg, &o->n_stop_words)) ? 0 : -1;
     case OPT_IMAGES: o->src.images = arg; return 0;
     case OPT_LABELS: o->src.labels = arg; return 0;
     case OPT_TEST_IMAGES: o->test_src.images = arg; return 0;
@@ -318,7 +369,14 @@ static int check_command_options(const train_options *o)
 {
     int cv = strcmp(o->command, "cv") == 0;
     const char *wrong = NULL;
-    if (cv && (o->validation_data || o->test_data))
+    if (o->n_text > 0 && o->src.csv == NULL)
+        wrong = "--text with IDX data (text columns are in a CSV file)";
+    else if (o->words_given && o->n_text == 0)
+        wrong = "--normalize, --text-features, --bigrams, --min-documents, --max-terms and "
+                "--stop-words without --text";
+    else if (o->n_text > 0 && o->has_input_shape)
+        wrong = "--input-shape with --text (a bag of words has no shape)";
+    else if (cv && (o->validation_data || o->test_data))
         wrong = "--validation-data and --test-data (the folds are the test parts)";
     else if ((o->validation_data || o->test_data) && (o->src.csv == NULL || o->class_names))
         wrong = "--validation-data and --test-data with IDX data or --class-names";
@@ -383,7 +441,9 @@ void train_options_free(train_options *o)
 {
     free_names(o->drop);
     free_names(o->class_names);
-    o->drop = o->class_names = NULL;
+    free_names(o->text);
+    free_names(o->stop_words);
+    o->drop = o->class_names = o->text = o->stop_words = NULL;
 }
 
 /* The parts of a run, freed together. */
@@ -441,6 +501,8 @@ int train_load(const train_options *o, nnc_dataset **out)
     csv.n_drop = o->n_drop;
     csv.task = (nnc_task)o->task;
     csv.categorical = 1;
+    csv.text = (const char *const *)o->text;
+    csv.n_text = o->n_text;
     *out = NULL;
     nnc_dataset *data = data_source_load(&o->src, &csv);
     if (data == NULL)
@@ -466,9 +528,9 @@ static int load_part(const train_options *o, const char *path, const nnc_dataset
                      nnc_dataset **out)
 {
     int n = nnc_dataset_inputs(train), k = nnc_dataset_classes(train);
-    const char **inputs = malloc((size_t)n * sizeof *inputs);
+    const char **inputs = malloc((size_t)(n > 0 ? n : 1) * sizeof *inputs);
     const char **classes = malloc((size_t)(k > 0 ? k : 1) * sizeof *classes);
-    nnc_column_kind *kinds = malloc((size_t)n * sizeof *kinds);
+    nnc_column_kind *kinds = malloc((size_t)(n > 0 ? n : 1) * sizeof *kinds);
     int rc = inputs && classes && kinds ? 0 : 1;
     for (int j = 0; rc == 0 && j < n; j++) {
         inputs[j] = nnc_dataset_input_name(train, j);
@@ -488,6 +550,8 @@ static int load_part(const train_options *o, const char *path, const nnc_dataset
     csv.n_classes = k;
     csv.ignore = (const char *const *)o->drop;
     csv.n_ignore = o->n_drop;
+    csv.text = (const char *const *)o->text;
+    csv.n_text = o->n_text;
     data_source src = o->src;
     src.csv = path;
     if (rc == 0 && (*out = data_source_load(&src, &csv)) == NULL)
@@ -654,6 +718,9 @@ static nnc_pipeline_options pipeline_options(const train_options *o, const run *
     p.csv.no_header = o->src.dialect.no_header;
     p.csv.n_drop = o->n_drop;
     p.encoding.indicators = o->src.policy.indicators;
+    p.text = o->words;
+    p.text.stop_words = (const char *const *)o->stop_words;
+    p.text.n_stop_words = o->n_stop_words;
     p.unknown = o->src.policy.unknown_error ? NNC_UNKNOWN_ERROR : NNC_UNKNOWN_ZEROS;
     p.scaling = o->scaling;
     p.layers = o->layers;
@@ -689,7 +756,12 @@ static nnc_pipeline_options pipeline_options(const train_options *o, const run *
  * typo is a usage error (exit 2) naming the column, not a failed run. */
 static int check_layers(const train_options *o, const run *r)
 {
-    nnc_net *net = nnc_net_new_shaped(nnc_dataset_shape(r->train));
+    nnc_shape shape = nnc_dataset_shape(r->train);
+    /* Text columns add inputs only once their vocabulary is fitted; a row
+     * of them is a plain vector, whatever its length. */
+    if (nnc_dataset_text_columns(r->train) > 0)
+        shape = (nnc_shape){nnc_dataset_inputs(r->train) + 1, 1, 1};
+    nnc_net *net = nnc_net_new_shaped(shape);
     if (net == NULL)
         return fail_with_library_error();
     nnc_status st = nnc_net_add_layers(net, o->layers, o->activation);

@@ -53,6 +53,12 @@ typedef struct train_options {
     int folds;                  /* cv: --folds K */
     const char *folds_out;      /* cv: --folds-out FILE, each row's fold */
     int test_given, out_given;  /* --test and --out were given (cv refuses them) */
+    char **text;                /* --text A,B: free-text columns, as bags of words */
+    int n_text;
+    nnc_vectorizer_options words;   /* --normalize, --text-features, --bigrams, ... */
+    char **stop_words;          /* --stop-words FILE, one word per line */
+    int n_stop_words;
+    int words_given;            /* a bag-of-words option was given */
 } train_options;
 
 /* Reads command's options (train's, and for cv --folds and --folds-out) into

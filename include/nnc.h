@@ -532,8 +532,9 @@ typedef struct nnc_csv_options {
     int target_optional;           /* non-zero: if the target column is absent,
                                       load as with no_target instead of failing */
     /* For data read against a trained model: the input columns it expects, in
-     * its order (other columns, except target and dropped ones, are an error),
-     * and its class labels, so labels map to the same indices. */
+     * its order (other columns, except target, text and dropped ones, are an
+     * error; inputs not NULL with n_inputs 0: text columns only), and its
+     * class labels, so labels map to the same indices. */
     const char *const *inputs;
     int n_inputs;
     const char *const *classes;
@@ -567,6 +568,13 @@ typedef struct nnc_csv_options {
      * text, such as an identifier to put beside its prediction
      * (nnc_dataset_id). NULL: none. */
     const char *id;
+    /* Columns of free text (a description, a review; n_text names), each
+     * row keeping its cell as it is for a bag of words (see
+     * nnc_text_columns_fit); a missing cell is an empty text. They are
+     * neither inputs nor the target: a table may have text columns alone.
+     * NULL: none. */
+    const char *const *text;
+    int n_text;
 } nnc_csv_options;
 
 nnc_csv_options nnc_csv_defaults(void);
@@ -589,6 +597,13 @@ nnc_status nnc_dataset_load_csv(const char *path, const nnc_csv_options *options
  * column's inputs hold level codes 0..count-1 as floats, NaN when missing. */
 int nnc_dataset_levels(const nnc_dataset *data, int j);
 const char *nnc_dataset_level(const nnc_dataset *data, int j, int k);
+
+/* A table's text columns (nnc_csv_options.text): how many, column t's
+ * name, and row i's text in it ("" for a missing cell); NULL out of range.
+ * Subsets and splits keep them. */
+int nnc_dataset_text_columns(const nnc_dataset *data);
+const char *nnc_dataset_text_name(const nnc_dataset *data, int t);
+const char *nnc_dataset_text(const nnc_dataset *data, int i, int t);
 
 /* The line of its file row i starts on (1-based), for a table read with
  * categorical or input kinds set; 0 when unknown. Subsets keep it. */
@@ -859,10 +874,32 @@ nnc_status nnc_fit(nnc_net *net, nnc_optimizer *opt, const nnc_dataset *data,
  * column names, the normalisation, the class labels and how it was trained. */
 typedef struct nnc_model nnc_model;   /* opaque */
 
+/* A table's text columns as bags of words (see nnc_text_columns_fit). */
+typedef struct nnc_text_columns nnc_text_columns;   /* opaque */
+
 /* A model that takes ownership of net and norm (norm may be NULL) and copies
  * the input names, task and class labels of the data it was trained on. On
  * failure returns NULL and frees neither. */
 nnc_model *nnc_model_new(nnc_net *net, nnc_normalizer *norm, const nnc_dataset *trained_on);
+
+/* The same for a network that also reads text columns as bags of words
+ * (text, taken; NULL: none): its inputs are trained_on's, then text's terms. */
+nnc_model *nnc_model_new_text(nnc_net *net, nnc_normalizer *norm, const nnc_dataset *trained_on,
+                              nnc_text_columns *text);
+
+/* The model's text columns, or NULL. */
+const nnc_text_columns *nnc_model_text_columns(const nnc_model *model);
+
+/* What each term of text column t does on its own: scores[i * K + k] for
+ * term i and class k (K classes; for a regression, K outputs) is how much
+ * a row of only that word raises class k's log-probability against the
+ * classes' mean (ln p_k - mean_j ln p_j: the softmax's input up to a
+ * constant, which does not saturate) over a row of nothing; for a
+ * regression the change of output k. "Nothing" is every other input 0 (the
+ * training mean, under standard scaling) and no word. The words that push
+ * a prediction towards a class most are those with its highest scores,
+ * read from the trained weights through the whole network. */
+nnc_status nnc_model_term_scores(nnc_model *model, int t, float *scores);
 
 /* Frees the model with its network and normaliser. NULL is allowed. */
 void nnc_model_free(nnc_model *model);
@@ -909,6 +946,12 @@ nnc_status nnc_model_encode(const nnc_model *model, const nnc_dataset *data,
  * overflow) is NNC_ENUMERIC naming its row, 1-based in this call; out then
  * holds every row's outputs, so a caller can find the row itself. */
 nnc_status nnc_model_predict(nnc_model *model, const float *x, int rows, float *out);
+
+/* The same for every row of data, a table in the model's columns (as
+ * nnc_model_read_csv gives it), text columns included: out gets rows x
+ * the network's outputs. The one way to predict with a model that reads
+ * text (nnc_model_predict refuses it: rows of numbers have no text). */
+nnc_status nnc_model_predict_data(nnc_model *model, const nnc_dataset *data, float *out);
 
 /* Metrics over raw data (as loaded, not normalised); confusion as for
  * nnc_evaluate_metrics (may be NULL: it costs classes x classes ints, so
@@ -959,8 +1002,13 @@ nnc_normalize nnc_text_normalization(const nnc_text *t);
  * (an apostrophe between letters stays in: "don't"), then normalised.
  * Bytes that are not UTF-8, a NUL, or more than NNC_MAX_TEXT_BYTES are
  * NNC_EFORMAT naming the byte ("byte 7: not UTF-8 (0xff)"). Free the words
- * with nnc_words_free. */
+ * with nnc_words_free. A tokeniser remembers the lemmas it has looked up,
+ * so one is for one thread at a time. */
 nnc_status nnc_text_words(nnc_text *t, const char *text, size_t len, nnc_words *out);
+
+/* The refusals of nnc_text_words alone: NNC_EFORMAT for bytes that are not
+ * UTF-8, a NUL or more than NNC_MAX_TEXT_BYTES, naming the byte. */
+nnc_status nnc_text_check(const char *text, size_t len);
 void nnc_words_free(nnc_words *w);
 
 /* A bag of words (scikit-learn's CountVectorizer and TfidfVectorizer): a
@@ -983,6 +1031,12 @@ typedef struct nnc_vectorizer_options {
     int min_documents;         /* leave out terms in fewer texts (1) */
     int max_terms;             /* keep the most frequent this many (0: all) */
     int sublinear_tf;          /* tf-idf with 1 + ln tf */
+    /* Words never counted ("the", "and"; n_stop_words of them, NULL:
+     * none), normalised as the texts' words are, so "was" also stops "be"
+     * under lemmas. A fitted vectorizer's settings list its own copies,
+     * normalised and sorted. */
+    const char *const *stop_words;
+    int n_stop_words;
 } nnc_vectorizer_options;
 
 nnc_vectorizer_options nnc_vectorizer_defaults(void);
@@ -1016,6 +1070,32 @@ const char *nnc_vectorizer_term(const nnc_vectorizer *v, int i);
 float nnc_vectorizer_idf(const nnc_vectorizer *v, int i);
 const nnc_vectorizer_options *nnc_vectorizer_settings(const nnc_vectorizer *v);
 
+/* The number of texts a vectorizer was fitted on. */
+int nnc_vectorizer_documents(const nnc_vectorizer *v);
+
+/* A table's text columns (nnc_csv_options.text) as bags of words: one
+ * vectorizer per column, each fitted on the training rows alone. */
+/* Fits a vectorizer on each text column of data with the same options. A
+ * cell that is not text is refused naming the file, line and column. */
+nnc_status nnc_text_columns_fit(const nnc_dataset *data, const nnc_vectorizer_options *options,
+                                nnc_text_columns **out);
+void nnc_text_columns_free(nnc_text_columns *tc);
+
+/* data (a table of numbers with tc's text columns) as the rows a network
+ * reads: its n_inputs inputs as they are, then each text column's terms,
+ * kept as non-zeros only: a set nnc_fit and nnc_evaluate train and judge
+ * a network on at what its non-zeros cost. unknown (may be NULL) gets the
+ * number of words no vocabulary had. */
+nnc_status nnc_text_columns_apply(const nnc_text_columns *tc, const nnc_dataset *data,
+                                  nnc_dataset **out, long *unknown);
+
+/* The columns: their count, column t's name and vectorizer, and the inputs
+ * they add in all (every vocabulary's size). */
+int nnc_text_columns_count(const nnc_text_columns *tc);
+const char *nnc_text_columns_name(const nnc_text_columns *tc, int t);
+const nnc_vectorizer *nnc_text_columns_vectorizer(const nnc_text_columns *tc, int t);
+int nnc_text_columns_width(const nnc_text_columns *tc);
+
 /* ---------------------------------------------------------------- pipeline */
 
 /* What `nnc train` does, as calls: a C program (and the Python binding)
@@ -1037,6 +1117,9 @@ typedef struct nnc_pipeline_options {
     double validation_fraction;   /* held out for early stopping (0.2) */
     double test_fraction;         /* held out for the final test (0.2) */
     nnc_encoder_options encoding; /* missing indicators or not */
+    /* How csv.text's columns become bags of words, fitted on the training
+     * part: lemmas, tf-idf with 1 + ln tf, unigrams, every term. */
+    nnc_vectorizer_options text;
     nnc_unknown_policy unknown;   /* unseen categories in validation/test */
     int scaling;                  /* an nnc_scaling, or -1: standard for a
                                      table, none for images (-1) */
@@ -1067,6 +1150,7 @@ typedef struct nnc_pipeline_result {
     nnc_metrics test;             /* the model on the test part */
     int *confusion;               /* classes x classes (row: true), if asked for */
     nnc_encode_report encoded;    /* cells filled, unseen categories, all parts */
+    long unknown_words;           /* words of validation texts no vocabulary had */
 } nnc_pipeline_result;
 
 /* Frees the model and the matrix; the result is zeroed. */

@@ -631,9 +631,9 @@ static void test_version(void **state)
     (void)state;
     size_t size;
     unsigned char *b = classifier_bytes(&size);
-    put32(b, OFF_VERSION, 4);
+    put32(b, OFF_VERSION, 5);
     fix_crc(b, size);
-    expect_format_error(b, size, "made by a newer nnc (format version 4; this nnc reads 1 to 3)");
+    expect_format_error(b, size, "made by a newer nnc (format version 5; this nnc reads 1 to 4)");
     put32(b, OFF_VERSION, 0);
     fix_crc(b, size);
     expect_format_error(b, size, "format version 0 does not exist");

@@ -444,7 +444,8 @@ enum {
     COLUMN_TARGET = -2,
     COLUMN_DROPPED = -3,
     COLUMN_SKIPPED = -4,   /* the target column of data read without targets */
-    COLUMN_ID = -5         /* kept as text for each row (options->id) */
+    COLUMN_ID = -5,        /* kept as text for each row (options->id) */
+    COLUMN_TEXT = -6       /* free text for a bag of words (options->text) */
 };
 
 /* Where the line numbers of target cells break the pattern "one row, one
@@ -496,7 +497,14 @@ typedef struct loader {
     nnc_levels *levels;        /* n_inputs, once a column has levels */
     int id;                    /* the id column, -1 without one */
     uint32_t *id_at;           /* rows: where each id cell's trimmed text starts */
+    int *text_of;              /* per column: its place among options->text, or -1 */
+    int *text_column;          /* n_text: each text column's file column */
+    uint32_t *text_at;         /* rows x n_text: where each text cell starts, or
+                                  TEXT_MISSING for a missing cell */
 } loader;
+
+/* A missing text cell: an empty text. */
+#define TEXT_MISSING UINT32_MAX
 
 static void loader_free(loader *L)
 {
@@ -511,6 +519,9 @@ static void loader_free(loader *L)
     free(L->x);
     free(L->target_at);
     free(L->id_at);
+    free(L->text_of);
+    free(L->text_column);
+    free(L->text_at);
     free(L->marks);
     for (int j = 0; L->text != NULL && j < L->n_inputs; j++)
         free(L->text[j].cells);
@@ -563,7 +574,7 @@ static nnc_status check_options(loader *L)
     if (d == '"' || d == '\n' || d == '\r' || d == ' ')
         return nnc_fail(NNC_EINVAL, "csv options: the delimiter cannot be a %s",
                         d == '"' ? "quote" : d == ' ' ? "space" : "line end");
-    if (o->input_kinds != NULL && o->n_inputs == 0)
+    if (o->input_kinds != NULL && o->inputs == NULL)
         return nnc_fail(NNC_EINVAL, "csv options: input kinds without the inputs they are of");
     for (int j = 0; o->input_kinds != NULL && j < o->n_inputs; j++)
         if (o->input_kinds[j] != NNC_COLUMN_NUMERIC && o->input_kinds[j] != NNC_COLUMN_CATEGORICAL)
@@ -574,6 +585,8 @@ static nnc_status check_options(loader *L)
         st = check_name_list("ignore", o->ignore, o->n_ignore);
     if (st == NNC_OK)
         st = check_name_list("input", o->inputs, o->n_inputs);
+    if (st == NNC_OK)
+        st = check_name_list("text", o->text, o->n_text);
     if (st == NNC_OK)
         st = check_name_list("class", o->classes, o->n_classes);
     if (st != NNC_OK || o->n_classes == 0)
@@ -756,7 +769,7 @@ static nnc_status missing_target(const loader *L)
         return nnc_fail(NNC_EFORMAT,
                         "%s:%ld:%d: column '%s' is both the target (the last column) and an "
                         "input", HEADER_AT(L, L->n_columns - 1));
-    if (o->n_inputs > 0)
+    if (o->inputs != NULL)
         return nnc_fail(NNC_EFORMAT,
                         "%s:1: no target column '%s' (to read inputs only, set no_target)",
                         L->r.path, show(o->target).s);
@@ -794,6 +807,29 @@ static nnc_status place_id(loader *L, const char *name)
                                                                           : "the target");
     L->role[col] = COLUMN_ID;
     L->id = col;
+    return NNC_OK;
+}
+
+/* Text column t (options->text[t]): neither the target, dropped, the id
+ * nor another text column. */
+static nnc_status place_text(loader *L, const char *name, int t)
+{
+    int col = find_column(L, name);
+    if (col < 0)
+        return nnc_fail(NNC_EFORMAT, "%s:1: unknown text column '%s'; the columns are %s",
+                        L->r.path, show(name).s, list_names(L->names, L->n_columns).s);
+    if (L->role[col] == COLUMN_TEXT)
+        return nnc_fail(NNC_EINVAL, "csv options: text column '%s' is given twice",
+                        show(name).s);
+    if (L->role[col] != COLUMN_FREE)
+        return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s' cannot be a text column: it is %s",
+                        HEADER_AT(L, col),
+                        L->role[col] == COLUMN_DROPPED ? "dropped"
+                        : L->role[col] == COLUMN_ID    ? "the id column"
+                                                       : "the target");
+    L->role[col] = COLUMN_TEXT;
+    L->text_of[col] = t;
+    L->text_column[t] = col;
     return NNC_OK;
 }
 
@@ -859,19 +895,29 @@ static nnc_status assign_columns(loader *L)
         st = place_drop(L, o->drop[i]);
     if (st == NNC_OK && o->id != NULL)
         st = place_id(L, o->id);
+    if (st == NNC_OK && o->n_text > 0) {
+        L->text_of = nnc_alloc((size_t)L->n_columns, sizeof *L->text_of, 0);
+        L->text_column = nnc_alloc((size_t)o->n_text, sizeof *L->text_column, 0);
+        if (L->text_of == NULL || L->text_column == NULL)
+            return NNC_ENOMEM;
+        for (int c = 0; c < L->n_columns; c++)
+            L->text_of[c] = -1;
+    }
+    for (int t = 0; st == NNC_OK && t < o->n_text; t++)
+        st = place_text(L, o->text[t], t);
     for (int i = 0; st == NNC_OK && i < o->n_ignore; i++) {
         int col = find_column(L, o->ignore[i]);
         if (col >= 0 && L->role[col] == COLUMN_FREE)
             L->role[col] = COLUMN_DROPPED;
     }
-    if (st == NNC_OK && o->n_inputs > 0)
+    if (st == NNC_OK && o->inputs != NULL)
         st = place_given_inputs(L);
-    for (int c = 0; st == NNC_OK && o->n_inputs == 0 && c < L->n_columns; c++)
+    for (int c = 0; st == NNC_OK && o->inputs == NULL && c < L->n_columns; c++)
         if (L->role[c] == COLUMN_FREE) {
             L->role[c] = L->n_inputs;
             L->input_names[L->n_inputs++] = L->names[c];
         }
-    if (st == NNC_OK && L->n_inputs == 0)
+    if (st == NNC_OK && L->n_inputs == 0 && o->n_text == 0)
         st = nnc_fail(NNC_EFORMAT,
                       "%s:1: no input columns left: all %d column(s) are dropped or the target",
                       L->r.path, L->n_columns);
@@ -911,7 +957,7 @@ static nnc_status reserve_row(loader *L)
     if (L->rows == INT_MAX)
         return nnc_fail(NNC_EFORMAT, "%s:%ld: more than %d rows", L->r.path, L->r.line,
                         INT_MAX);
-    size_t first = (size_t)(16384 / L->n_inputs) + 1;
+    size_t first = (size_t)(16384 / (L->n_inputs + L->opt->n_text)) + 1;
     size_t cap = L->rows_cap == 0 ? first : L->rows_cap * 2;   /* <= 2 INT_MAX: no overflow */
     if (cap > INT_MAX)
         cap = INT_MAX;
@@ -920,7 +966,7 @@ static nnc_status reserve_row(loader *L)
         nnc_mul_overflows(cells, sizeof *L->x, &xbytes) ||
         nnc_mul_overflows(cap, sizeof *L->target_at, &tbytes))
         return NNC_ENOMEM;
-    float *x = realloc(L->x, xbytes);
+    float *x = realloc(L->x, xbytes > 0 ? xbytes : 1);   /* text columns alone: no floats */
     if (x != NULL)
         L->x = x;
     uint32_t *t = L->target < 0 ? NULL : realloc(L->target_at, tbytes);
@@ -934,7 +980,15 @@ static nnc_status reserve_row(loader *L)
             return nnc_fail(NNC_ENOMEM, "%s: out of memory at row %d", L->r.path, L->rows);
         L->id_at = ids;
     }
-    if (L->text != NULL) {
+    if (L->opt->n_text > 0) {
+        size_t n;
+        uint32_t *at = nnc_mul_overflows(cap, (size_t)L->opt->n_text * sizeof *at, &n)
+                           ? NULL : realloc(L->text_at, n);
+        if (at == NULL)
+            return nnc_fail(NNC_ENOMEM, "%s: out of memory at row %d", L->r.path, L->rows);
+        L->text_at = at;
+    }
+    if (L->text != NULL || L->opt->n_text > 0) {
         int *lines = realloc(L->lines, cap * sizeof *lines);
         if (lines == NULL)
             return nnc_fail(NNC_ENOMEM, "%s: out of memory at row %d", L->r.path, L->rows);
@@ -1097,6 +1151,10 @@ static nnc_status store_row(loader *L, const field *fields)
                 return st;
         } else if (L->role[c] == COLUMN_ID) {
             L->id_at[L->rows] = (uint32_t)(trim(f->text) - L->r.text);   /* < 2^30 */
+        } else if (L->role[c] == COLUMN_TEXT) {
+            const char *text = trim(f->text);
+            L->text_at[(size_t)L->rows * (size_t)L->opt->n_text + (size_t)L->text_of[c]] =
+                nnc_cell_is_missing(text) ? TEXT_MISSING : (uint32_t)(text - L->r.text);
         } else if (L->role[c] == COLUMN_TARGET) {
             const char *text = trim(f->text);
             number_kind kind = parse_number(text, &v);
@@ -1542,6 +1600,23 @@ static nnc_status hand_over_table(loader *L, nnc_dataset *data)
         if (st != NNC_OK)
             return st;
     }
+    if (L->opt->n_text > 0) {
+        size_t cells = (size_t)L->rows * (size_t)L->opt->n_text;
+        const char **texts = nnc_alloc(cells, sizeof *texts, 0);
+        int *columns = nnc_alloc((size_t)L->opt->n_text, sizeof *columns, 0);
+        nnc_status st = texts && columns ? NNC_OK : NNC_ENOMEM;
+        for (size_t i = 0; st == NNC_OK && i < cells; i++)
+            texts[i] = L->text_at[i] == TEXT_MISSING ? "" : L->r.text + L->text_at[i];
+        for (int t = 0; st == NNC_OK && t < L->opt->n_text; t++)
+            columns[t] = L->text_column[t] + 1;
+        if (st == NNC_OK)
+            st = nnc_dataset_set_texts(data, L->opt->n_text,
+                                       (const char *const *)L->opt->text, columns, texts);
+        free(texts);
+        free(columns);
+        if (st != NNC_OK)
+            return st;
+    }
     data->columns = nnc_alloc((size_t)L->n_inputs, sizeof *data->columns, 0);
     data->source = nnc_strdup(L->r.path);
     if (data->columns == NULL || data->source == NULL)
@@ -1571,7 +1646,7 @@ static nnc_status build(loader *L, nnc_dataset **out)
     nnc_dataset *data = NULL;
     if (st == NNC_OK) {
         size_t bytes = (size_t)L->rows * (size_t)L->n_inputs * sizeof *L->x;
-        float *fitted = realloc(L->x, bytes);   /* give back the room for rows never read */
+        float *fitted = realloc(L->x, bytes > 0 ? bytes : 1);   /* give back the room for rows never read */
         if (fitted != NULL)
             L->x = fitted;
         int n_targets = classify ? nnc_targets_for_classes(cs.n) : 1;

@@ -44,6 +44,18 @@ struct nnc_dataset {
     int left_out;           /* rows of the file left out (a missing target) */
     char *id_text;          /* each row's id, NUL-terminated one after another */
     size_t *id_at;          /* rows: where row i's id starts in id_text */
+    /* Free-text columns (n_text 0: none), kept by subsets and splits: */
+    int n_text;
+    char **text_names;
+    int *text_columns;      /* n_text: each one's column in the file, 1-based */
+    char *text_buf;         /* every cell, NUL-terminated one after another */
+    size_t *text_at;        /* rows x n_text: where row i's text t starts */
+    /* A vectorised set (x and bytes NULL): each row's inputs as its
+     * non-zeros, made by nnc_text_columns_apply for the network to train on. */
+    size_t *sparse_start;   /* rows + 1 */
+    int *sparse_index;      /* increasing within a row */
+    float *sparse_value;
+    int sparse_widest;      /* the most non-zeros any row has */
 };
 
 /* An empty data set with room for rows x n_inputs inputs (as bytes when
@@ -76,6 +88,46 @@ nnc_status nnc_dataset_set_ids(nnc_dataset *data, const char *const *ids);
 
 /* from's ids onto to, which has as many rows. */
 nnc_status nnc_dataset_copy_ids(nnc_dataset *to, const nnc_dataset *from);
+
+/* Gives data text columns: n names, each one's file column (1-based,
+ * NULL: unknown) and texts[i * n + t], row i's text in column t (copies
+ * of all), replacing any. */
+nnc_status nnc_dataset_set_texts(nnc_dataset *data, int n, const char *const *names,
+                                 const int *columns, const char *const *texts);
+
+/* A vectorised data set of rows x n_inputs around CSR arrays it takes
+ * (start: rows + 1 offsets, index and value: start[rows] each), with y or
+ * classes copied from like (which has as many rows) and inputs named
+ * names[0..n_inputs) (copied). Frees the arrays on failure. */
+nnc_dataset *nnc_dataset_adopt_sparse(const nnc_dataset *like, int n_inputs,
+                                      const char *const *names, size_t *start, int *index,
+                                      float *value);
+
+/* A sparse set's rows index[0..n) into a batch: start (n + 1), index and
+ * value (room for n x sparse_widest), the distinct inputs they use into
+ * columns (room for as many) and their count into *n_columns; targets into
+ * y (n x n_targets, may be NULL). s is set to point at these arrays. */
+nnc_status nnc_dataset_gather_sparse(const nnc_dataset *data, const size_t *index, int n,
+                                     size_t *start, int *cols_index, float *value, int *columns,
+                                     nnc_sparse_rows *s, float *y);
+
+/* Room for a sparse set's batches of up to `batch` rows, and a batch
+ * gathered into it (rows.start and the others then point into the room). */
+typedef struct nnc_sparse_batch {
+    size_t *start;
+    int *index;
+    float *value;
+    int *columns;
+    nnc_sparse_rows rows;
+} nnc_sparse_batch;
+
+nnc_status nnc_sparse_batch_init(nnc_sparse_batch *b, const nnc_dataset *data, int batch);
+void nnc_sparse_batch_release(nnc_sparse_batch *b);
+nnc_status nnc_sparse_batch_gather(nnc_sparse_batch *b, const nnc_dataset *data,
+                                   const size_t *index, int n, float *y);
+
+/* from's text columns onto to, which has as many rows. */
+nnc_status nnc_dataset_copy_texts(nnc_dataset *to, const nnc_dataset *from);
 
 /* Frees a data set's levels (n_inputs of them). */
 void nnc_levels_free(nnc_levels *levels, int n_inputs);

@@ -42,11 +42,13 @@ static char **numbered_names(const char *prefix, int n)
 /* Refuses (with a message) a shape no data set may have. */
 static int bad_shape(int rows, int n_inputs, int n_targets)
 {
-    if (rows >= 1 && n_inputs >= 1 && n_targets >= 1 && n_inputs <= MAX_COLUMNS &&
+    /* No inputs at all is a table of text columns alone, whose inputs the
+     * bag of words makes; nothing trains on it as it is. */
+    if (rows >= 1 && n_inputs >= 0 && n_targets >= 1 && n_inputs <= MAX_COLUMNS &&
         n_targets <= MAX_COLUMNS)
         return 0;
     nnc_fail(NNC_EINVAL,
-             "dataset: rows must be >= 1 and inputs and targets from 1 to %d, got %d, %d, %d",
+             "dataset: rows must be >= 1, inputs from 0 and targets from 1 to %d, got %d, %d, %d",
              MAX_COLUMNS, rows, n_inputs, n_targets);
     return 1;
 }
@@ -126,7 +128,93 @@ void nnc_dataset_free(nnc_dataset *data)
     free(data->source);
     free(data->id_text);
     free(data->id_at);
+    nnc_free_strings(data->text_names, data->n_text);
+    free(data->text_columns);
+    free(data->text_buf);
+    free(data->text_at);
+    free(data->sparse_start);
+    free(data->sparse_index);
+    free(data->sparse_value);
     free(data);
+}
+
+nnc_status nnc_dataset_set_texts(nnc_dataset *data, int n, const char *const *names,
+                                 const int *columns, const char *const *texts)
+{
+    size_t cells = (size_t)data->rows * (size_t)n, total = 0;
+    for (size_t i = 0; i < cells; i++)
+        total += strlen(texts[i]) + 1;   /* within the file's bytes: no overflow */
+    char *buf = nnc_alloc(total, 1, 0);
+    size_t *at = nnc_alloc(cells, sizeof *at, 0);
+    int *cols = nnc_alloc((size_t)n, sizeof *cols, 1);
+    char **copies = nnc_copy_strings(names, n);
+    if (buf == NULL || at == NULL || cols == NULL || copies == NULL) {
+        free(buf);
+        free(at);
+        free(cols);
+        nnc_free_strings(copies, n);
+        return NNC_ENOMEM;
+    }
+    size_t used = 0;
+    for (size_t i = 0; i < cells; i++) {
+        size_t len = strlen(texts[i]) + 1;
+        memcpy(buf + used, texts[i], len);
+        at[i] = used;
+        used += len;
+    }
+    for (int t = 0; columns != NULL && t < n; t++)
+        cols[t] = columns[t];
+    nnc_free_strings(data->text_names, data->n_text);
+    free(data->text_columns);
+    free(data->text_buf);
+    free(data->text_at);
+    data->n_text = n;
+    data->text_names = copies;
+    data->text_columns = cols;
+    data->text_buf = buf;
+    data->text_at = at;
+    return NNC_OK;
+}
+
+int nnc_dataset_text_columns(const nnc_dataset *data) { return data ? data->n_text : 0; }
+
+const char *nnc_dataset_text_name(const nnc_dataset *data, int t)
+{
+    return data && t >= 0 && t < data->n_text ? data->text_names[t] : NULL;
+}
+
+const char *nnc_dataset_text(const nnc_dataset *data, int i, int t)
+{
+    if (data == NULL || t < 0 || t >= data->n_text || i < 0 || i >= data->rows)
+        return NULL;
+    return data->text_buf + data->text_at[(size_t)i * (size_t)data->n_text + (size_t)t];
+}
+
+/* The text cells of rows index[0..n) (NULL: the first n) of from onto to. */
+static nnc_status copy_texts(nnc_dataset *to, const nnc_dataset *from, const size_t *index,
+                             int n)
+{
+    if (from->n_text == 0)
+        return NNC_OK;
+    size_t k = (size_t)from->n_text;
+    const char **texts = nnc_alloc((size_t)n, k * sizeof *texts, 0);
+    if (texts == NULL)
+        return NNC_ENOMEM;
+    for (int i = 0; i < n; i++) {
+        size_t r = index ? index[i] : (size_t)i;
+        for (size_t t = 0; t < k; t++)
+            texts[(size_t)i * k + t] = from->text_buf + from->text_at[r * k + t];
+    }
+    nnc_status st = nnc_dataset_set_texts(to, from->n_text,
+                                          (const char *const *)from->text_names,
+                                          from->text_columns, texts);
+    free(texts);
+    return st;
+}
+
+nnc_status nnc_dataset_copy_texts(nnc_dataset *to, const nnc_dataset *from)
+{
+    return copy_texts(to, from, NULL, from->rows);
 }
 
 nnc_status nnc_dataset_set_ids(nnc_dataset *data, const char *const *ids)
@@ -510,6 +598,9 @@ nnc_status nnc_dataset_gather(const nnc_dataset *data, const size_t *index, int 
 {
     if (data == NULL || index == NULL)
         return nnc_fail(NNC_EINVAL, "gather: NULL argument");
+    if (x != NULL && data->sparse_start != NULL)
+        return nnc_fail(NNC_EINVAL, "gather: the set's rows are sparse (a bag of words): "
+                                    "gather them with nnc_dataset_gather_sparse");
     size_t in = (size_t)data->n_inputs, out = (size_t)data->n_targets;
     const float scale = data->byte_scale;
     for (int i = 0; i < n; i++) {
@@ -544,6 +635,10 @@ nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, in
         nnc_fail(NNC_EINVAL, "subset: NULL argument");
         return NULL;
     }
+    if (data->sparse_start != NULL) {
+        nnc_fail(NNC_EINVAL, "subset: a vectorised set is split before its bag of words");
+        return NULL;
+    }
     int classified = data->task == NNC_TASK_CLASSIFICATION;
     nnc_dataset *sub = nnc_dataset_new(n, data->n_inputs, data->n_targets, data->bytes != NULL,
                                        !classified);
@@ -565,6 +660,8 @@ nnc_dataset *nnc_dataset_subset(const nnc_dataset *data, const size_t *index, in
             st = nnc_fail(NNC_EINVAL, "subset: row %zu of %d", index[i], data->rows);
     if (st == NNC_OK)
         st = copy_ids(sub, data, index, n);
+    if (st == NNC_OK)
+        st = copy_texts(sub, data, index, n);
     if (st == NNC_OK && data->lines != NULL &&
         (sub->lines = nnc_alloc((size_t)n, sizeof *sub->lines, 0)) == NULL)
         st = NNC_ENOMEM;
@@ -744,4 +841,151 @@ nnc_status nnc_dataset_split(const nnc_dataset *data, double fraction, nnc_rng *
         return NNC_ENOMEM;
     }
     return NNC_OK;
+}
+
+/* ------------------------------------------------------------ sparse sets */
+
+nnc_dataset *nnc_dataset_adopt_sparse(const nnc_dataset *like, int n_inputs,
+                                      const char *const *names, size_t *start, int *index,
+                                      float *value)
+{
+    int rows = like->rows, classified = like->task == NNC_TASK_CLASSIFICATION;
+    float *x = nnc_alloc(1, sizeof *x, 0);   /* adopt wants one of x and bytes */
+    float *y = classified ? NULL : nnc_alloc((size_t)rows, (size_t)like->n_targets * sizeof *y, 0);
+    nnc_dataset *data = NULL;
+    if (x != NULL && (classified || y != NULL))
+        data = nnc_dataset_adopt(rows, n_inputs, like->n_targets, x, NULL, y, names);
+    else {
+        free(x);
+        free(y);
+    }
+    nnc_status st = data != NULL ? NNC_OK : NNC_ENOMEM;
+    if (st == NNC_OK) {
+        free(data->x);
+        data->x = NULL;
+        data->sparse_start = start;
+        data->sparse_index = index;
+        data->sparse_value = value;
+        start = NULL;
+        index = NULL;
+        value = NULL;
+        for (int i = 0; i < rows; i++) {
+            size_t n = data->sparse_start[i + 1] - data->sparse_start[i];
+            if (n > (size_t)data->sparse_widest)
+                data->sparse_widest = (int)n;   /* a row's non-zeros are <= n_inputs */
+        }
+        if (!classified)
+            memcpy(data->y, like->y, (size_t)rows * (size_t)like->n_targets * sizeof *y);
+        char *target = nnc_strdup(like->target_name);
+        st = target != NULL ? NNC_OK : NNC_ENOMEM;
+        if (st == NNC_OK) {
+            free(data->target_name);
+            data->target_name = target;
+        }
+    }
+    if (st == NNC_OK && classified) {
+        int *classes = nnc_alloc((size_t)rows, sizeof *classes, 0);
+        char **labels = nnc_copy_strings((const char *const *)like->class_labels,
+                                         like->n_classes);
+        if (classes == NULL || labels == NULL) {
+            free(classes);
+            nnc_free_strings(labels, like->n_classes);
+            st = NNC_ENOMEM;
+        } else {
+            memcpy(classes, like->classes, (size_t)rows * sizeof *classes);
+            st = nnc_dataset_take_classes(data, classes, like->n_classes, labels);
+        }
+    }
+    if (st == NNC_OK && like->lines != NULL) {
+        data->lines = nnc_alloc((size_t)rows, sizeof *data->lines, 0);
+        if (data->lines == NULL)
+            st = NNC_ENOMEM;
+        else
+            memcpy(data->lines, like->lines, (size_t)rows * sizeof *data->lines);
+    }
+    if (st == NNC_OK)
+        st = nnc_dataset_copy_ids(data, like);
+    free(start);
+    free(index);
+    free(value);
+    if (st != NNC_OK) {
+        nnc_dataset_free(data);
+        return NULL;
+    }
+    return data;
+}
+
+static int compare_ints(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+nnc_status nnc_dataset_gather_sparse(const nnc_dataset *data, const size_t *index, int n,
+                                     size_t *start, int *cols_index, float *value, int *columns,
+                                     nnc_sparse_rows *s, float *y)
+{
+    if (data == NULL || index == NULL || start == NULL || s == NULL)
+        return nnc_fail(NNC_EINVAL, "gather sparse: NULL argument");
+    if (data->sparse_start == NULL)
+        return nnc_fail(NNC_EINVAL, "gather sparse: the set's rows are dense");
+    size_t out = (size_t)data->n_targets, at = 0;
+    start[0] = 0;
+    for (int i = 0; i < n; i++) {
+        size_t r = index[i];
+        if (r >= (size_t)data->rows)
+            return nnc_fail(NNC_EINVAL, "gather sparse: row %zu of %d", r, data->rows);
+        size_t from = data->sparse_start[r], k = data->sparse_start[r + 1] - from;
+        memcpy(cols_index + at, data->sparse_index + from, k * sizeof *cols_index);
+        memcpy(value + at, data->sparse_value + from, k * sizeof *value);
+        at += k;
+        start[i + 1] = at;
+        if (y != NULL)
+            encode_row(data, r, y + (size_t)i * out);
+    }
+    /* The distinct inputs, for the lazy update of the first layer's weights:
+     * sorting a batch's few hundred non-zeros costs less than a mark per input. */
+    memcpy(columns, cols_index, at * sizeof *columns);
+    qsort(columns, at, sizeof *columns, compare_ints);
+    int distinct = 0;
+    for (size_t i = 0; i < at; i++)
+        if (distinct == 0 || columns[distinct - 1] != columns[i])
+            columns[distinct++] = columns[i];
+    s->start = start;
+    s->index = cols_index;
+    s->value = value;
+    s->columns = columns;
+    s->n_columns = distinct;
+    return NNC_OK;
+}
+
+nnc_status nnc_sparse_batch_init(nnc_sparse_batch *b, const nnc_dataset *data, int batch)
+{
+    memset(b, 0, sizeof *b);
+    size_t most = (size_t)batch * (size_t)(data->sparse_widest > 0 ? data->sparse_widest : 1);
+    b->start = nnc_alloc((size_t)batch + 1, sizeof *b->start, 0);
+    b->index = nnc_alloc(most, sizeof *b->index, 0);
+    b->value = nnc_alloc(most, sizeof *b->value, 0);
+    b->columns = nnc_alloc(most, sizeof *b->columns, 0);
+    if (b->start == NULL || b->index == NULL || b->value == NULL || b->columns == NULL) {
+        nnc_sparse_batch_release(b);
+        return NNC_ENOMEM;
+    }
+    return NNC_OK;
+}
+
+void nnc_sparse_batch_release(nnc_sparse_batch *b)
+{
+    free(b->start);
+    free(b->index);
+    free(b->value);
+    free(b->columns);
+    memset(b, 0, sizeof *b);
+}
+
+nnc_status nnc_sparse_batch_gather(nnc_sparse_batch *b, const nnc_dataset *data,
+                                   const size_t *index, int n, float *y)
+{
+    return nnc_dataset_gather_sparse(data, index, n, b->start, b->index, b->value, b->columns,
+                                     &b->rows, y);
 }

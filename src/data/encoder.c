@@ -389,6 +389,17 @@ nnc_status nnc_encoder_apply(const nnc_encoder *enc, const nnc_dataset *data,
         st = copy_targets(encoded, data);
     if (st == NNC_OK)
         st = nnc_dataset_copy_ids(encoded, data);
+    if (st == NNC_OK)
+        st = nnc_dataset_copy_texts(encoded, data);
+    /* Where each row came from, for a message about its text cells. */
+    if (st == NNC_OK && data->n_text > 0 && data->lines != NULL && data->source != NULL) {
+        encoded->lines = nnc_alloc((size_t)data->rows, sizeof *encoded->lines, 0);
+        encoded->source = nnc_strdup(data->source);
+        if (encoded->lines == NULL || encoded->source == NULL)
+            st = NNC_ENOMEM;
+        else
+            memcpy(encoded->lines, data->lines, (size_t)data->rows * sizeof *data->lines);
+    }
     if (st != NNC_OK) {
         nnc_dataset_free(encoded);
         return st;

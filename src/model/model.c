@@ -9,13 +9,14 @@
 #include "data/data.h"
 #include "model/model.h"
 #include "nn/nn.h"
+#include "text/text.h"
 #include "train/train.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-nnc_model *nnc_model_assemble(nnc_net *net, nnc_normalizer *norm, nnc_task task,
+nnc_model *nnc_model_assemble(nnc_net *net, nnc_normalizer *norm, nnc_task task, int n_inputs,
                               const char *const *input_names, int n_classes,
                               const char *const *class_labels)
 {
@@ -23,7 +24,7 @@ nnc_model *nnc_model_assemble(nnc_net *net, nnc_normalizer *norm, nnc_task task,
     if (model == NULL)
         return NULL;
     model->task = task;
-    model->n_inputs = nnc_net_inputs(net);
+    model->n_inputs = n_inputs;
     model->input_names = nnc_copy_strings(input_names, model->n_inputs);
     model->n_classes = n_classes;
     model->class_labels = nnc_copy_strings(class_labels, n_classes);
@@ -41,11 +42,24 @@ nnc_model *nnc_model_assemble(nnc_net *net, nnc_normalizer *norm, nnc_task task,
 
 nnc_model *nnc_model_new(nnc_net *net, nnc_normalizer *norm, const nnc_dataset *trained_on)
 {
+    return nnc_model_new_text(net, norm, trained_on, NULL);
+}
+
+nnc_model *nnc_model_new_text(nnc_net *net, nnc_normalizer *norm, const nnc_dataset *trained_on,
+                              nnc_text_columns *text)
+{
     if (net == NULL || trained_on == NULL) {
         nnc_fail(NNC_EINVAL, "model: NULL argument");
         return NULL;
     }
-    if (nnc_net_inputs(net) != trained_on->n_inputs ||
+    int width = nnc_text_columns_width(text);
+    if (text != NULL && nnc_net_inputs(net) != trained_on->n_inputs + width) {
+        nnc_fail(NNC_EINVAL,
+                 "model: the network takes %d inputs, the data has %d and its text columns "
+                 "%d more", nnc_net_inputs(net), trained_on->n_inputs, width);
+        return NULL;
+    }
+    if ((text == NULL && nnc_net_inputs(net) != trained_on->n_inputs) ||
         nnc_net_outputs(net) != trained_on->n_targets) {
         nnc_fail(NNC_EINVAL,
                  "model: the network takes %d inputs and gives %d outputs, the data has %d "
@@ -63,10 +77,18 @@ nnc_model *nnc_model_new(nnc_net *net, nnc_normalizer *norm, const nnc_dataset *
                  norm->n_inputs, norm->n_targets, trained_on->n_inputs, targets);
         return NULL;
     }
-    return nnc_model_assemble(net, norm, trained_on->task,
-                              (const char *const *)trained_on->input_names,
-                              trained_on->n_classes,
-                              (const char *const *)trained_on->class_labels);
+    nnc_model *model = nnc_model_assemble(net, norm, trained_on->task, trained_on->n_inputs,
+                                          (const char *const *)trained_on->input_names,
+                                          trained_on->n_classes,
+                                          (const char *const *)trained_on->class_labels);
+    if (model != NULL)
+        model->text = text;
+    return model;
+}
+
+const nnc_text_columns *nnc_model_text_columns(const nnc_model *model)
+{
+    return model ? model->text : NULL;
 }
 
 void nnc_model_free(nnc_model *model)
@@ -81,6 +103,7 @@ void nnc_model_free(nnc_model *model)
     nnc_free_strings(model->meta_values, model->n_meta);
     nnc_encoder_free(model->encoder);
     nnc_free_strings(model->dropped, model->n_dropped);
+    nnc_text_columns_free(model->text);
     free(model);
 }
 
@@ -259,6 +282,10 @@ nnc_status nnc_model_predict(nnc_model *model, const float *x, int rows, float *
     nnc_status st = nnc_check_rows("model predict", rows);
     if (st != NNC_OK)
         return st;
+    if (model->text != NULL)
+        return nnc_fail(NNC_EINVAL, "model predict: the model reads text columns, which rows of "
+                                    "numbers do not have: predict a data set "
+                                    "(nnc_model_predict_data)");
     if (nnc_net_inputs(model->net) != model->n_inputs ||
         (model->norm && model->norm->n_targets > 0 &&
          model->norm->n_targets != nnc_net_outputs(model->net)))
@@ -380,12 +407,154 @@ nnc_status nnc_model_evaluate(nnc_model *model, const nnc_dataset *data,
     nnc_status st = inputs || targets ? normalised_copy(norm, data, inputs, targets, &copy)
                                       : NNC_OK;
     const nnc_dataset *seen = copy != NULL ? copy : data;
+    nnc_dataset *words = NULL;   /* the rows with their texts as bags of words */
+    if (st == NNC_OK && model->text != NULL) {
+        st = nnc_text_columns_apply(model->text, seen, &words, NULL);
+        seen = words;
+    }
     if (st == NNC_OK)
         st = nnc_evaluate_scaled(model->net, seen,
                                  norm && norm->n_targets ? norm->target_scale : NULL, metrics,
                                  confusion);
     if (st == NNC_OK && !isfinite(metrics->loss))
         st = find_nonfinite_row(model->net, seen, metrics->loss);
+    nnc_dataset_free(words);
     nnc_dataset_free(copy);
+    return st;
+}
+
+/* The outputs for a vectorised set (its inputs already normalised), batch
+ * by batch, with regression targets back in their units. */
+static nnc_status predict_sparse(nnc_model *model, const nnc_dataset *data, float *out)
+{
+    enum { BATCH = 256 };
+    int outputs = nnc_net_outputs(model->net);
+    size_t index[BATCH];
+    nnc_sparse_batch b;
+    nnc_status st = nnc_sparse_batch_init(&b, data, BATCH);
+    for (int start = 0; st == NNC_OK && start < data->rows; start += BATCH) {
+        int n = data->rows - start < BATCH ? data->rows - start : BATCH;
+        float *o = out + (size_t)start * (size_t)outputs;
+        for (int i = 0; i < n; i++)
+            index[i] = (size_t)start + (size_t)i;
+        st = nnc_sparse_batch_gather(&b, data, index, n, NULL);
+        if (st == NNC_OK)
+            st = nnc_net_set_sparse(model->net, &b.rows);
+        if (st == NNC_OK)
+            st = nnc_predict(model->net, NULL, n, o);
+        nnc_net_set_sparse(model->net, NULL);
+        if (st == NNC_OK && model->norm != NULL && model->norm->n_targets > 0)
+            st = nnc_normalizer_restore_targets(model->norm, o, n);
+        int bad = st == NNC_OK ? first_nonfinite_row(o, n, outputs) : n;
+        if (bad < n)
+            st = nonfinite_output("model predict: ", start + bad + 1,
+                                  o + (size_t)bad * outputs, outputs);
+    }
+    nnc_sparse_batch_release(&b);
+    return st;
+}
+
+nnc_status nnc_model_predict_data(nnc_model *model, const nnc_dataset *data, float *out)
+{
+    if (model == NULL || data == NULL || out == NULL)
+        return nnc_fail(NNC_EINVAL, "model predict data: NULL argument");
+    if (data->n_inputs != model->n_inputs)
+        return nnc_fail(NNC_EINVAL, "model predict data: the data has %d inputs, the model %d",
+                        data->n_inputs, model->n_inputs);
+    enum { BATCH = 256 };
+    nnc_status st = NNC_OK;
+    if (model->text == NULL) {
+        size_t index[BATCH], outputs = (size_t)nnc_net_outputs(model->net);
+        float *x = nnc_alloc(BATCH, (size_t)data->n_inputs * sizeof *x, 0);
+        st = x != NULL ? NNC_OK : NNC_ENOMEM;
+        for (int start = 0; st == NNC_OK && start < data->rows; start += BATCH) {
+            int n = data->rows - start < BATCH ? data->rows - start : BATCH;
+            for (int i = 0; i < n; i++)
+                index[i] = (size_t)start + (size_t)i;
+            st = nnc_dataset_gather(data, index, n, x, NULL);
+            if (st == NNC_OK)
+                st = nnc_model_predict(model, x, n, out + (size_t)start * outputs);
+        }
+        free(x);
+        return st;
+    }
+    nnc_dataset *copy = NULL, *words = NULL;
+    if (changes_inputs(model->norm))
+        st = normalised_copy(model->norm, data, 1, 0, &copy);
+    if (st == NNC_OK)
+        st = nnc_text_columns_apply(model->text, copy ? copy : data, &words, NULL);
+    if (st == NNC_OK)
+        st = predict_sparse(model, words, out);
+    nnc_dataset_free(words);
+    nnc_dataset_free(copy);
+    return st;
+}
+
+/* ln p_c - the mean of ln p_j over the classes: the softmax's input up to a
+ * constant, so it does not saturate as p_c nears 1 (then ln p_c is 0 for
+ * every strong word, and a ranking by it would be a tie). One sigmoid
+ * output is class 1's probability, class 0's the rest: its logit, halved. */
+static double centred_log(const float *p, int outputs, int c)
+{
+    if (outputs == 1) {
+        double q = p[0] > 1e-30f ? p[0] : 1e-30, r = 1.0 - p[0] > 1e-30 ? 1.0 - p[0] : 1e-30;
+        double half = 0.5 * (log(q) - log(r));
+        return c == 1 ? half : -half;
+    }
+    double mean = 0.0;
+    for (int j = 0; j < outputs; j++)
+        mean += log(p[j] > 1e-30f ? p[j] : 1e-30);
+    return log(p[c] > 1e-30f ? p[c] : 1e-30) - mean / outputs;
+}
+
+nnc_status nnc_model_term_scores(nnc_model *model, int t, float *scores)
+{
+    if (model == NULL || scores == NULL)
+        return nnc_fail(NNC_EINVAL, "model term scores: NULL argument");
+    const nnc_text_columns *tc = model->text;
+    if (tc == NULL || t < 0 || t >= tc->n)
+        return nnc_fail(NNC_EINVAL, "model term scores: the model has no text column %d", t + 1);
+    int first = model->n_inputs;   /* the column's first term, among the inputs */
+    for (int c = 0; c < t; c++)
+        first += nnc_vectorizer_terms(tc->vec[c]);
+    int n = nnc_vectorizer_terms(tc->vec[t]), outputs = nnc_net_outputs(model->net);
+    int classify = model->task == NNC_TASK_CLASSIFICATION;
+    int k = classify ? model->n_classes : outputs;
+    enum { BATCH = 256 };
+    /* Row 0 of a batch has no input at all (every number at its training
+     * mean, no word); row 1 + i only term i, at 1 (a one-word text's count,
+     * presence or unit-length tf-idf). */
+    size_t start[BATCH + 2];
+    int index[BATCH + 1];
+    float value[BATCH + 1], *out = nnc_alloc(BATCH + 1, (size_t)outputs * sizeof *out, 0);
+    if (out == NULL)
+        return NNC_ENOMEM;
+    nnc_status st = NNC_OK;
+    for (int from = 0; st == NNC_OK && from < n; from += BATCH) {
+        int m = n - from < BATCH ? n - from : BATCH;
+        start[0] = 0;
+        start[1] = 0;
+        for (int i = 0; i < m; i++) {
+            index[i] = first + from + i;
+            value[i] = 1.0f;
+            start[i + 2] = (size_t)i + 1;
+        }
+        nnc_sparse_rows rows = {start, index, value, index, m};
+        st = nnc_net_set_sparse(model->net, &rows);
+        if (st == NNC_OK)
+            st = nnc_predict(model->net, NULL, m + 1, out);
+        nnc_net_set_sparse(model->net, NULL);
+        if (st == NNC_OK && !classify && model->norm != NULL && model->norm->n_targets > 0)
+            st = nnc_normalizer_restore_targets(model->norm, out, m + 1);
+        for (int i = 0; st == NNC_OK && i < m; i++) {
+            const float *with = out + (size_t)(i + 1) * outputs;
+            float *s = scores + (size_t)(from + i) * (size_t)k;
+            for (int c = 0; c < k; c++)
+                s[c] = classify ? (float)(centred_log(with, outputs, c) -
+                                          centred_log(out, outputs, c))
+                                : with[c] - out[c];
+        }
+    }
+    free(out);
     return st;
 }

@@ -20,6 +20,7 @@
 #include "data/data.h"
 #include "model/model.h"
 #include "nn/nn.h"
+#include "text/text.h"
 #include "train/train.h"
 
 #include <errno.h>
@@ -34,9 +35,11 @@
 #include <zlib.h>
 
 static const unsigned char MAGIC[8] = {'N', 'N', 'C', 'M', 'O', 'D', 'E', 'L'};
-/* What is written: version 3 for a model with a table's preprocessing,
- * version 2 for one without, which any nnc since 2 reads; 1 is still read. */
-#define FORMAT_VERSION 3u
+/* What is written: version 4 for a model that reads text columns, 3 for
+ * one with a table's preprocessing, 2 for one without, which any nnc since
+ * 2 reads; 1 is still read. */
+#define FORMAT_VERSION 4u
+#define TABLE_VERSION 3u
 #define PLAIN_VERSION 2u
 #define HEADER_BYTES 20u   /* magic, version, file length */
 #define CRC_BYTES 4u
@@ -124,7 +127,43 @@ static void put_meta(writer *w, const nnc_model *model)
 
 static int has_preprocessing(const nnc_model *model)
 {
-    return model->encoder != NULL || model->n_dropped > 0;
+    return model->encoder != NULL || model->n_dropped > 0 || model->text != NULL;
+}
+
+static uint32_t version_of(const nnc_model *model)
+{
+    return model->text != NULL ? FORMAT_VERSION
+           : has_preprocessing(model) ? TABLE_VERSION : PLAIN_VERSION;
+}
+
+/* Version 4's text section, after the network: each text column's name,
+ * its vectorizer's options, its stop words, and its terms with their idf. */
+static void put_text(writer *w, const nnc_text_columns *tc)
+{
+    nnc_put_u32(w, (uint32_t)tc->n);
+    for (int t = 0; t < tc->n; t++) {
+        const nnc_vectorizer *v = tc->vec[t];
+        const nnc_vectorizer_options *o = nnc_vectorizer_settings(v);
+        put_string(w, tc->names[t]);
+        nnc_put_u32(w, (uint32_t)o->normalize);
+        nnc_put_u32(w, (uint32_t)o->features);
+        nnc_put_u32(w, o->bigrams != 0);
+        nnc_put_u32(w, o->sublinear_tf != 0);
+        nnc_put_u32(w, (uint32_t)o->min_documents);
+        nnc_put_u32(w, (uint32_t)o->max_terms);
+        nnc_put_u32(w, (uint32_t)nnc_vectorizer_documents(v));
+        nnc_put_u32(w, (uint32_t)o->n_stop_words);
+        for (int i = 0; i < o->n_stop_words; i++)
+            put_string(w, o->stop_words[i]);
+        int n = nnc_vectorizer_terms(v);
+        nnc_put_u32(w, (uint32_t)n);
+        for (int i = 0; i < n; i++)
+            put_string(w, nnc_vectorizer_term(v, i));
+        for (int i = 0; i < n; i++) {
+            float idf = nnc_vectorizer_idf(v, i);
+            nnc_put_f32s(w, &idf, 1);
+        }
+    }
 }
 
 /* Version 3's last section: the encoder's columns, then the dropped ones. */
@@ -158,13 +197,15 @@ static nnc_status put_model(writer *w, const nnc_model *model, uint64_t file_len
 {
     nnc_net *net = model->net;
     nnc_put_bytes(w, MAGIC, sizeof MAGIC);
-    nnc_put_u32(w, has_preprocessing(model) ? FORMAT_VERSION : PLAIN_VERSION);
+    nnc_put_u32(w, version_of(model));
     nnc_put_u64(w, file_length);
     nnc_status st = nnc_architecture_put(w, net);
     nnc_put_u64(w, (uint64_t)nnc_net_param_count(net));
     nnc_put_f32s(w, nnc_net_params(net), nnc_net_param_count(net));
     nnc_put_u64(w, (uint64_t)nnc_net_state_count(net));
     nnc_put_f32s(w, nnc_net_state(net), nnc_net_state_count(net));
+    if (model->text != NULL)
+        put_text(w, model->text);
     put_description(w, model);
     put_normalizer(w, model->norm);
     put_meta(w, model);
@@ -213,6 +254,16 @@ static nnc_status check_strings(const char *path, const nnc_model *model)
                         model->n_dropped, MAX_META);
     for (int i = 0; st == NNC_OK && i < model->n_dropped; i++)
         st = check_string(path, "dropped column", i, model->dropped[i]);
+    const nnc_text_columns *tc = model->text;
+    for (int t = 0; st == NNC_OK && tc != NULL && t < tc->n; t++) {
+        const nnc_vectorizer *v = tc->vec[t];
+        const nnc_vectorizer_options *o = nnc_vectorizer_settings(v);
+        st = check_string(path, "text column", t, tc->names[t]);
+        for (int i = 0; st == NNC_OK && i < o->n_stop_words; i++)
+            st = check_string(path, "stop word", i, o->stop_words[i]);
+        for (int i = 0; st == NNC_OK && i < nnc_vectorizer_terms(v); i++)
+            st = check_string(path, "term", i, nnc_vectorizer_term(v, i));
+    }
     return st;
 }
 
@@ -234,6 +285,11 @@ static nnc_status check_shape(const char *path, const nnc_model *model)
                                     "classes", path, outputs, model->n_classes);
     const nnc_normalizer *norm = model->norm;
     int scaled = classify ? 0 : outputs;   /* regression targets only */
+    if (nnc_net_inputs(model->net) != model->n_inputs + nnc_text_columns_width(model->text))
+        return nnc_fail(NNC_EINVAL, "%s: the network takes %d inputs, the model has %d and "
+                                    "its text columns %d more", path,
+                        nnc_net_inputs(model->net), model->n_inputs,
+                        nnc_text_columns_width(model->text));
     if (norm != NULL && (norm->n_inputs != model->n_inputs ||
                          (norm->n_targets != 0 && norm->n_targets != scaled)))
         return nnc_fail(NNC_EINVAL,
@@ -474,6 +530,7 @@ typedef struct parsed {
     nnc_encoder *encoder;
     uint32_t dropped;
     char **dropped_names;
+    nnc_text_columns *text;
 } parsed;
 
 static void parsed_free(parsed *p)
@@ -486,6 +543,7 @@ static void parsed_free(parsed *p)
     nnc_free_strings(p->values, p->values ? (int)p->meta : 0);
     nnc_encoder_free(p->encoder);
     nnc_free_strings(p->dropped_names, p->dropped_names ? (int)p->dropped : 0);
+    nnc_text_columns_free(p->text);
 }
 
 static uint32_t outputs_of(const parsed *p) { return (uint32_t)nnc_net_outputs(p->net); }
@@ -883,7 +941,7 @@ static nnc_status parse_encoder(reader *r, parsed *p)
     nnc_status st = nnc_get_ranged(r, "the encoder flag", 0, 1, &present);
     size_t at = r->pos;
     if (st == NNC_OK)
-        st = nnc_get_ranged(r, "the encoded column count", present, present ? MAX_WIDTH : 0, &n);
+        st = nnc_get_ranged(r, "the encoded column count", 0, present ? MAX_WIDTH : 0, &n);   /* 0: text columns alone */
     if (st == NNC_OK)
         st = check_room(r, n, 24, "encoded columns");
     if (st != NNC_OK || !present)
@@ -915,18 +973,127 @@ static nnc_status parse_preprocessing(reader *r, parsed *p)
     return st;
 }
 
+/* ------------------------------------------------- version 4: text columns */
+
+static const char *const normalize_names[] = {"none", "stem", "lemma"};
+
+/* One text column's vectorizer, checked as the vectorizer needs it: known
+ * options, terms in strictly increasing strcmp order (its binary search),
+ * each idf finite and >= 1 (exactly 1 unless tf-idf). */
+static nnc_status get_text_column(reader *r, uint32_t t, uint32_t n, nnc_text_columns *tc)
+{
+    char what[96];
+    uint32_t normalize, features, bigrams, sublinear, min_docs, max_terms, docs, n_stop, terms;
+    nnc_status st = get_string(r, "text column", t + 1, n, &tc->names[t]);
+#define FIELD(name, lo, hi, var)                                                   \
+    do {                                                                           \
+        snprintf(what, sizeof what, "the %s of text column %" PRIu32, name, t + 1); \
+        if (st == NNC_OK)                                                          \
+            st = nnc_get_ranged(r, what, lo, hi, &var);                            \
+    } while (0)
+    FIELD("normalisation", 0, 2, normalize);
+    FIELD("features", 0, 2, features);
+    FIELD("bigram flag", 0, 1, bigrams);
+    FIELD("sublinear flag", 0, 1, sublinear);
+    FIELD("minimum document count", 1, INT32_MAX, min_docs);
+    FIELD("maximum term count", 0, NNC_MAX_TERMS, max_terms);
+    FIELD("document count", 1, INT32_MAX, docs);
+    FIELD("stop word count", 0, NNC_MAX_TERMS, n_stop);
+    char **stop = NULL, **term = NULL;
+    float *idf = NULL;
+    if (st == NNC_OK)
+        st = get_strings(r, "stop word", "stop words", n_stop, &stop);
+    FIELD("term count", 1, NNC_MAX_TERMS, terms);
+#undef FIELD
+    size_t at = r->pos;
+    if (st == NNC_OK)
+        st = get_strings(r, "term", "terms", terms, &term);
+    for (uint32_t i = 1; st == NNC_OK && i < terms; i++)
+        if (strcmp(term[i - 1], term[i]) >= 0)
+            st = nnc_reader_invalid(r, at, "the terms of text column %" PRIu32
+                                           " are not in increasing order at %" PRIu32,
+                                    t + 1, i + 1);
+    for (uint32_t i = 1; st == NNC_OK && i < n_stop; i++)
+        if (strcmp(stop[i - 1], stop[i]) >= 0)
+            st = nnc_reader_invalid(r, at, "the stop words of text column %" PRIu32
+                                           " are not in increasing order at %" PRIu32,
+                                    t + 1, i + 1);
+    if (st == NNC_OK)
+        st = check_room(r, terms, 4, "idf weights");
+    if (st == NNC_OK && (idf = nnc_alloc(terms, sizeof *idf, 0)) == NULL)
+        st = NNC_ENOMEM;
+    for (uint32_t i = 0; st == NNC_OK && i < terms; i++) {
+        const unsigned char *b = nnc_reader_take(r, 4);
+        idf[i] = decode_f32(b);
+        int tfidf = features == NNC_FEATURES_TFIDF;
+        if (!isfinite(idf[i]) || idf[i] < 1.0f || (!tfidf && idf[i] != 1.0f))
+            st = nnc_reader_invalid(r, r->pos - 4, "the idf of term %" PRIu32 " of text column "
+                                                   "%" PRIu32 " is %g%s", i + 1, t + 1,
+                                    (double)idf[i], tfidf ? "" : " (1 without tf-idf)");
+    }
+    if (st == NNC_OK) {
+        nnc_vectorizer_options o = nnc_vectorizer_defaults();
+        o.normalize = (nnc_normalize)normalize;
+        o.features = (nnc_text_features)features;
+        o.bigrams = (int)bigrams;
+        o.sublinear_tf = (int)sublinear;
+        o.min_documents = (int)min_docs;
+        o.max_terms = (int)max_terms;
+        o.stop_words = (const char *const *)stop;
+        o.n_stop_words = (int)n_stop;
+        st = nnc_vectorizer_assemble(&o, (const char *const *)term, idf, (int)terms, (int)docs,
+                                     &tc->vec[t]);
+        if (st != NNC_OK && st != NNC_ENOMEM) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", nnc_last_error());
+            st = nnc_fail(st, "%s: text column %" PRIu32 " (%s, normalised by %s): %s", r->path,
+                          t + 1, tc->names[t], normalize_names[normalize], why);
+        }
+    }
+    nnc_free_strings(stop, stop ? (int)n_stop : 0);
+    nnc_free_strings(term, term ? (int)terms : 0);
+    free(idf);
+    return st;
+}
+
+/* The text columns, whose terms are the network's last inputs. */
+static nnc_status parse_text(reader *r, parsed *p)
+{
+    uint32_t n = 0;
+    size_t at = r->pos;
+    nnc_status st = nnc_get_ranged(r, "the text column count", 1, MAX_META, &n);
+    if (st == NNC_OK)
+        st = check_room(r, n, 48, "text columns");
+    if (st != NNC_OK)
+        return st;
+    if ((p->text = nnc_text_columns_alloc((int)n)) == NULL)
+        return NNC_ENOMEM;
+    for (uint32_t t = 0; st == NNC_OK && t < n; t++)
+        st = get_text_column(r, t, n, p->text);
+    if (st == NNC_OK && nnc_text_columns_finish(p->text) != NNC_OK)
+        return nnc_reader_invalid(r, at, "%s", nnc_last_error());
+    if (st == NNC_OK && (uint32_t)p->text->width > p->inputs)
+        return nnc_reader_invalid(r, at, "the text columns have %d terms, the network takes "
+                                         "only %" PRIu32 " inputs", p->text->width, p->inputs);
+    if (st == NNC_OK)
+        p->inputs -= (uint32_t)p->text->width;
+    return st;
+}
+
 /* ------------------------------------------------------------ the body */
 
 static nnc_status parse_body(reader *r, uint32_t version, parsed *p)
 {
     nnc_status st = version == 1 ? parse_v1_network(r, p) : parse_network(r, p);
+    if (st == NNC_OK && version == 4)
+        st = parse_text(r, p);
     if (st == NNC_OK)
         st = parse_description(r, p);
     if (st == NNC_OK)
         st = parse_normalizer(r, p);
     if (st == NNC_OK)
         st = parse_meta(r, p);
-    if (st == NNC_OK && version == 3)
+    if (st == NNC_OK && version >= 3)
         st = parse_preprocessing(r, p);
     if (st == NNC_OK && version == 1)
         st = get_block(r, p->net, 0);   /* version 1 keeps the parameters for last */
@@ -934,7 +1101,7 @@ static nnc_status parse_body(reader *r, uint32_t version, parsed *p)
         return nnc_reader_invalid(r, r->pos, "%zu unexpected bytes after the %s",
                                   nnc_reader_left(r),
                                   version == 1 ? "parameters"
-                                  : version == 3 ? "dropped columns"
+                                  : version >= 3 ? "dropped columns"
                                                  : "training metadata");
     return st;
 }
@@ -944,7 +1111,7 @@ static nnc_status parse_body(reader *r, uint32_t version, parsed *p)
 /* The model of a parsed file; takes p's network, normaliser and metadata. */
 static nnc_status build_model(parsed *p, nnc_model **out)
 {
-    nnc_model *model = nnc_model_assemble(p->net, p->norm, (nnc_task)p->task,
+    nnc_model *model = nnc_model_assemble(p->net, p->norm, (nnc_task)p->task, (int)p->inputs,
                                           (const char *const *)p->names, (int)p->classes,
                                           (const char *const *)p->labels);
     if (model == NULL)
@@ -964,6 +1131,8 @@ static nnc_status build_model(parsed *p, nnc_model **out)
     model->dropped = p->dropped_names;
     model->n_dropped = (int)p->dropped;
     p->dropped_names = NULL;
+    model->text = p->text;
+    p->text = NULL;
     *out = model;
     return NNC_OK;
 }

@@ -18,6 +18,7 @@
 #include "data/data.h"
 #include "model/model.h"
 #include "nn/nn.h"
+#include "text/text.h"
 #include "train/train.h"
 
 #include <stdarg.h>
@@ -46,6 +47,9 @@ nnc_pipeline_options nnc_pipeline_defaults(void)
     o.fit.epochs = 100;
     o.fit.patience = 10;
     o.seed = 1;
+    o.text = nnc_vectorizer_defaults();
+    o.text.features = NNC_FEATURES_TFIDF;
+    o.text.sublinear_tf = 1;
     return o;
 }
 
@@ -60,7 +64,9 @@ void nnc_pipeline_result_free(nnc_pipeline_result *r)
 
 /* The parts the pipeline makes and frees, whatever happens. */
 typedef struct parts {
-    nnc_dataset *train, *val, *test;   /* encoded copies */
+    nnc_dataset *train, *val, *test;   /* encoded copies (train and val vectorised) */
+    nnc_dataset *table;                /* the encoded training part, before its words */
+    nnc_text_columns *text;
     nnc_encoder *encoder;
     nnc_normalizer *norm;
     nnc_net *net;
@@ -72,6 +78,8 @@ static void parts_free(parts *p)
     nnc_dataset_free(p->train);
     nnc_dataset_free(p->val);
     nnc_dataset_free(p->test);
+    nnc_dataset_free(p->table);
+    nnc_text_columns_free(p->text);
     nnc_encoder_free(p->encoder);
     nnc_normalizer_free(p->norm);
     nnc_net_free(p->net);
@@ -130,6 +138,35 @@ static nnc_status scale(parts *p, const nnc_pipeline_options *o)
     if (st == NNC_OK && p->val != NULL)
         st = nnc_normalizer_apply(p->norm, p->val);
     return st;
+}
+
+/* Text columns: a vocabulary per column fitted on the training part, then
+ * the training and validation parts as bags of words (sparse rows). The
+ * test part stays a table, as new data would come: the model vectorises
+ * it when it is judged. */
+static nnc_status vectorise(parts *p, const nnc_pipeline_options *o, nnc_pipeline_result *r)
+{
+    if (p->train->n_text == 0)
+        return NNC_OK;
+    if (o->input_shape.channels > 0)
+        return nnc_fail(NNC_EINVAL, "pipeline: a table with text columns has no input shape");
+    nnc_status st = nnc_text_columns_fit(p->train, &o->text, &p->text);
+    nnc_dataset *train = NULL, *val = NULL;
+    if (st == NNC_OK)
+        st = nnc_text_columns_apply(p->text, p->train, &train, NULL);
+    if (st == NNC_OK && p->val != NULL)
+        st = nnc_text_columns_apply(p->text, p->val, &val, &r->unknown_words);
+    if (st != NNC_OK) {
+        nnc_dataset_free(train);
+        return st;
+    }
+    p->table = p->train;
+    p->train = train;
+    if (val != NULL) {
+        nnc_dataset_free(p->val);
+        p->val = val;
+    }
+    return NNC_OK;
 }
 
 /* The hidden layers as given, then the output layer and loss of the task. */
@@ -244,11 +281,13 @@ static nnc_status describe(nnc_model *m, const nnc_pipeline_options *o, const pa
 /* The model of the fitted parts, which it takes, with its preprocessing. */
 static nnc_status package(parts *p, const nnc_pipeline_options *o, nnc_pipeline_result *r)
 {
-    nnc_model *model = nnc_model_new(p->net, p->norm, p->train);
+    nnc_model *model = p->text != NULL ? nnc_model_new_text(p->net, p->norm, p->table, p->text)
+                                       : nnc_model_new(p->net, p->norm, p->train);
     if (model == NULL)
         return NNC_ENOMEM;
     p->net = NULL;
     p->norm = NULL;
+    p->text = NULL;
     r->model = model;
     nnc_status st = NNC_OK;
     if (p->encoder != NULL && (st = nnc_model_set_encoder(model, p->encoder)) == NNC_OK)
@@ -284,6 +323,8 @@ nnc_status nnc_pipeline_fit(const nnc_dataset *train, const nnc_dataset *validat
     nnc_status st = preprocess(&p, o, train, validation, test, result);
     if (st == NNC_OK)
         st = scale(&p, o);
+    if (st == NNC_OK)
+        st = vectorise(&p, o, result);
     if (st == NNC_OK)
         st = build(&p, o, rng);
     if (st == NNC_OK)
@@ -392,6 +433,8 @@ nnc_status nnc_model_read_csv(const nnc_model *model, const char *path,
     csv.task = csv.no_target ? NNC_TASK_AUTO : model->task;
     csv.ignore = (const char *const *)model->dropped;
     csv.n_ignore = model->n_dropped;
+    csv.text = model->text ? (const char *const *)model->text->names : NULL;
+    csv.n_text = model->text ? model->text->n : 0;
     if (csv.target == NULL)
         csv.target = nnc_model_meta(model, "target");
     /* The dialect the model was trained on, unless the options give one. */
@@ -435,21 +478,9 @@ nnc_status nnc_model_predict_csv(nnc_model *model, const char *path,
     nnc_status st = nnc_model_read_csv(model, path, &csv, unknown, &data, NULL, NULL);
     if (st != NNC_OK)
         return st;
-    enum { BATCH = 256 };
     size_t n = (size_t)data->rows, outputs = (size_t)nnc_net_outputs(model->net);
     float *result = nnc_alloc(n, outputs * sizeof *result, 0);
-    float *x = nnc_alloc(BATCH, (size_t)data->n_inputs * sizeof *x, 0);
-    size_t index[BATCH];
-    st = result && x ? NNC_OK : NNC_ENOMEM;
-    for (size_t start = 0; st == NNC_OK && start < n; start += BATCH) {
-        int batch = n - start < BATCH ? (int)(n - start) : BATCH;
-        for (int i = 0; i < batch; i++)
-            index[i] = start + (size_t)i;
-        st = nnc_dataset_gather(data, index, batch, x, NULL);
-        if (st == NNC_OK)
-            st = nnc_model_predict(model, x, batch, result + start * outputs);
-    }
-    free(x);
+    st = result != NULL ? nnc_model_predict_data(model, data, result) : NNC_ENOMEM;
     if (st == NNC_OK) {
         *out = result;
         *rows = data->rows;

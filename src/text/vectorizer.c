@@ -31,6 +31,8 @@ struct nnc_vectorizer {
     char **terms;   /* in strcmp order */
     float *idf;     /* per term (1 unless tf-idf) */
     int documents;  /* the texts it was fitted on */
+    int n_stop;     /* stop words, normalised, in strcmp order, each once */
+    char **stop;
 };
 
 nnc_vectorizer_options nnc_vectorizer_defaults(void)
@@ -49,6 +51,7 @@ void nnc_vectorizer_free(nnc_vectorizer *v)
         return;
     nnc_text_free(v->text);
     nnc_free_strings(v->terms, v->n_terms);
+    nnc_free_strings(v->stop, v->n_stop);
     free(v->idf);
     free(v);
 }
@@ -58,6 +61,16 @@ static nnc_status terms_of(const nnc_vectorizer *v, const char *text, size_t len
 {
     nnc_words w;
     nnc_status st = nnc_text_words(v->text, text, len, &w);
+    if (st == NNC_OK && v->n_stop > 0) {   /* stop words go before pairs are made */
+        int kept = 0;
+        for (int i = 0; i < w.n; i++) {
+            if (nnc_find_string(v->stop, v->n_stop, w.word[i]) >= 0)
+                free(w.word[i]);
+            else
+                w.word[kept++] = w.word[i];
+        }
+        w.n = kept;
+    }
     if (st != NNC_OK || !v->options.bigrams || w.n < 2) {
         *out = w;
         return st;
@@ -210,6 +223,75 @@ static nnc_status choose_terms(nnc_vectorizer *v, counted *c, int distinct, int 
     return NNC_OK;
 }
 
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The stop words given, each through the vectorizer's own normaliser (a
+ * "word" of several words stops each of them) unless normalise is 0 (a
+ * model file's, normalised when it was fitted: a stem stemmed again may
+ * change), sorted and unique; the settings then point at these copies. */
+static nnc_status set_stop_words(nnc_vectorizer *v, const char *const *words, int n,
+                                 int normalise)
+{
+    if (n < 0 || (n > 0 && words == NULL))
+        return nnc_fail(NNC_EINVAL, "vectorizer: %d stop words but no list", n);
+    int cap = 0;
+    for (int i = 0; i < n; i++) {
+        if (words[i] == NULL)
+            return nnc_fail(NNC_EINVAL, "vectorizer: stop word %d is NULL", i + 1);
+        nnc_words w = {0, NULL};
+        char *one[1];
+        nnc_status st = NNC_OK;
+        if (normalise) {
+            st = nnc_text_words(v->text, words[i], strlen(words[i]), &w);
+        } else if ((one[0] = nnc_strdup(words[i])) == NULL) {
+            st = NNC_ENOMEM;
+        } else {
+            w.n = 1;
+            w.word = nnc_alloc(1, sizeof *w.word, 0);
+            if (w.word == NULL) {
+                free(one[0]);
+                st = NNC_ENOMEM;
+            } else {
+                w.word[0] = one[0];
+            }
+        }
+        if (st != NNC_OK) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", nnc_last_error());
+            return nnc_fail(st, "stop word %d: %s", i + 1, why);
+        }
+        for (int k = 0; k < w.n; k++) {
+            if (v->n_stop == cap) {
+                cap = cap ? 2 * cap : 64;
+                char **more = realloc(v->stop, (size_t)cap * sizeof *more);
+                if (more == NULL) {
+                    nnc_words_free(&w);
+                    return nnc_fail(NNC_ENOMEM, "vectorizer: out of memory for stop words");
+                }
+                v->stop = more;
+            }
+            v->stop[v->n_stop++] = w.word[k];
+        }
+        free(w.word);
+    }
+    if (v->n_stop > 1)
+        qsort(v->stop, (size_t)v->n_stop, sizeof *v->stop, by_string);
+    int kept = 0;
+    for (int i = 0; i < v->n_stop; i++) {
+        if (kept > 0 && strcmp(v->stop[kept - 1], v->stop[i]) == 0)
+            free(v->stop[i]);
+        else
+            v->stop[kept++] = v->stop[i];
+    }
+    v->n_stop = kept;
+    v->options.stop_words = (const char *const *)v->stop;
+    v->options.n_stop_words = kept;
+    return NNC_OK;
+}
+
 nnc_status nnc_vectorizer_fit(const nnc_vectorizer_options *options, const char *const *texts,
                               int n, nnc_vectorizer **out)
 {
@@ -231,6 +313,10 @@ nnc_status nnc_vectorizer_fit(const nnc_vectorizer_options *options, const char 
     size_t total = 0;
     int distinct = 0;
     st = words != NULL ? nnc_text_new(options->normalize, &v->text) : NNC_ENOMEM;
+    v->options.stop_words = NULL;
+    v->options.n_stop_words = 0;
+    if (st == NNC_OK)
+        st = set_stop_words(v, options->stop_words, options->n_stop_words, 1);
     if (st == NNC_OK)
         st = collect(v, texts, n, words, &all, &total);
     if (st == NNC_OK && (c = count_terms(all, total, &distinct)) == NULL)
@@ -346,3 +432,38 @@ const nnc_vectorizer_options *nnc_vectorizer_settings(const nnc_vectorizer *v)
 {
     return v ? &v->options : NULL;
 }
+
+nnc_status nnc_vectorizer_assemble(const nnc_vectorizer_options *options,
+                                   const char *const *terms, const float *idf, int n,
+                                   int documents, nnc_vectorizer **out)
+{
+    *out = NULL;
+    nnc_status st = check_options(options);
+    if (st != NNC_OK)
+        return st;
+    nnc_vectorizer *v = nnc_alloc(1, sizeof *v, 1);
+    if (v == NULL)
+        return NNC_ENOMEM;
+    v->options = *options;
+    v->documents = documents;
+    v->terms = nnc_copy_strings(terms, n);
+    v->n_terms = v->terms != NULL ? n : 0;
+    v->idf = nnc_alloc((size_t)n, sizeof *v->idf, 0);
+    st = v->terms != NULL && v->idf != NULL ? NNC_OK : NNC_ENOMEM;
+    v->options.stop_words = NULL;
+    v->options.n_stop_words = 0;
+    if (st == NNC_OK) {
+        memcpy(v->idf, idf, (size_t)n * sizeof *idf);
+        st = nnc_text_new(options->normalize, &v->text);
+    }
+    if (st == NNC_OK)
+        st = set_stop_words(v, options->stop_words, options->n_stop_words, 0);
+    if (st != NNC_OK) {
+        nnc_vectorizer_free(v);
+        return st;
+    }
+    *out = v;
+    return NNC_OK;
+}
+
+int nnc_vectorizer_documents(const nnc_vectorizer *v) { return v ? v->documents : 0; }

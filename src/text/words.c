@@ -21,14 +21,29 @@
 
 #include <libstemmer.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 #include <wn.h>
 
+/* A word and what the normaliser made of it, remembered: WordNet's morphstr
+ * reads its index files for every call (four calls a word, one per part of
+ * speech), which made lemmas cost 40 times what splitting the words did;
+ * text repeats its words, so each distinct one is looked up once. */
+typedef struct known_word {
+    char *word;
+    char *normal;
+} known_word;
+
+/* The most words remembered; beyond it, words are looked up every time. */
+#define MAX_KNOWN (1 << 20)
+
 struct nnc_text {
     nnc_normalize how;
     struct sb_stemmer *stemmer;   /* NNC_NORMALIZE_STEM */
+    known_word *known;            /* lemmas: open addressing, `room` slots */
+    size_t room, used;
 };
 
 /* ------------------------------------------------------------- WordNet */
@@ -102,6 +117,11 @@ void nnc_text_free(nnc_text *t)
 {
     if (t == NULL)
         return;
+    for (size_t i = 0; i < t->room; i++) {
+        free(t->known[i].word);
+        free(t->known[i].normal);
+    }
+    free(t->known);
     if (t->stemmer != NULL)
         sb_stemmer_delete(t->stemmer);
     free(t);
@@ -110,6 +130,64 @@ void nnc_text_free(nnc_text *t)
 nnc_normalize nnc_text_normalization(const nnc_text *t)
 {
     return t ? t->how : NNC_NORMALIZE_NONE;
+}
+
+static size_t hash_of(const char *word)
+{
+    uint64_t h = 1469598103934665603u;   /* FNV-1a */
+    for (; *word != '\0'; word++)
+        h = (h ^ (unsigned char)*word) * 1099511628211u;
+    return (size_t)h;
+}
+
+/* The slot of word in t->known: where it is, or the empty one it would go in. */
+static known_word *slot_of(const nnc_text *t, const char *word)
+{
+    size_t i = hash_of(word) & (t->room - 1);
+    while (t->known[i].word != NULL && strcmp(t->known[i].word, word) != 0)
+        i = (i + 1) & (t->room - 1);
+    return &t->known[i];
+}
+
+/* Doubles the table (from 1024 slots), keeping it at most half full. */
+static int grow_known(nnc_text *t)
+{
+    size_t room = t->room ? 2 * t->room : 1024;
+    known_word *old = t->known;
+    size_t old_room = t->room;
+    if ((t->known = calloc(room, sizeof *t->known)) == NULL) {
+        t->known = old;
+        return -1;
+    }
+    t->room = room;
+    for (size_t i = 0; i < old_room; i++)
+        if (old[i].word != NULL)
+            *slot_of(t, old[i].word) = old[i];
+    free(old);
+    return 0;
+}
+
+/* word's lemma, from the table or from WordNet (then remembered); a new string. */
+static char *known_lemma(nnc_text *t, const char *word)
+{
+    if (t->room > 0) {
+        known_word *k = slot_of(t, word);
+        if (k->word != NULL)
+            return nnc_strdup(k->normal);
+    }
+    char *lemma = lemma_of(word);
+    if (lemma == NULL || t->used >= MAX_KNOWN ||
+        (2 * (t->used + 1) > t->room && grow_known(t) != 0))
+        return lemma;   /* not remembered: still right, only slower */
+    char *w = nnc_strdup(word), *l = nnc_strdup(lemma);
+    if (w == NULL || l == NULL) {
+        free(w);
+        free(l);
+        return lemma;
+    }
+    *slot_of(t, word) = (known_word){w, l};
+    t->used++;
+    return lemma;
 }
 
 /* A word (case-folded already) as the normaliser makes it; a new string. */
@@ -134,7 +212,7 @@ static char *normalise(nnc_text *t, const char *word, size_t n)
     plain[n] = '\0';
     if (t->how == NNC_NORMALIZE_NONE)
         return plain;
-    char *lemma = lemma_of(plain);
+    char *lemma = known_lemma(t, plain);
     free(plain);
     return lemma;
 }
@@ -169,9 +247,10 @@ static int is_letter(utf8proc_int32_t c)
     return k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_LO;
 }
 
-/* Refuses what is not text: bytes that are not UTF-8, a NUL, too many bytes. */
-static nnc_status check_text(const char *text, size_t len)
+nnc_status nnc_text_check(const char *text, size_t len)
 {
+    if (text == NULL && len > 0)
+        return nnc_fail(NNC_EINVAL, "text check: NULL text");
     if (len > NNC_MAX_TEXT_BYTES)
         return nnc_fail(NNC_EFORMAT, "text of %zu bytes; a text may have %d", len,
                         NNC_MAX_TEXT_BYTES);
@@ -211,7 +290,7 @@ nnc_status nnc_text_words(nnc_text *t, const char *text, size_t len, nnc_words *
         return nnc_fail(NNC_EINVAL, "text words: NULL argument");
     out->n = 0;
     out->word = NULL;
-    nnc_status st = check_text(text, len);
+    nnc_status st = nnc_text_check(text, len);
     if (st != NNC_OK || len == 0)
         return st;
     utf8proc_uint8_t *folded = NULL;

@@ -152,7 +152,15 @@ static void describe_data(char **s, size_t *len, const char *key, const nnc_data
     }
     size_t cells = (size_t)d->rows * (size_t)d->n_inputs;
     uLong crc = crc32(0L, Z_NULL, 0);
-    crc = d->bytes ? crc_of(crc, d->bytes, cells) : crc_of(crc, d->x, cells * sizeof(float));
+    if (d->sparse_start != NULL) {   /* a bag of words: its non-zeros and where they are */
+        size_t nz = d->sparse_start[d->rows];
+        crc = crc_of(crc, d->sparse_start, ((size_t)d->rows + 1) * sizeof *d->sparse_start);
+        crc = crc_of(crc, d->sparse_index, nz * sizeof *d->sparse_index);
+        crc = crc_of(crc, d->sparse_value, nz * sizeof *d->sparse_value);
+    } else {
+        crc = d->bytes ? crc_of(crc, d->bytes, cells)
+                       : crc_of(crc, d->x, cells * sizeof(float));
+    }
     if (d->classes != NULL)
         crc = crc_of(crc, d->classes, (size_t)d->rows * sizeof *d->classes);
     else

@@ -7,6 +7,7 @@
  * rate on a schedule, watches the validation loss and stops when it no longer
  * improves ("knowing when to stop training"), going back to the best weights.
  */
+#include "nn/nn.h"
 #include "train/loader.h"
 #include "train/train.h"
 
@@ -175,9 +176,13 @@ static nnc_status run_epoch(nnc_net *net, nnc_optimizer *opt, const nnc_dataset 
         int start = b * batch, n;
         double loss;
         const float *bx, *by;
-        st = nnc_loader_next(&w->loader, b, &bx, &by, &n);
+        const nnc_sparse_rows *sparse;
+        st = nnc_loader_next(&w->loader, b, &bx, &sparse, &by, &n);
+        if (st == NNC_OK && sparse != NULL)
+            st = nnc_net_set_sparse(net, sparse);
         if (st == NNC_OK)
             st = nnc_train_step(net, opt, bx, by, n, &loss);
+        nnc_net_set_sparse(net, NULL);
         if (st == NNC_ENUMERIC)
             st = nnc_fail(NNC_ENUMERIC,
                           "training diverged in epoch %d, batch %d: the loss is not finite; "

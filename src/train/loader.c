@@ -14,6 +14,10 @@ static int rows_of(const nnc_loader *l, int b)
 
 static nnc_status gather(nnc_loader *l, int b)
 {
+    if (l->is_sparse)
+        return nnc_sparse_batch_gather(&l->sparse[b % 2], l->data,
+                                       l->order + (size_t)b * (size_t)l->batch, rows_of(l, b),
+                                       l->y[b % 2]);
     return nnc_dataset_gather(l->data, l->order + (size_t)b * (size_t)l->batch, rows_of(l, b),
                               l->x[b % 2], l->y[b % 2]);
 }
@@ -26,10 +30,15 @@ nnc_status nnc_loader_init(nnc_loader *l, const nnc_dataset *data, int batch)
     l->batch = batch;
     l->batches = (l->rows + batch - 1) / batch;
     size_t in = (size_t)nnc_dataset_inputs(data), out = (size_t)nnc_dataset_targets(data);
+    l->is_sparse = data->sparse_start != NULL;
     for (int i = 0; i < 2; i++) {
-        l->x[i] = nnc_alloc_aligned((size_t)batch, in * sizeof(float), 0);
+        nnc_status st = NNC_OK;
+        if (l->is_sparse)
+            st = nnc_sparse_batch_init(&l->sparse[i], data, batch);
+        else
+            l->x[i] = nnc_alloc_aligned((size_t)batch, in * sizeof(float), 0);
         l->y[i] = nnc_alloc((size_t)batch, out * sizeof(float), 0);
-        if (l->x[i] == NULL || l->y[i] == NULL) {
+        if (st != NNC_OK || (!l->is_sparse && l->x[i] == NULL) || l->y[i] == NULL) {
             nnc_loader_release(l);
             return NNC_ENOMEM;
         }
@@ -42,6 +51,7 @@ void nnc_loader_release(nnc_loader *l)
     for (int i = 0; i < 2; i++) {
         free(l->x[i]);
         free(l->y[i]);
+        nnc_sparse_batch_release(&l->sparse[i]);
         l->x[i] = l->y[i] = NULL;
     }
 }
@@ -74,7 +84,8 @@ nnc_status nnc_loader_start(nnc_loader *l, const size_t *order)
     l->order = order;
     l->threaded = 0;
     nnc_status st = gather(l, 0);
-    if (st != NNC_OK || l->batches < 2 ||
+    /* A sparse batch is a few copies of its non-zeros: no thread needed. */
+    if (st != NNC_OK || l->batches < 2 || l->is_sparse ||
         (size_t)l->batch * (size_t)nnc_dataset_inputs(l->data) < NNC_LOADER_MIN_FLOATS)
         return st;
     l->wanted = 1;
@@ -96,7 +107,8 @@ nnc_status nnc_loader_start(nnc_loader *l, const size_t *order)
     return NNC_OK;
 }
 
-nnc_status nnc_loader_next(nnc_loader *l, int b, const float **x, const float **y, int *n)
+nnc_status nnc_loader_next(nnc_loader *l, int b, const float **x,
+                           const nnc_sparse_rows **sparse, const float **y, int *n)
 {
     nnc_status st = NNC_OK;
     if (b > 0 && !l->threaded) {
@@ -118,6 +130,7 @@ nnc_status nnc_loader_next(nnc_loader *l, int b, const float **x, const float **
             st = gather(l, b);
     }
     *x = l->x[b % 2];
+    *sparse = l->is_sparse ? &l->sparse[b % 2].rows : NULL;
     *y = l->y[b % 2];
     *n = rows_of(l, b);
     return st;

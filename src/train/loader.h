@@ -28,6 +28,8 @@ typedef struct nnc_loader {
     const size_t *order;        /* the epoch's row order */
     int rows, batch, batches;
     float *x[2], *y[2];         /* batch b lives in buffer b % 2 */
+    nnc_sparse_batch sparse[2]; /* the same for a sparse set (x then NULL) */
+    int is_sparse;
     int threaded;               /* a loader thread runs */
     pthread_t thread;
     pthread_mutex_t lock;
@@ -48,9 +50,11 @@ void nnc_loader_release(nnc_loader *l);
 nnc_status nnc_loader_start(nnc_loader *l, const size_t *order);
 
 /* Batch b's floats (b counts up from 0, one call each): waits for them,
- * then has the thread start on batch b + 1. *n is the batch's rows. The
+ * then has the thread start on batch b + 1. *n is the batch's rows. For a
+ * sparse set *x is NULL and *sparse the batch's rows (else NULL). The
  * buffers stay valid until the next call. */
-nnc_status nnc_loader_next(nnc_loader *l, int b, const float **x, const float **y, int *n);
+nnc_status nnc_loader_next(nnc_loader *l, int b, const float **x,
+                           const nnc_sparse_rows **sparse, const float **y, int *n);
 
 /* Ends the epoch: the thread stops and is joined. Safe after a failure and
  * without a start. */

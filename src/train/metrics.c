@@ -200,16 +200,21 @@ static nnc_status run(nnc_net *net, const nnc_dataset *data, const float *scales
                       nnc_metrics *metrics, int *confusion)
 {
     int in = data->n_inputs, outs = data->n_targets, batch = EVAL_BATCH;
+    int is_sparse = data->sparse_start != NULL;
+    nnc_sparse_batch sparse;
+    memset(&sparse, 0, sizeof sparse);
     size_t *rows = nnc_alloc((size_t)batch, sizeof *rows, 0);
-    float *x = nnc_alloc((size_t)batch, (size_t)in * sizeof(float), 0);
+    float *x = is_sparse ? NULL : nnc_alloc((size_t)batch, (size_t)in * sizeof(float), 0);
     float *y = nnc_alloc((size_t)batch, (size_t)outs * sizeof(float), 0);
     float *out = nnc_alloc((size_t)batch, (size_t)outs * sizeof(float), 0);
     int *predicted = nnc_alloc((size_t)batch, sizeof *predicted, 0);
     double *sums = nnc_alloc(4 * (size_t)outs, sizeof *sums, 1);
     int binary = data->task == NNC_TASK_CLASSIFICATION && data->n_classes == 2;
     scored *scores = binary ? nnc_alloc((size_t)data->rows, sizeof *scores, 0) : NULL;
-    nnc_status st = rows && x && y && out && predicted && sums && (scores || !binary)
-                        ? NNC_OK : NNC_ENOMEM;
+    nnc_status st = rows && (x || is_sparse) && y && out && predicted && sums &&
+                    (scores || !binary) ? NNC_OK : NNC_ENOMEM;
+    if (st == NNC_OK && is_sparse)
+        st = nnc_sparse_batch_init(&sparse, data, batch);
     nnc_tally t;
     if (st == NNC_OK)
         nnc_tally_start(&t, sums, outs);
@@ -221,9 +226,16 @@ static nnc_status run(nnc_net *net, const nnc_dataset *data, const float *scales
         double batch_loss = 0.0;
         for (int i = 0; i < n; i++)
             rows[i] = (size_t)start + (size_t)i;
-        st = nnc_dataset_gather(data, rows, n, x, y);
+        if (is_sparse) {
+            st = nnc_sparse_batch_gather(&sparse, data, rows, n, y);
+            if (st == NNC_OK)
+                st = nnc_net_set_sparse(net, &sparse.rows);
+        } else {
+            st = nnc_dataset_gather(data, rows, n, x, y);
+        }
         if (st == NNC_OK)
             st = nnc_predict(net, x, n, out);
+        nnc_net_set_sparse(net, NULL);
         if (st == NNC_OK)
             st = nnc_loss_forward(loss, out, y, n, outs, &batch_loss);
         if (st != NNC_OK)
@@ -239,6 +251,7 @@ static nnc_status run(nnc_net *net, const nnc_dataset *data, const float *scales
     free(scores);
     free(rows);
     free(x);
+    nnc_sparse_batch_release(&sparse);
     free(y);
     free(out);
     free(predicted);
@@ -277,7 +290,8 @@ nnc_status nnc_evaluate(nnc_net *net, const nnc_dataset *data, double *loss)
     nnc_status st = check(net, data, loss);
     if (st != NNC_OK)
         return st;
-    if (data->bytes != NULL) {   /* image rows need converting: the general path */
+    if (data->bytes != NULL || data->sparse_start != NULL) {
+        /* image rows need converting, sparse ones a batch built: the general path */
         st = run(net, data, NULL, &m, NULL);
         if (st == NNC_OK)
             *loss = m.loss;

@@ -1,0 +1,415 @@
+/*
+ * test_text_table.c - text columns in a table: read from CSV beside numbers
+ * and categories, turned into bags of words fitted on the training rows,
+ * refused with the file, line and column when a cell is not text, kept in
+ * the model file, and the real nnc program on debian_packages.csv.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "nnc.h"
+#include "cli_support.h"
+#include "data/data.h"   /* a sparse set's rows, to check them */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEBIAN NNC_TEST_DATA "/debian_packages.csv"
+
+static const char reviews[] =
+    "id,review,stars,city,label\n"
+    "1,\"Good soup, good bread\",4,Oslo,yes\n"
+    "2,Cold soup and bad service,1,Bergen,no\n"
+    "3,NA,3,Oslo,yes\n"
+    "4,Crème brûlée était PARFAITE,5,Bergen,yes\n";
+
+static nnc_dataset *load_reviews(void)
+{
+    const char *path = in_dir("reviews.csv");
+    write_file(path, reviews, strlen(reviews));
+    const char *text[] = {"review"};
+    nnc_csv_options o = nnc_csv_defaults();
+    o.target = "label";
+    o.drop = (const char *const[]){"id"};
+    o.n_drop = 1;
+    o.categorical = 1;
+    o.keep_missing = 1;
+    o.text = text;
+    o.n_text = 1;
+    nnc_dataset *data = NULL;
+    if (nnc_dataset_load_csv(path, &o, &data) != NNC_OK)
+        fail_msg("%s", nnc_last_error());
+    return data;
+}
+
+static void test_text_columns_are_read_as_written(void **state)
+{
+    (void)state;
+    nnc_dataset *data = load_reviews();
+    assert_int_equal(nnc_dataset_rows(data), 4);
+    assert_int_equal(nnc_dataset_inputs(data), 2);   /* stars, city: the text is apart */
+    assert_int_equal(nnc_dataset_text_columns(data), 1);
+    assert_string_equal(nnc_dataset_text_name(data, 0), "review");
+    assert_string_equal(nnc_dataset_text(data, 0, 0), "Good soup, good bread");
+    assert_string_equal(nnc_dataset_text(data, 2, 0), "");   /* NA: an empty text */
+    assert_string_equal(nnc_dataset_text(data, 3, 0), "Crème brûlée était PARFAITE");
+    assert_null(nnc_dataset_text(data, 4, 0));
+    assert_null(nnc_dataset_text(data, 0, 1));
+    nnc_dataset_free(data);
+
+    /* The text column must be a column, and not the target. */
+    nnc_csv_options o = nnc_csv_defaults();
+    o.target = "label";
+    o.text = (const char *const[]){"label"};
+    o.n_text = 1;
+    nnc_dataset *bad = NULL;
+    assert_int_equal(nnc_dataset_load_csv(in_dir("reviews.csv"), &o, &bad), NNC_EFORMAT);
+    assert_non_null(strstr(nnc_last_error(), "column 'label' cannot be a text column: it is "
+                                             "the target"));
+    o.text = (const char *const[]){"reveiw"};
+    assert_int_equal(nnc_dataset_load_csv(in_dir("reviews.csv"), &o, &bad), NNC_EFORMAT);
+    assert_non_null(strstr(nnc_last_error(), "unknown text column 'reveiw'"));
+    assert_null(bad);
+}
+
+/* Row r of a sparse set: its non-zeros' inputs and values. */
+static int row_of(const nnc_dataset *data, size_t r, int *index, float *value)
+{
+    size_t start[2];
+    int columns[64];
+    nnc_sparse_rows s;
+    assert_int_equal(nnc_dataset_gather_sparse(data, &r, 1, start, index, value, columns, &s,
+                                               NULL),
+                     NNC_OK);
+    return (int)(start[1] - start[0]);
+}
+
+static int term_of(const nnc_vectorizer *v, const char *term)
+{
+    for (int i = 0; i < nnc_vectorizer_terms(v); i++)
+        if (strcmp(nnc_vectorizer_term(v, i), term) == 0)
+            return i;
+    fail_msg("no term '%s'", term);
+    return -1;
+}
+
+static void test_bag_of_words_rows(void **state)
+{
+    (void)state;
+    nnc_dataset *data = load_reviews();
+    nnc_vectorizer_options vo = nnc_vectorizer_defaults();
+    vo.normalize = NNC_NORMALIZE_NONE;
+    vo.features = NNC_FEATURES_COUNTS;
+    nnc_text_columns *tc = NULL;
+    assert_int_equal(nnc_text_columns_fit(data, &vo, &tc), NNC_OK);
+    const nnc_vectorizer *v = nnc_text_columns_vectorizer(tc, 0);
+    /* good soup bread cold and bad service crème brûlée était parfaite */
+    assert_int_equal(nnc_vectorizer_terms(v), 11);
+    assert_int_equal(nnc_text_columns_width(tc), 11);
+    nnc_dataset *bag = NULL;
+    long unknown = -1;
+    assert_int_equal(nnc_text_columns_apply(tc, data, &bag, &unknown), NNC_OK);
+    assert_int_equal(unknown, 0);
+    assert_int_equal(nnc_dataset_inputs(bag), 2 + 11);
+    assert_int_equal(nnc_dataset_classes(bag), 2);
+    assert_int_equal(nnc_dataset_class_of(bag, 1), nnc_dataset_class_of(data, 1));
+    int index[64];
+    float value[64];
+    int n = row_of(bag, 0, index, value);
+    /* stars 4 and the city's level code (Oslo: 1) first, then the words. */
+    assert_int_equal(n, 2 + 3);
+    assert_int_equal(index[0], 0);
+    assert_true(value[0] == 4.0f);
+    assert_int_equal(index[1], 1);
+    assert_true(value[1] == 1.0f);
+    int good = 2 + term_of(v, "good");
+    for (int i = 2; i < n; i++) {
+        assert_true(index[i] >= 2 && (i == 2 || index[i] > index[i - 1]));
+        assert_true(value[i] == (index[i] == good ? 2.0f : 1.0f));
+    }
+    /* The empty text has the numbers alone; unseen words are counted. */
+    assert_int_equal(row_of(bag, 2, index, value), 2);
+    assert_string_equal(nnc_dataset_input_name(bag, good), "review:good");
+    nnc_dataset_free(bag);
+    nnc_text_columns_free(tc);
+    nnc_dataset_free(data);
+}
+
+/* A table whose review cell on line 3 is `cell` (n bytes). */
+static const char *table_with(const char *name, const char *cell, size_t n)
+{
+    const char *path = in_dir(name);
+    const char *head = "stars,review,label\n5,fine food,yes\n2,";
+    const char *tail = ",no\n4,nice,yes\n";
+    size_t a = strlen(head), b = strlen(tail);
+    char *bytes = malloc(a + n + b);
+    assert_non_null(bytes);
+    memcpy(bytes, head, a);
+    memcpy(bytes + a, cell, n);
+    memcpy(bytes + a + n, tail, b);
+    write_file(path, bytes, a + n + b);
+    free(bytes);
+    return path;
+}
+
+static nnc_status fit_table(const char *path, nnc_dataset **data)
+{
+    nnc_csv_options o = nnc_csv_defaults();
+    o.text = (const char *const[]){"review"};
+    o.n_text = 1;
+    nnc_status st = nnc_dataset_load_csv(path, &o, data);
+    if (st != NNC_OK)
+        return st;
+    nnc_vectorizer_options vo = nnc_vectorizer_defaults();
+    nnc_text_columns *tc = NULL;
+    st = nnc_text_columns_fit(*data, &vo, &tc);
+    nnc_text_columns_free(tc);
+    return st;
+}
+
+static void test_malformed_text_cells(void **state)
+{
+    (void)state;
+    nnc_dataset *data = NULL;
+    /* Not UTF-8: named by the file, line and column, and the byte. */
+    const char *path = table_with("latin1.csv", "caf\xe9 au lait", 12);
+    assert_int_equal(fit_table(path, &data), NNC_EFORMAT);
+    char want[512];
+    snprintf(want, sizeof want, "%s:3:2: column 'review': byte 4: not UTF-8 (0xe9)", path);
+    assert_non_null(strstr(nnc_last_error(), want));
+    nnc_dataset_free(data);
+    data = NULL;
+    /* A NUL byte: the loader refuses the file. */
+    path = table_with("nul.csv", "bad\0text", 8);
+    assert_int_equal(fit_table(path, &data), NNC_EFORMAT);
+    assert_non_null(strstr(nnc_last_error(), ":3:"));
+    assert_non_null(strstr(nnc_last_error(), "NUL byte"));
+    assert_null(data);
+    /* A cell of a megabyte is not a sentence. */
+    size_t big = (size_t)1 << 20;
+    char *cell = malloc(big);
+    assert_non_null(cell);
+    for (size_t i = 0; i < big; i++)
+        cell[i] = i % 6 == 5 ? ' ' : 'a';
+    path = table_with("huge.csv", cell, big);
+    free(cell);
+    assert_int_equal(fit_table(path, &data), NNC_EFORMAT);
+    snprintf(want, sizeof want, "%s:3:2: column 'review': text of 1048576 bytes; a text may "
+                                "have 65536", path);
+    assert_non_null(strstr(nnc_last_error(), want));
+    nnc_dataset_free(data);
+
+    /* The program says the same and writes no model. */
+    assert_int_equal(run_nnc("train --data %s --text review --target label --validation 0 "
+                             "--test 0 --out %s --quiet",
+                             in_dir("latin1.csv"), in_dir("m.nnc")),
+                     1);
+    char *err = slurp(in_dir("stderr"), NULL);
+    assert_non_null(strstr(err, "column 'review': byte 4: not UTF-8 (0xe9)"));
+    free(err);
+    assert_false(exists(in_dir("m.nnc")));
+}
+
+static void test_stop_words(void **state)
+{
+    (void)state;
+    const char *texts[] = {"The cat was here", "the dogs are there", "a cat is a cat"};
+    nnc_vectorizer_options o = nnc_vectorizer_defaults();
+    o.stop_words = (const char *const[]){"THE", "is", "a"};
+    o.n_stop_words = 3;
+    nnc_vectorizer *v = NULL;
+    assert_int_equal(nnc_vectorizer_fit(&o, texts, 3, &v), NNC_OK);
+    /* Lemmas: "is" stops "be", so "was" and "are" go too. */
+    const nnc_vectorizer_options *kept = nnc_vectorizer_settings(v);
+    assert_int_equal(kept->n_stop_words, 3);
+    assert_string_equal(kept->stop_words[0], "a");
+    assert_string_equal(kept->stop_words[1], "be");
+    assert_string_equal(kept->stop_words[2], "the");
+    const char *want[] = {"cat", "dog", "here", "there"};
+    assert_int_equal(nnc_vectorizer_terms(v), 4);
+    for (int i = 0; i < 4; i++)
+        assert_string_equal(nnc_vectorizer_term(v, i), want[i]);
+    nnc_vectorizer_free(v);
+}
+
+/* Every output of a model for a CSV file. */
+static float *predict_all(nnc_model *model, const char *path, int *rows)
+{
+    float *out = NULL;
+    if (nnc_model_predict_csv(model, path, NULL, NNC_UNKNOWN_ZEROS, &out, rows) != NNC_OK)
+        fail_msg("%s", nnc_last_error());
+    return out;
+}
+
+static void test_model_keeps_its_vocabulary(void **state)
+{
+    (void)state;
+    nnc_pipeline_options o = nnc_pipeline_defaults();
+    o.csv.target = "section";
+    o.csv.text = (const char *const[]){"description"};
+    o.csv.n_text = 1;
+    o.fit.epochs = 5;
+    o.validation_fraction = 0;
+    nnc_pipeline_result r;
+    if (nnc_train_csv(DEBIAN, &o, &r) != NNC_OK)
+        fail_msg("%s", nnc_last_error());
+    assert_true(r.test.accuracy >= 0.85);
+    const nnc_text_columns *tc = nnc_model_text_columns(r.model);
+    assert_non_null(tc);
+    int terms = nnc_text_columns_width(tc);
+    assert_true(terms > 2000);
+    assert_int_equal(nnc_model_inputs(r.model), 0);
+    assert_int_equal(nnc_net_inputs(nnc_model_net(r.model)), terms);
+
+    /* Raw text, a column order of its own and no target: new data. */
+    const char *fresh = in_dir("fresh.csv");
+    const char *rows_text = "note,description\n"
+                            "x,TrueType font with Cyrillic and Greek glyphs\n"
+                            "y,a puzzle game where you guide lemmings home\n"
+                            "z,IMAP mail client for the console\n";
+    write_file(fresh, rows_text, strlen(rows_text));
+    nnc_csv_options csv = nnc_csv_defaults();
+    csv.drop = (const char *const[]){"note"};
+    csv.n_drop = 1;
+    csv.no_target = 1;
+    float *before = NULL;
+    int rows = 0;
+    if (nnc_model_predict_csv(r.model, fresh, &csv, NNC_UNKNOWN_ZEROS, &before, &rows) !=
+        NNC_OK)
+        fail_msg("%s", nnc_last_error());
+    assert_int_equal(rows, 3);
+    const char *want[] = {"fonts", "games", "mail"};
+    for (int i = 0; i < 3; i++) {
+        int best;
+        nnc_output_classes(before + i * 8, 1, 8, &best);
+        assert_string_equal(nnc_model_class_label(r.model, best), want[i]);
+    }
+
+    /* The file keeps the vocabulary, the idf and the options: the loaded
+     * model predicts the same bits, and saves the same bytes. */
+    const char *saved = in_dir("text.nnc"), *again = in_dir("again.nnc");
+    assert_int_equal(nnc_model_save(r.model, saved), NNC_OK);
+    nnc_model *loaded = NULL;
+    if (nnc_model_load(saved, &loaded) != NNC_OK)
+        fail_msg("%s", nnc_last_error());
+    float *after = NULL;
+    assert_int_equal(nnc_model_predict_csv(loaded, fresh, &csv, NNC_UNKNOWN_ZEROS, &after,
+                                           &rows),
+                     NNC_OK);
+    assert_memory_equal(before, after, 3 * 8 * sizeof *before);
+    const nnc_vectorizer *a = nnc_text_columns_vectorizer(tc, 0);
+    const nnc_vectorizer *b =
+        nnc_text_columns_vectorizer(nnc_model_text_columns(loaded), 0);
+    assert_int_equal(nnc_vectorizer_terms(a), nnc_vectorizer_terms(b));
+    assert_true(nnc_vectorizer_idf(a, 7) == nnc_vectorizer_idf(b, 7));
+    assert_int_equal(nnc_vectorizer_settings(b)->normalize, NNC_NORMALIZE_LEMMA);
+    assert_int_equal(nnc_vectorizer_settings(b)->features, NNC_FEATURES_TFIDF);
+    assert_int_equal(nnc_model_save(loaded, again), NNC_OK);
+    long n1, n2;
+    char *x = slurp(saved, &n1), *y = slurp(again, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(x, y, (size_t)n1);
+    free(x);
+    free(y);
+
+    /* The whole labelled file, evaluated from raw text. */
+    nnc_metrics m;
+    assert_int_equal(nnc_model_evaluate_csv(loaded, DEBIAN, NULL, NNC_UNKNOWN_ZEROS, &m, NULL),
+                     NNC_OK);
+    assert_true(m.accuracy > 0.9);   /* 80 % of it was trained on */
+    int all = 0;
+    float *p = predict_all(loaded, DEBIAN, &all);
+    assert_int_equal(all, 3123);
+    free(p);
+
+    /* Rows of numbers have no text: the model says so. */
+    float x0 = 0, out[8];
+    assert_int_equal(nnc_model_predict(loaded, &x0, 1, out), NNC_EINVAL);
+    assert_non_null(strstr(nnc_last_error(), "text columns"));
+
+    /* The words that matter, through the whole network. */
+    float *scores = malloc((size_t)terms * 8 * sizeof *scores);
+    assert_non_null(scores);
+    assert_int_equal(nnc_model_term_scores(loaded, 0, scores), NNC_OK);
+    int font = term_of(b, "font"), fonts = 2;   /* classes in strcmp order */
+    assert_string_equal(nnc_model_class_label(loaded, fonts), "fonts");
+    for (int k = 0; k < 8; k++)
+        if (k != fonts)
+            assert_true(scores[font * 8 + fonts] > scores[font * 8 + k]);
+    free(scores);
+
+    free(before);
+    free(after);
+    nnc_model_free(loaded);
+    nnc_pipeline_result_free(&r);
+}
+
+static void test_the_program_on_text(void **state)
+{
+    (void)state;
+    const char *stop = in_dir("stop.txt");
+    write_file(stop, "# common words\nthe\nfor\n\n", 24);
+    assert_int_equal(run_nnc("train --data %s --text description --target section "
+                             "--validation 0 --epochs 5 --stop-words %s --out %s --quiet",
+                             DEBIAN, stop, in_dir("deb.nnc")),
+                     0);
+    assert_true(number_after("\ntest: accuracy ") >= 0.85);
+    assert_int_equal(run_nnc("info %s", in_dir("deb.nnc")), 0);
+    char *out = slurp(in_dir("stdout"), NULL);
+    assert_non_null(strstr(out, "text columns (1), each a bag of words"));
+    assert_non_null(strstr(out, "description          WordNet lemmas, tf-idf (1 + ln tf), "
+                                "words; terms in >= 1 texts, 2 stop words"));
+    free(out);
+    assert_int_equal(run_nnc("explain --model %s --top 3", in_dir("deb.nnc")), 0);
+    out = slurp(in_dir("stdout"), NULL);
+    assert_non_null(strstr(out, "  fonts: font ("));
+    assert_non_null(strstr(out, "  mail: "));
+    free(out);
+
+    const char *fresh = in_dir("fresh.csv");
+    const char *text = "description\nchess engine with a graphical board\n"
+                       "serif typeface for print\n";
+    write_file(fresh, text, strlen(text));
+    assert_int_equal(run_nnc("predict --model %s --data %s --out %s", in_dir("deb.nnc"), fresh,
+                             in_dir("p.csv")),
+                     0);
+    out = slurp(in_dir("p.csv"), NULL);
+    assert_int_equal(count_lines(out), 3);
+    assert_non_null(strstr(out, "\ngames,"));
+    assert_non_null(strstr(out, "\nfonts,"));
+    free(out);
+    assert_int_equal(run_nnc("eval --model %s --data %s", in_dir("deb.nnc"), DEBIAN), 0);
+    assert_true(number_after("accuracy ") > 0.9);
+
+    /* Text options want --text, and --text wants a CSV file. */
+    assert_int_equal(run_nnc("train --data %s --target section --bigrams --quiet", DEBIAN), 2);
+    char *err = slurp(in_dir("stderr"), NULL);
+    assert_non_null(strstr(err, "without --text"));
+    free(err);
+    assert_int_equal(run_nnc("train --data %s --text description --target section "
+                             "--text-features words --quiet", DEBIAN), 2);
+    err = slurp(in_dir("stderr"), NULL);
+    assert_non_null(strstr(err, "--text-features expects one of counts, binary, tfidf, "
+                                "tfidf-linear; got 'words'"));
+    free(err);
+    assert_int_equal(run_nnc("explain --model %s", in_dir("none.nnc")), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_text_columns_are_read_as_written, make_dir,
+                                        remove_dir),
+        cmocka_unit_test_setup_teardown(test_bag_of_words_rows, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_malformed_text_cells, make_dir, remove_dir),
+        cmocka_unit_test(test_stop_words),
+        cmocka_unit_test_setup_teardown(test_model_keeps_its_vocabulary, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_the_program_on_text, make_dir, remove_dir),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
