@@ -90,6 +90,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             opt.input_kinds = kinds;
         break;
     }
+    /* The top bit: column "t" is free text, which then goes through a bag
+     * of words (words as they are: the lemmatiser's dictionary is not the
+     * fuzzer's business). */
+    static const char *const text[] = {"t"};
+    if (mode & 128) {
+        opt.text = text;
+        opt.n_text = 1;
+    }
     double per_byte = opt.categorical || opt.input_kinds ? CSV_CATEGORICAL_BYTES_PER_BYTE
                                                          : CSV_BYTES_PER_BYTE;
 
@@ -102,6 +110,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     CSV_FIXED_BYTES);
     if (st == NNC_OK)
         fuzz_touch_dataset(ds);
+    if (st == NNC_OK && nnc_dataset_text_columns(ds) > 0) {
+        nnc_vectorizer_options vo = nnc_vectorizer_defaults();
+        vo.normalize = NNC_NORMALIZE_NONE;
+        vo.features = NNC_FEATURES_TFIDF;
+        vo.bigrams = 1;
+        nnc_text_columns *tc = NULL;
+        nnc_dataset *bag = NULL;
+        if (nnc_text_columns_fit(ds, &vo, &tc) == NNC_OK &&
+            nnc_text_columns_apply(tc, ds, &bag, NULL) == NNC_OK &&
+            nnc_dataset_inputs(bag) != nnc_dataset_inputs(ds) + nnc_text_columns_width(tc))
+            __builtin_trap();   /* the inputs are the table's, then the terms */
+        nnc_dataset_free(bag);
+        nnc_text_columns_free(tc);
+    }
     nnc_dataset_free(ds);
     return 0;
 }

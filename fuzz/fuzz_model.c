@@ -1,6 +1,6 @@
 /* libFuzzer target for nnc_model_load. A model that loads is also used: one
- * prediction on a row of zeros, saved to another temporary path and loaded
- * back (which must succeed). */
+ * prediction on a row of zeros (a text model: each term's scores), saved to
+ * another temporary path and loaded back (which must succeed). */
 #include "fuzz_common.h"
 #include <nnc.h>
 
@@ -32,6 +32,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)nnc_model_predict(model, x, 1, y);
         free(x);
         free(y);
+    }
+    /* A text model: every term of its first column through the network
+     * (the sparse path), within what one input's time may be. */
+    const nnc_text_columns *tc = nnc_model_text_columns(model);
+    int terms = nnc_vectorizer_terms(nnc_text_columns_vectorizer(tc, 0));
+    int k = nnc_model_classes(model) > 0 ? nnc_model_classes(model) : outs;
+    if (tc != NULL && terms <= 4096 && k <= 64) {
+        float *scores = calloc((size_t)terms * (size_t)k, sizeof *scores);
+        if (scores != NULL)
+            (void)nnc_model_term_scores(model, 0, scores);
+        free(scores);
     }
     for (int j = 0; j < in; j++)
         (void)nnc_model_input_name(model, j);
