@@ -386,6 +386,12 @@ static void test_the_program_on_text(void **state)
     assert_int_equal(run_nnc("eval --model %s --data %s", in_dir("deb.nnc"), DEBIAN), 0);
     assert_true(number_after("accuracy ") > 0.9);
 
+    /* Cross-validation fits each fold's vocabulary on its training folds. */
+    assert_int_equal(run_nnc("cv --data %s --text description --target section --folds 3 "
+                             "--normalize stem --validation 0 --epochs 5", DEBIAN),
+                     0);
+    assert_true(number_after("accuracy: mean ") >= 0.85);
+
     /* Text options want --text, and --text wants a CSV file. */
     assert_int_equal(run_nnc("train --data %s --target section --bigrams --quiet", DEBIAN), 2);
     char *err = slurp(in_dir("stderr"), NULL);
