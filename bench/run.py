@@ -7,11 +7,24 @@
 
 The programs (each prints one JSON object per line, see below):
   nnc    build/bench/nnc_bench        tutorial, train, infer, sgemm, accuracy,
-                                      cnn-train, cnn-infer, cnn-sgemm, cnn-accuracy
+                                      cnn-train, cnn-infer, cnn-sgemm, cnn-accuracy,
+                                      text (and text-corpus, which writes its data)
   numpy  bench/numpy_tutorial.py      tutorial
   torch  bench/torch_bench.py         train, infer, accuracy, cnn-train, cnn-infer,
                                       cnn-accuracy
   fann   build/bench/fann_bench       train (batch 1), infer
+  sklearn bench/sklearn_text.py       text
+
+The text case trains the same network (words-64 ReLU-8 softmax, Adam at
+0.01, batch 32, no validation) on the same synthetic documents with two
+vocabularies, the 5,000 and the 50,000 most frequent terms (tf-idf,
+sublinear): nnc's seconds per epoch at each, their ratio, and
+scikit-learn's MLPClassifier on the same features. The corpus is written
+once per run, before anything is timed, by `nnc_bench --case text-corpus`
+into a temporary folder that every program reads and that is removed at the
+end. scikit-learn's 50,000-term run takes half a minute, so it runs in the
+first TEXT_SKLEARN_REPS repetitions only, under one and two threads, the
+better counting; nnc runs in every repetition.
 
 Each repetition runs every (case, configuration, implementation) once; within
 a configuration the implementations take turns going first from one
@@ -43,8 +56,10 @@ import os
 import platform
 import shlex
 import statistics
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 PYTHON = "/usr/bin/python3"
@@ -74,13 +89,23 @@ METRICS = {
     "gflops": ("GFLOP/s", True),
     "test_accuracy": ("test accuracy", True),
     "gather_share": ("share of the loop", False),
+    "s_per_epoch": ("s/epoch", False),
 }
 TUTORIAL_RUNS = 9
+
+# The text case (nnc_bench --case text, bench/sklearn_text.py): documents,
+# epochs and vocabularies of the full run and of --tiny, and how many
+# repetitions scikit-learn takes part in (its 50,000-term fit is ~35 s).
+TEXT_DOCUMENTS, TEXT_EPOCHS, TEXT_VOCABS = 20000, 3, (5000, 50000)
+TINY_TEXT_DOCUMENTS, TINY_TEXT_EPOCHS, TINY_TEXT_VOCABS = 300, 1, (500, 50000)
+TEXT_SKLEARN_REPS = 1
+TEXT_BAR = 1.5   # nnc's 50,000-term epoch within this factor of its 5,000-term one
 
 CASE_METRIC = {"tutorial": "ns_per_iter", "train": "samples_per_s",
                "infer": "us_per_pred", "sgemm": "gflops", "accuracy": "test_accuracy",
                "cnn-train": "samples_per_s", "cnn-infer": "us_per_pred",
-               "cnn-sgemm": "gflops", "cnn-accuracy": "test_accuracy"}
+               "cnn-sgemm": "gflops", "cnn-accuracy": "test_accuracy",
+               "text": "s_per_epoch"}
 OTHERS = ["numpy", "torch", "fann"]
 THREAD_VARS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS",
                "GOTO_NUM_THREADS", "MKL_NUM_THREADS", "GOMP_SPINCOUNT")
@@ -100,8 +125,9 @@ class Run:
     """One program invocation: an implementation (with a variant label when
     the same implementation runs under several environments) on one config."""
 
-    def __init__(self, impl, label, argv, env):
+    def __init__(self, impl, label, argv, env, max_reps=None):
         self.impl, self.label, self.argv, self.env = impl, label, argv, env
+        self.max_reps = max_reps   # runs only in the first max_reps repetitions (None: all)
 
     def display(self):
         env = " ".join("%s=%s" % kv for kv in sorted(self.env.items()))
@@ -113,19 +139,25 @@ class Run:
 class Job:
     """A (case, batch, threads, samples) configuration and the runs on it."""
 
-    def __init__(self, case, batch, threads, samples, once=False, inner_runs=None):
+    def __init__(self, case, batch, threads, samples, once=False, inner_runs=None,
+                 vocab=None, epochs=None, corpus=None):
         self.case, self.batch, self.threads, self.samples = case, batch, threads, samples
         self.once = once
         self.inner_runs = inner_runs   # --runs: timings within one process
+        self.vocab, self.epochs, self.corpus = vocab, epochs, corpus   # the text case's
         self.runs = []
         self.values = {}   # label -> metric -> [values]
         self.records = []  # every JSON record, for the raw file
 
     def key(self):
-        return (self.case, self.batch, self.threads)
+        return (self.case, self.batch, self.threads, self.vocab)
+
+    def name(self):
+        """The case, with the text case's vocabulary: "text 50,000"."""
+        return self.case if self.vocab is None else "%s %s" % (self.case, fmt(self.vocab))
 
     def title(self):
-        return "%s b%d t%d" % (self.case, self.batch, self.threads)
+        return "%s b%d t%d" % (self.name(), self.batch, self.threads)
 
 
 def clean_env(extra):
@@ -197,7 +229,9 @@ class Programs:
         self.fann = os.path.abspath(args.fann)
         self.numpy_py = os.path.join(BENCH_DIR, "numpy_tutorial.py")
         self.torch_py = os.path.join(BENCH_DIR, "torch_bench.py")
+        self.sklearn_py = os.path.join(BENCH_DIR, "sklearn_text.py")
         self.missing = {}  # impl -> why
+        self.base_text = True   # whether nnc-base has the text case
 
     def check(self):
         def executable(path):
@@ -208,12 +242,18 @@ class Programs:
         if self.base is not None:
             if not executable(self.base):
                 self.missing["nnc-base"] = "%s not built" % self.base
+            else:
+                # An older build may not know the text case: its usage says.
+                p = subprocess.run([self.base], capture_output=True, text=True,
+                                   env=clean_env({}))
+                self.base_text = "|text" in p.stderr
             return   # a comparison of two builds runs nothing else
         if not executable(self.fann):
             self.missing["fann"] = "%s not built (needs libfann-dev: sh bench/setup, make build)" \
                 % self.fann
         for impl, module, script in (("numpy", "numpy", self.numpy_py),
-                                     ("torch", "torch", self.torch_py)):
+                                     ("torch", "torch", self.torch_py),
+                                     ("sklearn", "sklearn", self.sklearn_py)):
             if not os.path.isfile(script):
                 self.missing[impl] = "%s is missing" % script
             elif not executable(PYTHON):
@@ -251,17 +291,20 @@ def common_args(job):
         args += ["--samples", str(job.samples)]
     if job.inner_runs is not None:
         args += ["--runs", str(job.inner_runs)]
+    if job.vocab is not None:
+        args += ["--vocab", str(job.vocab), "--epochs", str(job.epochs),
+                 "--corpus", job.corpus]
     return args
 
 
-def add_runs(job, progs, impls):
+def add_runs(job, progs, impls, tiny=False):
     for impl in impls:
         if not progs.has(impl):
             continue
         a = common_args(job)
         if impl == "nnc":
             job.runs.append(Run("nnc", "nnc", [progs.nnc] + a, thread_env(job.threads)))
-            if progs.base is not None:
+            if progs.base is not None and (job.case != "text" or progs.base_text):
                 job.runs.append(Run("nnc", "nnc-base", [progs.base] + a,
                                     thread_env(job.threads)))
         elif impl == "fann":
@@ -272,16 +315,37 @@ def add_runs(job, progs, impls):
         elif impl == "torch":
             for label, env in torch_variants(job.threads):
                 job.runs.append(Run("torch", label, [PYTHON, progs.torch_py] + a, env))
+        elif impl == "sklearn":
+            # Its dense Adam steps and L2 sums over every weight call BLAS (a
+            # threaded dot) beside one-threaded NumPy and scipy.sparse work:
+            # on more cores it also runs with two BLAS threads, and the
+            # better counts (sklearn_best).
+            variants = [("sklearn", thread_env(job.threads))]
+            if job.threads == 1 and (os.cpu_count() or 1) > 1 and not tiny:
+                variants.append(("sklearn:2threads", thread_env(2)))
+            for label, env in variants:
+                job.runs.append(Run("sklearn", label, [PYTHON, progs.sklearn_py] + a, env,
+                                    max_reps=None if tiny else TEXT_SKLEARN_REPS))
 
 
-def make_plan(tiny, progs):
+def make_plan(tiny, progs, corpus):
+    """The configurations; the text case's read the corpus in folder corpus
+    (written by write_corpus before anything runs)."""
     jobs = []
 
-    def job(case, batch, threads, samples, impls, once=False, inner_runs=None):
-        j = Job(case, batch, threads, samples, once, inner_runs)
-        add_runs(j, progs, impls)
+    def job(case, batch, threads, samples, impls, once=False, inner_runs=None, vocab=None,
+            epochs=None):
+        j = Job(case, batch, threads, samples, once, inner_runs, vocab, epochs,
+                corpus if vocab is not None else None)
+        add_runs(j, progs, impls, tiny)
         if j.runs:
             jobs.append(j)
+
+    def text_jobs():
+        docs, epochs, vocabs = ((TINY_TEXT_DOCUMENTS, TINY_TEXT_EPOCHS, TINY_TEXT_VOCABS) if tiny
+                                else (TEXT_DOCUMENTS, TEXT_EPOCHS, TEXT_VOCABS))
+        for vocab in vocabs:
+            job("text", 32, 1, docs, ["nnc", "sklearn"], vocab=vocab, epochs=epochs)
 
     if tiny:
         n = 200
@@ -295,6 +359,7 @@ def make_plan(tiny, progs):
         job("cnn-sgemm", 64, 1, None, ["nnc"])
         job("accuracy", 32, 1, n, ["nnc", "torch"], once=True)
         job("cnn-accuracy", 64, 1, n, ["nnc", "torch"], once=True)
+        text_jobs()
         return jobs
 
     # The tutorial's whole training takes nnc a third of a millisecond, which
@@ -318,7 +383,33 @@ def make_plan(tiny, progs):
     job("cnn-infer", 1, 1, 2000, ["nnc", "torch"])
     job("accuracy", 32, 1, None, ["nnc", "torch"], once=True)
     job("cnn-accuracy", 64, 1, None, ["nnc", "torch"], once=True)
+    # The text case: the same documents at 5,000 and 50,000 terms, nnc and
+    # scikit-learn's MLPClassifier (about 1.5 minutes in all).
+    text_jobs()
     return jobs
+
+
+def corpus_command(progs, jobs):
+    """The command that writes the text case's corpus (None without one)."""
+    text = [j for j in jobs if j.case == "text"]
+    if not text:
+        return None
+    return [progs.nnc, "--case", "text-corpus", "--corpus", text[0].corpus,
+            "--samples", str(text[0].samples)]
+
+
+def write_corpus(argv):
+    """Writes the text case's corpus (nnc_bench --case text-corpus)."""
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(argv, cwd=ROOT, env=clean_env({}), capture_output=True, text=True,
+                           timeout=TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise BenchError("%s: %s" % (" ".join(argv), e))
+    if p.returncode != 0:
+        raise BenchError("%s: exit status %d\n%s" % (" ".join(argv), p.returncode,
+                                                     p.stderr.strip()[-2000:]))
+    note("the text corpus: %s (%.1f s)" % (argv[4], time.monotonic() - t0))
 
 
 # ------------------------------------------------------------------ the machine
@@ -375,6 +466,11 @@ try:
 except Exception as e:
     out["torch"] = "unavailable (%s)" % e
 try:
+    import sklearn, scipy
+    out["sklearn"] = "%s (scipy %s)" % (sklearn.__version__, scipy.__version__)
+except Exception as e:
+    out["sklearn"] = "unavailable (%s)" % e
+try:
     lib = ctypes.CDLL("libopenblas.so.0")
     lib.openblas_get_config.restype = ctypes.c_char_p
     lib.openblas_get_corename.restype = ctypes.c_char_p
@@ -396,7 +492,7 @@ def software_info():
             info = json.loads(p.stdout.strip().splitlines()[-1])
     except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
         pass
-    for pkg in ("libfann-dev", "libopenblas0-pthread", "python3-torch"):
+    for pkg in ("libfann-dev", "libopenblas0-pthread", "python3-torch", "python3-sklearn"):
         try:
             p = subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg],
                                capture_output=True, text=True)
@@ -542,6 +638,7 @@ def report(args, jobs, progs, cpu, sw, reps, started, elapsed):
         (sw.get("torch_blas") or "?") + " (Debian's build calls libblas = OpenBLAS)"))
     w("| NumPy | %s |" % sw.get("numpy", "unknown"))
     w("| FANN | %s (libfann-dev, floatfann) |" % (sw.get("deb:libfann-dev") or "unknown"))
+    w("| scikit-learn | %s |" % sw.get("sklearn", "unknown"))
     w("| Python | %s |" % PYTHON)
     w("")
     if progs.missing:
@@ -691,6 +788,11 @@ def report(args, jobs, progs, cpu, sw, reps, started, elapsed):
         w("| %s | %s | %s |" % (cell(nnc, pct=True), cell(ts, pct=True), diff))
         w("")
 
+    # ---- text
+    text = [j for j in jobs if j.case == "text"]
+    if text:
+        text_report(w, args, text)
+
     # ---- commands
     w("## Commands")
     w("")
@@ -700,6 +802,8 @@ def report(args, jobs, progs, cpu, sw, reps, started, elapsed):
     w("")
     w("```sh")
     seen = set()
+    if getattr(args, "corpus_command", None):
+        w(display_argv(args.corpus_command) + "   # the text case's corpus, first")
     for job in jobs:
         for run in job.runs:
             d = run.display()
@@ -709,6 +813,96 @@ def report(args, jobs, progs, cpu, sw, reps, started, elapsed):
     w("```")
     w("")
     return "\n".join(L)
+
+
+def display_argv(argv):
+    return " ".join(shlex.quote(os.path.relpath(a, ROOT) if os.path.isabs(a) and
+                                a.startswith(ROOT + os.sep) else a) for a in argv)
+
+
+def sklearn_best(job, metric="s_per_epoch"):
+    """(label, summary) of scikit-learn's fastest thread setting on a text job."""
+    best = (None, None)
+    for label, per in job.values.items():
+        if label.startswith("sklearn"):
+            s = summary(per.get(metric, []))
+            if s is not None and (best[1] is None or s[0] < best[1][0]):
+                best = (label, s)
+    return best
+
+
+SKLEARN_SETTING = {"sklearn": "OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1",
+                   "sklearn:2threads": "OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2"}
+
+
+def text_report(w, args, jobs):
+    """The text case: nnc at each vocabulary, its growth from the smallest
+    to the largest, and scikit-learn's MLPClassifier beside it."""
+    first = jobs[0]
+    w("### Text: the vocabulary's size, and scikit-learn's MLPClassifier")
+    w("")
+    w("The same %s synthetic documents (15-30 words each of 80,000 made-up ones drawn "
+      "by Zipf's law, 8 classes each preferring its own words; `nnc_bench --case "
+      "text-corpus`, seeded) as tf-idf (1 + ln tf, idf, unit rows; words as they are) "
+      "over the most frequent N terms, then words→64 ReLU→8 softmax, Adam at 0.01, "
+      "batch %d, shuffled, no validation, %d epoch%s; test accuracy on %s more documents "
+      "from the same source. nnc: `nnc_text_columns_fit`/`_apply` (sparse rows), "
+      "`nnc_fit`, one thread. scikit-learn: TfidfVectorizer(sublinear_tf=True, "
+      "max_features=N, float32) + MLPClassifier(hidden_layer_sizes=(64,), "
+      "batch_size=%d, learning_rate_init=0.01, alpha=0, tol=0), sparse input as it "
+      "is; its best of one and two threads counts%s. Seconds per epoch are the fit's "
+      "time over its epochs (vectorising apart, setup included). Median [min, max] "
+      "over the repetitions; \"× sklearn\" > 1 means nnc is faster."
+      % ("{:,}".format(first.samples), first.batch, first.epochs, "" if first.epochs == 1 else "s",
+         "{:,}".format(max(1, first.samples // 4)), first.batch,
+         "" if args.tiny else (" (scikit-learn runs in the first repetition only, its "
+                               "50,000-term fit taking half a minute)"
+                               if TEXT_SKLEARN_REPS == 1 else
+                               " (scikit-learn runs in the first %d repetitions only)"
+                               % TEXT_SKLEARN_REPS)))
+    w("")
+    w("| max terms | terms | non-zeros per row | nnc s/epoch | sklearn s/epoch | × sklearn "
+      "| nnc test acc. | sklearn test acc. | sklearn setting |")
+    w("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    rows = []
+    for job in jobs:
+        nv = job.values.get("nnc", {})
+        nnc = summary(nv.get("s_per_epoch", []))
+        label, sk = sklearn_best(job)
+        sv = job.values.get(label, {}) if label else {}
+        terms = summary(nv.get("terms", []) or sv.get("terms", []))
+        nnz = summary(nv.get("nnz_per_row", []) or sv.get("nnz_per_row", []))
+        cols = summary(nv.get("columns_per_batch", []))
+        r = ratio("s_per_epoch", nnc, sk)
+        rows.append((job, nnc, sk, nnz, cols))
+        w("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            fmt(job.vocab), "—" if terms is None else fmt(terms[0]),
+            "—" if nnz is None else "%.1f" % nnz[0], cell(nnc), cell(sk),
+            "—" if r is None else "%.2f" % r,
+            cell(summary(nv.get("test_accuracy", [])), pct=True),
+            cell(summary(sv.get("test_accuracy", [])), pct=True),
+            SKLEARN_SETTING.get(label, "—")))
+    w("")
+    (j0, n0, s0, z0, c0), (j1, n1, s1, z1, c1) = rows[0], rows[-1]
+    if len(rows) > 1 and n0 and n1:
+        growth = n1[0] / n0[0]
+        nnz_growth = z1[0] / z0[0] if z0 and z1 and z0[0] else None
+        col_growth = c1[0] / c0[0] if c0 and c1 and c0[0] else None
+        verdict = "" if args.tiny else (" — within %.1f×: **%s**" % (
+            TEXT_BAR, "yes" if growth <= TEXT_BAR else "no"))
+        w("nnc's epoch at %s terms against %s: **%.2f×**%s. Between the two the rows' "
+          "non-zeros grow %s× (the forward and backward products' work)%s, and a batch's "
+          "distinct terms %s× (%s to %s: the columns a lazy Adam step updates); a cost "
+          "that followed those alone would grow as much." % (
+              fmt(j1.vocab), fmt(j0.vocab), growth, verdict,
+              "—" if nnz_growth is None else "%.2f" % nnz_growth,
+              "" if nnz_growth is None else ", %.2f× per non-zero" % (growth / nnz_growth),
+              "—" if col_growth is None else "%.2f" % col_growth,
+              "—" if c0 is None else "%.0f" % c0[0], "—" if c1 is None else "%.0f" % c1[0]))
+        if s0 and s1:
+            w("scikit-learn's: %.2f× (its gradients and Adam steps are dense over every "
+              "weight)." % (s1[0] / s0[0]))
+        w("")
 
 
 def slower_beyond_spread(metric, new, base):
@@ -766,7 +960,7 @@ def compare_report(args, jobs, progs, cpu, reps, started, elapsed):
             slower.append(job.title())
         pct = metric == "test_accuracy"
         w("| %s | %d | %d | %s | %s | %s | %s | %s |" % (
-            job.case, job.batch, job.threads, METRICS[metric][0], cell(base, pct),
+            job.name(), job.batch, job.threads, METRICS[metric][0], cell(base, pct),
             cell(new, pct), "—" if r is None else "%.2f" % r, verdict_s))
     w("")
     w("Slower beyond the spread: %s." % (", ".join(slower) if slower else "none"))
@@ -775,6 +969,8 @@ def compare_report(args, jobs, progs, cpu, reps, started, elapsed):
     w("")
     w("```sh")
     seen = set()
+    if getattr(args, "corpus_command", None):
+        w(display_argv(args.corpus_command) + "   # the text case's corpus, first")
     for job in jobs:
         for run in job.runs:
             d = run.display()
@@ -803,7 +999,7 @@ def main(argv):
     p.add_argument("--fann", default=os.path.join(ROOT, "build", "bench", "fann_bench"))
     p.add_argument("--cases", default=None,
                    help="comma-separated subset of tutorial,train,infer,sgemm,accuracy,"
-                        "cnn-train,cnn-infer,cnn-sgemm,cnn-accuracy")
+                        "cnn-train,cnn-infer,cnn-sgemm,cnn-accuracy,text")
     p.add_argument("--nnc-base", default=None, metavar="PATH",
                    help="compare --nnc with this other nnc_bench build (implementation "
                         "nnc-base) and nothing else; exit status 3 when nnc is slower "
@@ -826,16 +1022,26 @@ def main(argv):
         note("the full run needs every implementation (sh bench/setup; make build)")
         return 1
 
-    jobs = make_plan(args.tiny, progs)
+    corpus = tempfile.mkdtemp(prefix="nnc-bench-text-")
+    try:
+        return run_all(args, progs, reps, corpus)
+    finally:
+        shutil.rmtree(corpus, ignore_errors=True)
+
+
+def run_all(args, progs, reps, corpus):
+    jobs = make_plan(args.tiny, progs, corpus)
     if args.cases:
         want = set(args.cases.split(","))
         unknown = want - set(CASE_METRIC)
         if unknown:
-            p.error("unknown case(s): %s" % ", ".join(sorted(unknown)))
+            note("unknown case(s): %s" % ", ".join(sorted(unknown)))
+            return 2
         jobs = [j for j in jobs if j.case in want]
     if not jobs:
         note("nothing to run")
         return 1
+    args.corpus_command = corpus_command(progs, jobs)
 
     started = datetime.datetime.now().astimezone()
     t0 = time.monotonic()
@@ -844,12 +1050,16 @@ def main(argv):
     note("%s, %d usable cores; %d repetition(s) of %d configuration(s)" % (
         cpu["model"], cpu["usable"], reps, sum(1 for j in jobs if not j.once)))
     try:
+        if args.corpus_command:
+            write_corpus(args.corpus_command)
         for rep in range(reps):
             for job in jobs:
                 if job.once:
                     continue
                 k = rep % len(job.runs)
-                run_job(job, rep + 1, job.runs[k:] + job.runs[:k])
+                order = [r for r in job.runs[k:] + job.runs[:k]
+                         if r.max_reps is None or rep < r.max_reps]
+                run_job(job, rep + 1, order)
         for job in jobs:
             if job.once:
                 run_job(job, "once", job.runs)

@@ -242,6 +242,16 @@ nnc_net *nnc_net_clone(const nnc_net *net);
  * after the last layer is added. Softmax needs units >= 2. */
 nnc_status nnc_net_add_dense(nnc_net *net, int units, nnc_activation act);
 
+/* Keeps the first layer's weights input by input (inputs x units: a
+ * word's weights side by side) instead of unit by unit (units x inputs,
+ * as nnc_net_weights documents), for a network that trains on sparse rows,
+ * a bag of words (nnc_text_columns_apply): each non-zero then reads and
+ * writes one run of `units` floats, not `units` cache lines a vocabulary
+ * apart. The network computes the same either way. Call it before
+ * nnc_net_init (the weights are not moved). NNC_EINVAL unless the first
+ * layer is dense. The model file keeps the layout. */
+nnc_status nnc_net_set_by_input(nnc_net *net);
+
 /* Appends the layers a text describes, in the layer grammar: items
  * separated by commas, each a type and its fields separated by colons, an
  * activation name last where the type takes one:
@@ -310,8 +320,9 @@ typedef struct nnc_tensor_info {
 int nnc_net_tensor_count(const nnc_net *net);
 nnc_status nnc_net_tensor(const nnc_net *net, int index, nnc_tensor_info *info);
 
-/* Views of one layer inside those blocks: W is units x inputs of the layer,
- * b has units entries. NULL if the layer does not exist or has no tensor
+/* Views of one layer inside those blocks: W is units x inputs of the layer
+ * (inputs x units for a first layer set by nnc_net_set_by_input), b has
+ * units entries. NULL if the layer does not exist or has no tensor
  * of that name ("weight", "bias"). */
 float *nnc_net_weights(nnc_net *net, int layer);
 float *nnc_net_bias(nnc_net *net, int layer);

@@ -1088,7 +1088,7 @@ static void test_lying_fields_v2(void **state)
         {V2_CONFIG_LEN0, 0, 257, "the configuration length of layer 1 of 2 is 257, outside "
                                  "0..256 (offset 44)"},
         {V2_CONFIG_LEN0, 0, 0, "the configuration of layer 1 of 2: a dense layer's "
-                               "configuration has 4 bytes, this one 0 (offset 48)"},
+                               "configuration has 4 or 8 bytes, this one 0 (offset 48)"},
         {V2_CONFIG0, 0, 0, "the configuration of layer 1 of 2: a dense layer's width must be "
                            "1 to 16777216, got 0 (offset 48)"},
         {V2_CONFIG1, 0, 1, "layer 2 of 2 does not fit: add dense: softmax needs at least 2 "
@@ -1130,11 +1130,17 @@ static void test_odd_configurations_v2(void **state)
     (void)state;
     size_t size, n;
     unsigned char *b = classifier_bytes_v2(&size);
-    unsigned char longer[8] = {8, 0, 0, 0, 0, 0, 0, 0};
-    put32(b, V2_CONFIG_LEN0, 8);
-    unsigned char *c = splice(b, size, V2_CONFIG0, 4, longer, 8, &n);
+    unsigned char longer[12] = {8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    put32(b, V2_CONFIG_LEN0, 12);
+    unsigned char *c = splice(b, size, V2_CONFIG0, 4, longer, 12, &n);
     expect_format_error(c, n, "the configuration of layer 1 of 2: a dense layer's "
-                              "configuration has 4 bytes, this one 8 (offset 48)");
+                              "configuration has 4 or 8 bytes, this one 12 (offset 48)");
+    free(c);
+    /* 8 bytes are a layout flag, which only 1 (weights input by input) may be. */
+    put32(b, V2_CONFIG_LEN0, 8);
+    c = splice(b, size, V2_CONFIG0, 4, longer, 8, &n);
+    expect_format_error(c, n, "the configuration of layer 1 of 2: a dense layer's layout "
+                              "flag must be 1 (weights input by input), got 0 (offset 48)");
     free(c);
     free(b);
 }

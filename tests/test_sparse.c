@@ -532,7 +532,11 @@ static double first_margin(nnc_net *net, const batch *b, int r)
     return margin;
 }
 
-static void check_finite_differences(const net_spec *spec, int rows, nnc_rng *rng)
+static nnc_net *by_input_twin(const net_spec *spec, nnc_net *a);
+
+/* by_input: checked on the same network with its first layer's weights
+ * kept input by input (nnc_net_set_by_input). */
+static void check_finite_differences(const net_spec *spec, int rows, nnc_rng *rng, int by_input)
 {
     nnc_net *net = build_net(spec, rng);
     int in = nnc_net_inputs(net), units = nnc_net_layer_units(net, 0);
@@ -548,6 +552,11 @@ static void check_finite_differences(const net_spec *spec, int rows, nnc_rng *rn
         }
     }
     compress(b);
+    if (by_input) {
+        nnc_net *twin = by_input_twin(spec, net);
+        nnc_net_free(net);
+        net = twin;
+    }
     assert_int_equal(nnc_net_set_sparse(net, &b->s), NNC_OK);
     assert_int_equal(nnc_net_gradients(net, NULL, b->y, rows, NULL, NULL), NNC_OK);
 
@@ -563,7 +572,8 @@ static void check_finite_differences(const net_spec *spec, int rows, nnc_rng *rn
     size_t m = 0;
     for (int u = 0; u < units; u++)
         for (int c = 0; c < b->n_columns; c++)
-            v[m++] = p + (size_t)u * in + b->columns[c];
+            v[m++] = by_input ? p + (size_t)b->columns[c] * units + u
+                              : p + (size_t)u * in + b->columns[c];
     for (int u = 0; u < units; u++)
         v[m++] = nnc_net_bias(net, 0) + u;
     float *top_w = nnc_net_weights(net, top);
@@ -592,10 +602,12 @@ static void test_finite_differences(void **state)
     (void)state;
     nnc_rng rng;
     nnc_rng_seed(&rng, SEED + 2);
-    check_finite_differences(&SOFTMAX_NET, 1, &rng);
-    check_finite_differences(&SOFTMAX_NET, 6, &rng);
-    check_finite_differences(&SIGMOID_NET, 6, &rng);
-    check_finite_differences(&TINY_NET, 4, &rng);
+    check_finite_differences(&SOFTMAX_NET, 1, &rng, 0);
+    check_finite_differences(&SOFTMAX_NET, 6, &rng, 0);
+    check_finite_differences(&SIGMOID_NET, 6, &rng, 0);
+    check_finite_differences(&TINY_NET, 4, &rng, 0);
+    check_finite_differences(&SOFTMAX_NET, 6, &rng, 1);
+    check_finite_differences(&SIGMOID_NET, 6, &rng, 1);
 }
 
 /* ------------------------------------------------------------ training */
@@ -840,6 +852,172 @@ static void test_momentum_decay_is_lazy(void **state)
 
 /* ------------------------------------------------------------- refusals */
 
+
+/* ---------------------------------------------------- weights input by input */
+
+/* The same network as `a` with its first layer's weights kept input by
+ * input (nnc_net_set_by_input): W transposed, everything else copied. */
+static nnc_net *by_input_twin(const net_spec *spec, nnc_net *a)
+{
+    nnc_net *b = nnc_net_new(spec->inputs);
+    assert_non_null(b);
+    assert_int_equal(nnc_net_add_layers(b, spec->layers, NNC_RELU), NNC_OK);
+    assert_int_equal(nnc_net_set_by_input(b), NNC_OK);
+    assert_int_equal(nnc_net_set_loss(b, spec->loss), NNC_OK);
+    size_t n = nnc_net_param_count(a);
+    assert_int_equal(nnc_net_param_count(b), n);
+    memcpy(nnc_net_params(b), nnc_net_params(a), n * sizeof(float));
+    int units = nnc_net_layer_units(a, 0), in = nnc_net_inputs(a);
+    const float *wa = nnc_net_weights(a, 0);
+    float *wb = nnc_net_weights(b, 0);
+    for (int u = 0; u < units; u++)
+        for (int k = 0; k < in; k++)
+            wb[(size_t)k * units + u] = wa[(size_t)u * in + k];
+    return b;
+}
+
+/* b's first-layer block (inputs x units) as units x inputs, into out. */
+static void untranspose(const float *b, int units, int in, float *out)
+{
+    for (int u = 0; u < units; u++)
+        for (int k = 0; k < in; k++)
+            out[(size_t)u * in + k] = b[(size_t)k * units + u];
+}
+
+/* A block of b's (gradients or parameters) in a's layout. */
+static float *in_a_layout(nnc_net *b, const float *block)
+{
+    size_t n = nnc_net_param_count(b);
+    float *out = copy_of(block, n);
+    untranspose(block, nnc_net_layer_units(b, 0), nnc_net_inputs(b), out);
+    return out;
+}
+
+static void test_weights_by_input(void **state)
+{
+    (void)state;
+    nnc_rng rng;
+    nnc_rng_seed(&rng, SEED + 11);
+    const net_spec *spec = &SOFTMAX_NET;
+    nnc_net *a = build_net(spec, &rng);
+    nnc_net *b = by_input_twin(spec, a);
+    size_t n = nnc_net_param_count(a);
+    int outputs = nnc_net_outputs(a);
+    const int rows[] = { 1, 7, 64 };
+    for (int t = 0; t < 3; t++) {
+        batch *x = new_batch(a, rows[t], &rng, -1);
+        size_t m = (size_t)rows[t] * (size_t)outputs;
+        float *pa = malloc(m * sizeof *pa), *pb = malloc(m * sizeof *pb);
+        float *ps = malloc(m * sizeof *ps);
+        assert_true(pa && pb && ps);
+        /* The same outputs: dense rows, and sparse rows through either layout. */
+        assert_int_equal(nnc_predict(a, x->x, rows[t], pa), NNC_OK);
+        assert_int_equal(nnc_predict(b, x->x, rows[t], pb), NNC_OK);
+        assert_int_equal(count_far("by input, dense rows: predict", pb, pa, m), 0);
+        assert_int_equal(nnc_net_set_sparse(b, &x->s), NNC_OK);
+        assert_int_equal(nnc_predict(b, NULL, rows[t], ps), NNC_OK);
+        assert_int_equal(count_far("by input, sparse rows: predict", ps, pa, m), 0);
+
+        /* The same gradients, the first layer's transposed, and the same
+         * input gradient from dense rows. */
+        double la, lb;
+        assert_int_equal(nnc_net_gradients(a, x->x, x->y, rows[t], &la, NULL), NNC_OK);
+        float *ga = copy_of(nnc_net_grads(a), n);
+        assert_int_equal(nnc_net_gradients(b, NULL, x->y, rows[t], &lb, NULL), NNC_OK);
+        assert_true(close_to(la, lb, 0.0));
+        float *gb = in_a_layout(b, nnc_net_grads(b));
+        int units = nnc_net_layer_units(a, 0), in = nnc_net_inputs(a);
+        double floor = gradient_floor(ga, gb, n);
+        for (int u = 0; u < units; u++)
+            for (int k = 0; k < in; k++) {
+                size_t i = (size_t)u * in + k;
+                if (has_column(x, k))
+                    assert_true(close_to(gb[i], ga[i], floor));
+                else
+                    assert_true(ga[i] == 0.0f);   /* and b's are never read */
+            }
+        size_t w = first_weights(a);
+        assert_int_equal(count_far_floor("by input: other gradients", gb + w, ga + w, n - w,
+                                         floor), 0);
+        assert_int_equal(nnc_net_set_sparse(b, NULL), NNC_OK);
+        float *dxa = malloc((size_t)rows[t] * in * sizeof *dxa);
+        float *dxb = malloc((size_t)rows[t] * in * sizeof *dxb);
+        assert_true(dxa && dxb);
+        assert_int_equal(nnc_net_gradients(a, x->x, x->y, rows[t], NULL, dxa), NNC_OK);
+        assert_int_equal(nnc_net_gradients(b, x->x, x->y, rows[t], NULL, dxb), NNC_OK);
+        free(gb);
+        gb = in_a_layout(b, nnc_net_grads(b));
+        assert_int_equal(count_far_floor("by input, dense rows: gradients", gb, ga, n,
+                                         gradient_floor(ga, gb, n)), 0);
+        assert_int_equal(count_far_floor("by input, dense rows: dx", dxb, dxa,
+                                         (size_t)rows[t] * in, 1e-6), 0);
+        free(dxa);
+        free(dxb);
+        free(ga);
+        free(gb);
+        free(pa);
+        free(pb);
+        free(ps);
+        free_batch(x);
+    }
+
+    /* (Finite differences through this layout: test_finite_differences.) */
+    batch *x = new_batch(b, 16, &rng, -1);
+    int units = nnc_net_layer_units(b, 0);
+
+    /* Training: Adam and the fused SGD step give the same parameters in
+     * either layout, and a word no batch has keeps its weights. */
+    nnc_net *a2 = nnc_net_clone(a), *b2 = nnc_net_clone(b);
+    assert_true(a2 && b2);
+    nnc_optimizer *oa = nnc_adam_new(0.01f, 0.9f, 0.999f, 1e-8f);
+    nnc_optimizer *ob = nnc_adam_new(0.01f, 0.9f, 0.999f, 1e-8f);
+    nnc_optimizer *sa = nnc_sgd_new(0.05f), *sb = nnc_sgd_new(0.05f);
+    assert_true(oa && ob && sa && sb);
+    memcpy(nnc_net_params(b2), nnc_net_params(b), n * sizeof(float));
+    float *untouched = copy_of(nnc_net_weights(b, 0) + (size_t)299 * units, (size_t)units);
+    for (int step = 0; step < 4; step++) {
+        batch *y = new_batch(a, 12, &rng, 299);
+        assert_int_equal(nnc_net_set_sparse(a, &y->s), NNC_OK);
+        assert_int_equal(nnc_net_set_sparse(b, &y->s), NNC_OK);
+        assert_int_equal(nnc_train_step(a, oa, NULL, y->y, 12, NULL), NNC_OK);
+        assert_int_equal(nnc_train_step(b, ob, NULL, y->y, 12, NULL), NNC_OK);
+        assert_int_equal(nnc_net_set_sparse(a2, &y->s), NNC_OK);
+        assert_int_equal(nnc_net_set_sparse(b2, &y->s), NNC_OK);
+        assert_int_equal(nnc_train_step(a2, sa, NULL, y->y, 12, NULL), NNC_OK);
+        assert_int_equal(nnc_train_step(b2, sb, NULL, y->y, 12, NULL), NNC_OK);
+        nnc_net_set_sparse(a, NULL);
+        nnc_net_set_sparse(b, NULL);
+        nnc_net_set_sparse(a2, NULL);
+        nnc_net_set_sparse(b2, NULL);
+        free_batch(y);
+    }
+    float *pb = in_a_layout(b, nnc_net_params(b)), *pb2 = in_a_layout(b2, nnc_net_params(b2));
+    assert_int_equal(count_far_params("by input: Adam", pb, nnc_net_params(a), n), 0);
+    assert_int_equal(count_far_params("by input: SGD", pb2, nnc_net_params(a2), n), 0);
+    assert_memory_equal(nnc_net_weights(b, 0) + (size_t)299 * units, untouched,
+                        (size_t)units * sizeof(float));
+    free(untouched);
+    free(pb);
+    free(pb2);
+    nnc_optimizer_free(oa);
+    nnc_optimizer_free(ob);
+    nnc_optimizer_free(sa);
+    nnc_optimizer_free(sb);
+    free_batch(x);
+
+    /* Only a dense first layer has a layout to choose. */
+    nnc_net *conv = nnc_net_new_shaped((nnc_shape){ 1, 4, 4 });
+    assert_non_null(conv);
+    assert_int_equal(nnc_net_add_layers(conv, "conv:2:3,dense:2:softmax", NNC_RELU), NNC_OK);
+    assert_int_equal(nnc_net_set_by_input(conv), NNC_EINVAL);
+    assert_non_null(strstr(nnc_last_error(), "dense"));
+    nnc_net_free(conv);
+    nnc_net_free(a2);
+    nnc_net_free(b2);
+    nnc_net_free(a);
+    nnc_net_free(b);
+}
+
 static void test_refusals_and_back_to_dense(void **state)
 {
     (void)state;
@@ -929,6 +1107,7 @@ int main(void)
         cmocka_unit_test(test_sgd_clip_matches_dense),
         cmocka_unit_test(test_momentum_decay_is_lazy),
         cmocka_unit_test(test_refusals_and_back_to_dense),
+        cmocka_unit_test(test_weights_by_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

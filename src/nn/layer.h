@@ -72,6 +72,10 @@ typedef struct nnc_layer_plan {
     size_t saved_per_row;       /* floats kept from forward to backward, per row */
     size_t scratch_per_row;     /* floats of work space shared by all layers, per row */
     size_t scratch_fixed;       /* and once per pass, whatever the rows (transformed kernels) */
+    /* A takes_sparse type's first tensor is inputs x units, each input's
+     * weights side by side (a word's 64 weights one run of 256 bytes), not
+     * units x inputs: how a sparse pass touches the fewest cache lines. */
+    int by_input;
 } nnc_layer_plan;
 
 typedef struct nnc_layer_type nnc_layer_type;
@@ -246,9 +250,11 @@ extern const nnc_layer_type nnc_batchnorm_type;
 extern const nnc_layer_type nnc_dropout_type;
 extern const nnc_layer_type nnc_globalavgpool_type;
 
-/* A dense layer's configuration (layers/dense.c), for nnc_net_add_dense. */
+/* A dense layer's configuration (layers/dense.c), for nnc_net_add_dense.
+ * by_input: the weights are kept inputs x units (nnc_net_set_by_input). */
 typedef struct nnc_dense_config {
     int units;
+    int by_input;
 } nnc_dense_config;
 
 /* ------------------------------------------------ building a network's stack */

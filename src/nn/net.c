@@ -408,7 +408,7 @@ nnc_status nnc_net_add_dense(nnc_net *net, int units, nnc_activation act)
     if (units < 1 || units > NNC_MAX_WIDTH)
         return nnc_fail(NNC_EINVAL, "add dense: units must be between 1 and %d, got %d",
                         NNC_MAX_WIDTH, units);
-    nnc_dense_config config = { units };
+    nnc_dense_config config = { units, 0 };
     return add_layer(net, &nnc_dense_type, &config, act);
 }
 
@@ -425,7 +425,7 @@ nnc_net *nnc_net_new_stack(int n_inputs, int n_layers, const int *units,
         if (units[l] < 1 || units[l] > NNC_MAX_WIDTH)
             st = nnc_fail(NNC_EINVAL, "add dense: units must be between 1 and %d, got %d",
                           NNC_MAX_WIDTH, units[l]);
-        nnc_dense_config config = { units[l] };
+        nnc_dense_config config = { units[l], 0 };
         if (st == NNC_OK)
             st = nnc_net_push_layer(net, &nnc_dense_type, &config, acts[l]);
     }
@@ -466,6 +466,17 @@ static void sparse_weights(const nnc_net *net, size_t *at, size_t *units, size_t
     *at = first->param_offset;
     *units = (size_t)first->outputs;
     *in = (size_t)first->inputs;
+}
+
+nnc_status nnc_net_set_by_input(nnc_net *net)
+{
+    if (net == NULL || net->n_layers == 0 || net->layers[0].type != &nnc_dense_type)
+        return nnc_fail(NNC_EINVAL, "weights by input: the first layer must be dense");
+    nnc_layer *first = &net->layers[0];
+    ((nnc_dense_config *)first->config)->by_input = 1;
+    first->plan.by_input = 1;
+    net->small = takes_small_step(net);   /* its unit-by-unit step reads W by units */
+    return NNC_OK;
 }
 
 nnc_status nnc_net_set_sparse(nnc_net *net, const nnc_sparse_rows *s)
@@ -893,6 +904,19 @@ static void clear_gradients(nnc_net *net)
     size_t end = at + units * in;
     memset(net->grads, 0, at * sizeof *net->grads);
     memset(net->grads + end, 0, (net->n_params - end) * sizeof *net->grads);
+    if (net->layers[0].plan.by_input) {   /* each column one run of `units` */
+        for (int c = 0; c < s->n_columns; c++) {
+#if defined(__GNUC__)
+            if (c + 8 < s->n_columns)   /* misses to memory: overlap them */
+                for (size_t u = 0; u < units; u += 16)
+                    __builtin_prefetch(net->grads + at + (size_t)s->columns[c + 8] * units + u,
+                                       1);
+#endif
+            memset(net->grads + at + (size_t)s->columns[c] * units, 0,
+                   units * sizeof *net->grads);
+        }
+        return;
+    }
     for (size_t u = 0; u < units; u++) {
         float *gu = net->grads + at + u * in;
         for (int c = 0; c < s->n_columns; c++)
@@ -933,6 +957,14 @@ static void plain_step(nnc_net *net, float rate)
         p[i] -= rate * g[i];
     for (size_t i = at + units * in; i < net->n_params; i++)
         p[i] -= rate * g[i];
+    if (net->layers[0].plan.by_input) {
+        for (int c = 0; c < s->n_columns; c++) {
+            size_t from = at + (size_t)s->columns[c] * units;
+            for (size_t i = from; i < from + units; i++)
+                p[i] -= rate * g[i];
+        }
+        return;
+    }
     for (size_t u = 0; u < units; u++) {
         size_t row = at + u * in;
         for (int c = 0; c < s->n_columns; c++) {

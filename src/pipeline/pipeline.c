@@ -185,6 +185,16 @@ static nnc_status build(parts *p, const nnc_pipeline_options *o, nnc_rng *rng)
     nnc_status st = nnc_net_add_layers(p->net, o->layers ? o->layers : "", o->activation);
     if (st == NNC_OK)
         st = nnc_net_add_dense(p->net, d->n_targets, out);
+    /* A bag of words is read as sparse rows: its first layer keeps each
+     * word's weights side by side. */
+    if (st == NNC_OK && d->sparse_start != NULL) {
+        const nnc_layer *first = nnc_net_layer(p->net, 0);
+        if (first->type != &nnc_dense_type)
+            st = nnc_fail(NNC_EINVAL, "pipeline: text columns need a dense first layer, "
+                                      "and --layers starts with %s", first->type->name);
+        else
+            st = nnc_net_set_by_input(p->net);
+    }
     if (st == NNC_OK)
         st = nnc_net_set_loss(p->net, loss);
     /* He suits ReLU's half-silenced units; Xavier the symmetric activations. */

@@ -159,6 +159,7 @@ typedef struct lazy_columns {
     size_t at, units, in;
     const int *columns;
     int n_columns;
+    int by_input;   /* the tensor is in x units instead: a column is one run */
 } lazy_columns;
 
 /* The sum of the squares of g[from .. from + n). */
@@ -174,6 +175,11 @@ static double squares(const float *g, size_t from, size_t n)
 static double column_squares(const float *g, const lazy_columns *lazy)
 {
     double sum = 0.0;
+    if (lazy->by_input) {
+        for (int c = 0; c < lazy->n_columns; c++)
+            sum += squares(g, lazy->at + (size_t)lazy->columns[c] * lazy->units, lazy->units);
+        return sum;
+    }
     for (size_t u = 0; u < lazy->units; u++) {
         const float *gu = g + lazy->at + u * lazy->in;
         for (int c = 0; c < lazy->n_columns; c++)
@@ -281,13 +287,45 @@ static inline void update_one(const rule *r, float *p, const float *g, size_t i,
     }
 }
 
+/* update_one over p[0 .. n) (and g, m, v from the same offset): one loop
+ * per rule, on restrict pointers, so each is vector instructions; the same
+ * operations in the same order per parameter, so the same bits. */
+NNC_KERNEL_CLONES
+static void update_run(const rule *r, float *restrict p, const float *restrict g,
+                       float *restrict m, float *restrict v, size_t n, float decay,
+                       float clip)
+{
+    const float lr = r->lr, mu = r->mu, b1 = r->b1, b2 = r->b2, step = r->step, eps = r->eps;
+    switch (r->kind) {
+    case OPT_SGD:
+        for (size_t i = 0; i < n; i++)
+            p[i] -= lr * (clip * g[i] + decay * p[i]);
+        break;
+    case OPT_MOMENTUM:
+        for (size_t i = 0; i < n; i++) {
+            float grad = clip * g[i] + decay * p[i];
+            m[i] = mu * m[i] + grad;
+            p[i] -= lr * m[i];
+        }
+        break;
+    case OPT_ADAM:
+        for (size_t i = 0; i < n; i++) {
+            float grad = clip * g[i] + decay * p[i];
+            m[i] = b1 * m[i] + (1.0f - b1) * grad;
+            v[i] = b2 * v[i] + (1.0f - b2) * grad * grad;
+            p[i] -= step * m[i] / (sqrtf(v[i]) + eps);
+        }
+        break;
+    }
+}
+
 /* The rule over parameters [from, from + n). */
 static void update(nnc_optimizer *opt, const adam_step_size *a, float *p, const float *g,
                    size_t from, size_t n, float decay, float clip)
 {
     const rule r = rule_of(opt, a);
-    for (size_t i = from; i < from + n; i++)
-        update_one(&r, p, g, i, decay, clip);
+    update_run(&r, p + from, g + from, r.m ? r.m + from : NULL, r.v ? r.v + from : NULL, n,
+               decay, clip);
 }
 
 /* The rule over the lazy tensor's columns alone, unit row by unit row (a
@@ -301,6 +339,29 @@ static void update_columns(nnc_optimizer *opt, const adam_step_size *a, float *p
                            const float *g, const lazy_columns *lazy, float decay, float clip)
 {
     const rule r = rule_of(opt, a);
+    if (lazy->by_input) {
+        /* A column's weights and moments are each one run of `units`
+         * floats: whole lines, which the next columns' are fetched beside. */
+        for (int c = 0; c < lazy->n_columns; c++) {
+            size_t from = lazy->at + (size_t)lazy->columns[c] * lazy->units;
+#if defined(__GNUC__)
+            if (c + 4 < lazy->n_columns) {
+                size_t ahead = lazy->at + (size_t)lazy->columns[c + 4] * lazy->units;
+                for (size_t off = 0; off < lazy->units; off += 16) {
+                    __builtin_prefetch(p + ahead + off, 1);
+                    __builtin_prefetch(g + ahead + off, 0);
+                    if (r.m != NULL)
+                        __builtin_prefetch(r.m + ahead + off, 1);
+                    if (r.v != NULL)
+                        __builtin_prefetch(r.v + ahead + off, 1);
+                }
+            }
+#endif
+            update_run(&r, p + from, g + from, r.m ? r.m + from : NULL,
+                       r.v ? r.v + from : NULL, lazy->units, decay, clip);
+        }
+        return;
+    }
     for (size_t u = 0; u < lazy->units; u++) {
         size_t row = lazy->at + u * lazy->in;
         for (int c = 0; c < lazy->n_columns; c++) {
@@ -336,12 +397,13 @@ nnc_status nnc_optimizer_step(nnc_optimizer *opt, nnc_net *net)
     /* A sparse batch: the first layer's weights (its first tensor, by the
      * contract of nnc_layer_type.takes_sparse) at the batch's columns alone. */
     const nnc_sparse_rows *s = nnc_net_sparse(net);
-    lazy_columns lazy_first = { 0, 0, 0, NULL, 0 };
+    lazy_columns lazy_first = { 0, 0, 0, NULL, 0, 0 };
     const lazy_columns *lazy = NULL;
     if (s != NULL && nnc_net_layer_count(net) > 0) {
         const nnc_layer *first = nnc_net_layer(net, 0);
         lazy_first = (lazy_columns){ first->param_offset, (size_t)first->outputs,
-                                     (size_t)first->inputs, s->columns, s->n_columns };
+                                     (size_t)first->inputs, s->columns, s->n_columns,
+                                     first->plan.by_input };
         lazy = &lazy_first;
     }
     float clip = clip_factor(opt, g, n, lazy);

@@ -21,6 +21,11 @@
  * fourth way, taken before the others whatever the size: the same sums over
  * the rows' non-zeros alone, so a pass costs non-zeros x units, never
  * inputs x units (see "sparse input" below).
+ *
+ * A first layer meant for sparse rows keeps W input by input instead
+ * (by_input: inputs x units, nnc_net_set_by_input), so that a non-zero's
+ * weights are one run of `units` floats; its dense passes are then the
+ * same products with the transposes the other way round, through sgemm.
  */
 #include "nn/layer.h"
 #include "nn/nn.h"
@@ -260,6 +265,75 @@ static void sparse_weight_step(const nnc_sparse_rows *s, const float *dz, int ro
     }
 }
 
+/* The same two kernels for W kept inputs x units (by_input): each non-zero
+ * reads or writes one contiguous run of `units` weights, which the loop
+ * over units vectorises, instead of `units` lines a vocabulary apart. The
+ * sums run in the same order as above (from the bias, a row's non-zeros in
+ * turn; a weight's updates row by row), so both layouts give the same bits. */
+/* How many non-zeros ahead the kernels ask for a word's weights: at a
+ * vocabulary's width each is a miss to memory, and waiting for them one at
+ * a time made 50,000 words cost three times what 5,000 did. */
+#define WORDS_AHEAD 16
+
+/* Asks for the `units` floats at w + index[j] * units, if j is a non-zero. */
+static inline void prefetch_word(const float *w, const nnc_sparse_rows *s, size_t j,
+                                 size_t end, int units, int write)
+{
+#if defined(__GNUC__)
+    if (j < end) {
+        const float *at = w + (size_t)s->index[j] * (size_t)units;
+        for (int u = 0; u < units; u += 16) {
+            if (write)
+                __builtin_prefetch(at + u, 1);
+            else
+                __builtin_prefetch(at + u, 0);
+        }
+    }
+#else
+    (void)w, (void)s, (void)j, (void)end, (void)units, (void)write;
+#endif
+}
+
+NNC_KERNEL_CLONES
+static void sparse_forward_by_input(const float *restrict w, const float *restrict b,
+                                    const nnc_sparse_rows *s, int rows, int units,
+                                    float *restrict z)
+{
+    const size_t end = s->start[rows];
+    for (int r = 0; r < rows; r++) {
+        float *zr = z + (size_t)r * units;
+        memcpy(zr, b, (size_t)units * sizeof *zr);
+        for (size_t j = s->start[r]; j < s->start[r + 1]; j++) {
+            prefetch_word(w, s, j + WORDS_AHEAD, end, units, 0);
+            const float *wk = w + (size_t)s->index[j] * (size_t)units;
+            const float v = s->value[j];
+            for (int u = 0; u < units; u++)
+                zr[u] += v * wk[u];
+        }
+    }
+}
+
+NNC_KERNEL_CLONES
+static void sparse_weight_step_by_input(const nnc_sparse_rows *s, const float *restrict dz,
+                                        int rows, int units, float rate, float *restrict dw)
+{
+    const size_t end = s->start[rows];
+    for (int r = 0; r < rows; r++) {
+        const float *dzr = dz + (size_t)r * units;
+        for (size_t j = s->start[r]; j < s->start[r + 1]; j++) {
+            prefetch_word(dw, s, j + WORDS_AHEAD, end, units, 1);
+            float *dwk = dw + (size_t)s->index[j] * (size_t)units;
+            const float v = s->value[j];
+            if (rate > 0.0f)
+                for (int u = 0; u < units; u++)
+                    dwk[u] += -(rate * dzr[u]) * v;
+            else
+                for (int u = 0; u < units; u++)
+                    dwk[u] += dzr[u] * v;
+        }
+    }
+}
+
 /* db += colsum(dz), or with rate > 0 b -= rate * dz row by row (as the dense
  * step does). */
 static void bias_step(const float *dz, int rows, int units, float rate, float *db)
@@ -301,6 +375,7 @@ static nnc_status dense_parse(void *config, const nnc_layer_args *args)
                                   "relu, softmax) nor a field a dense layer has: it takes "
                                   "only its width",
                                   (int)args->len[1], args->text[1]);
+    c->by_input = 0;   /* the layout is the network's choice, not the grammar's */
     return nnc_layer_arg_int(args, 0, "the width", 1, NNC_MAX_WIDTH, &c->units);
 }
 
@@ -310,21 +385,30 @@ static int dense_describe(const void *config, char *buf, size_t n)
     return snprintf(buf, n, "dense:%d", c->units);
 }
 
-/* The model file's form: the width, a u32. */
+/* The model file's form: the width, a u32; then, for weights kept input
+ * by input, a second u32, 1 (so every earlier file reads as before). */
 static size_t dense_encode(const void *config, unsigned char *out)
 {
     const nnc_dense_config *c = config;
-    if (out != NULL)
+    if (out != NULL) {
         nnc_le_put(out, (uint32_t)c->units, 4);
-    return 4;
+        if (c->by_input)
+            nnc_le_put(out + 4, 1u, 4);
+    }
+    return c->by_input ? 8 : 4;
 }
 
 static nnc_status dense_decode(void *config, const unsigned char *in, size_t n)
 {
     nnc_dense_config *c = config;
-    if (n != 4)
-        return nnc_fail(NNC_EFORMAT, "a dense layer's configuration has 4 bytes, this one %zu",
-                        n);
+    if (n != 4 && n != 8)
+        return nnc_fail(NNC_EFORMAT, "a dense layer's configuration has 4 or 8 bytes, this one "
+                                     "%zu", n);
+    if (n == 8 && nnc_le_get(in + 4, 4) != 1)
+        return nnc_fail(NNC_EFORMAT, "a dense layer's layout flag must be 1 (weights input by "
+                                     "input), got %llu",
+                        (unsigned long long)nnc_le_get(in + 4, 4));
+    c->by_input = n == 8;
     uint64_t units = nnc_le_get(in, 4);
     if (units < 1 || units > NNC_MAX_WIDTH)
         return nnc_fail(NNC_EFORMAT, "a dense layer's width must be 1 to %d, got %llu",
@@ -345,6 +429,7 @@ static nnc_status dense_plan(const void *config, nnc_shape in, nnc_layer_plan *p
     plan->n_params = 2;
     plan->params[0] = (nnc_tensor){ "weight", weights, NNC_TENSOR_DECAYS };
     plan->params[1] = (nnc_tensor){ "bias", (size_t)c->units, 0 };
+    plan->by_input = c->by_input;
     return NNC_OK;
 }
 
@@ -361,8 +446,19 @@ static void dense_forward(const nnc_layer *layer, const nnc_layer_data *data,
 {
     const int in = layer->inputs, units = layer->outputs, rows = pass->rows;
     const float *w = weights(layer, data->params), *b = data->params + bias_at(layer);
+    if (pass->sparse != NULL && layer->plan.by_input) {
+        sparse_forward_by_input(w, b, pass->sparse, rows, units, z);
+        return;
+    }
     if (pass->sparse != NULL) {   /* x is NULL: first, whatever the size */
         sparse_forward(w, b, pass->sparse, rows, in, units, z);
+        return;
+    }
+    if (layer->plan.by_input) {   /* z = b + x W, W inputs x units */
+        for (int r = 0; r < rows; r++)
+            memcpy(z + (size_t)r * units, b, (size_t)units * sizeof *z);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, units, in, 1.0f, x, in, w,
+                    units, 1.0f, z, units);
         return;
     }
     if (is_tiny(rows, in, units) && (rows > 1 || in < 8)) {
@@ -392,7 +488,19 @@ static void dense_backward(const nnc_layer *layer, const nnc_layer_data *data,
         /* The first layer of a sparse pass: the network never asks it for
          * dx (nnc_layer_type.takes_sparse), which is left unwritten. */
         bias_step(dz, rows, units, 0.0f, db);
-        sparse_weight_step(pass->sparse, dz, rows, in, units, 0.0f, dw);
+        if (layer->plan.by_input)
+            sparse_weight_step_by_input(pass->sparse, dz, rows, units, 0.0f, dw);
+        else
+            sparse_weight_step(pass->sparse, dz, rows, in, units, 0.0f, dw);
+        return;
+    }
+    if (layer->plan.by_input) {   /* dW += x^T dz, dx = dz W^T */
+        bias_step(dz, rows, units, 0.0f, db);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, units, rows, 1.0f, x, in, dz,
+                    units, 1.0f, dw, units);
+        if (dx != NULL)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, in, units, 1.0f, dz,
+                        units, w, units, 0.0f, dx, in);
         return;
     }
     for (int r = 0; r < rows; r++) {
@@ -461,7 +569,19 @@ static void dense_sgd(const nnc_layer *layer, const nnc_layer_data *data, const 
     const int in = layer->inputs, units = layer->outputs, rows = pass->rows;
     float *w = data->params, *b = data->params + bias_at(layer);
     if (pass->sparse != NULL) {   /* as in dense_backward: no dx, any size */
-        sparse_weight_step(pass->sparse, dz, rows, in, units, learning_rate, w);
+        if (layer->plan.by_input)
+            sparse_weight_step_by_input(pass->sparse, dz, rows, units, learning_rate, w);
+        else
+            sparse_weight_step(pass->sparse, dz, rows, in, units, learning_rate, w);
+        bias_step(dz, rows, units, learning_rate, b);
+        return;
+    }
+    if (layer->plan.by_input) {   /* dx from the old W, then W -= lr x^T dz */
+        if (dx != NULL)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, in, units, 1.0f, dz,
+                        units, w, units, 0.0f, dx, in);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, units, rows, -learning_rate, x,
+                    in, dz, units, 1.0f, w, units);
         bias_step(dz, rows, units, learning_rate, b);
         return;
     }
@@ -506,7 +626,8 @@ static void dense_sgd(const nnc_layer *layer, const nnc_layer_data *data, const 
 
 static int dense_row_small(const nnc_layer *layer)
 {
-    return (long)layer->inputs * layer->outputs <= SMALL_LAYER_WEIGHTS;
+    /* The unit-by-unit kernels read W unit by unit: not for by_input. */
+    return !layer->plan.by_input && (long)layer->inputs * layer->outputs <= SMALL_LAYER_WEIGHTS;
 }
 
 /* b + w . in over n inputs, summed in order (as the tiny-layer loops do, so
