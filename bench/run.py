@@ -896,7 +896,7 @@ def text_report(w, args, jobs):
           "that followed those alone would grow as much." % (
               fmt(j1.vocab), fmt(j0.vocab), growth, verdict,
               "—" if nnz_growth is None else "%.2f" % nnz_growth,
-              "" if nnz_growth is None else ", %.2f× per non-zero" % (growth / nnz_growth),
+              "" if nnz_growth is None else " (the time per non-zero grows %.2f×)" % (growth / nnz_growth),
               "—" if col_growth is None else "%.2f" % col_growth,
               "—" if c0 is None else "%.0f" % c0[0], "—" if c1 is None else "%.0f" % c1[0]))
         if s0 and s1:
