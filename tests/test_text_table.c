@@ -386,6 +386,35 @@ static void test_the_program_on_text(void **state)
     assert_int_equal(run_nnc("eval --model %s --data %s", in_dir("deb.nnc"), DEBIAN), 0);
     assert_true(number_after("accuracy ") > 0.9);
 
+    /* A run resumed from its checkpoint ends in the very same model: the
+     * vocabulary is fitted again from the same rows, and the data's words
+     * are part of what the checkpoint checks. */
+    assert_int_equal(run_nnc("train --data %s --text description --target section --epochs 2 "
+                             "--patience 0 --normalize stem --checkpoint %s --out %s --quiet",
+                             DEBIAN, in_dir("ck"), in_dir("short.nnc")),
+                     0);
+    assert_int_equal(run_nnc("train --data %s --text description --target section --epochs 4 "
+                             "--patience 0 --normalize stem --resume %s --out %s --quiet",
+                             DEBIAN, in_dir("ck"), in_dir("resumed.nnc")),
+                     0);
+    assert_int_equal(run_nnc("train --data %s --text description --target section --epochs 4 "
+                             "--patience 0 --normalize stem --out %s --quiet",
+                             DEBIAN, in_dir("straight.nnc")),
+                     0);
+    long n1, n2;
+    char *a = slurp(in_dir("resumed.nnc"), &n1), *b = slurp(in_dir("straight.nnc"), &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(a, b, (size_t)n1);
+    free(a);
+    free(b);
+    assert_int_equal(run_nnc("train --data %s --text description --target section --epochs 4 "
+                             "--patience 0 --normalize none --resume %s --out %s --quiet",
+                             DEBIAN, in_dir("ck"), in_dir("other.nnc")),
+                     1);
+    char *err = slurp(in_dir("stderr"), NULL);
+    assert_non_null(strstr(err, "belongs to another run"));
+    free(err);
+
     /* Cross-validation fits each fold's vocabulary on its training folds. */
     assert_int_equal(run_nnc("cv --data %s --text description --target section --folds 3 "
                              "--normalize stem --validation 0 --epochs 5", DEBIAN),
@@ -394,7 +423,7 @@ static void test_the_program_on_text(void **state)
 
     /* Text options want --text, and --text wants a CSV file. */
     assert_int_equal(run_nnc("train --data %s --target section --bigrams --quiet", DEBIAN), 2);
-    char *err = slurp(in_dir("stderr"), NULL);
+    err = slurp(in_dir("stderr"), NULL);
     assert_non_null(strstr(err, "without --text"));
     free(err);
     assert_int_equal(run_nnc("train --data %s --text description --target section "
