@@ -914,6 +914,14 @@ static void summarise(const train_options *o, run *r, FILE *to)
     fprintf(to, "trained %d epochs (%s) on %d rows%s: %zu parameters\n", r->out.fit.epochs_run,
             best, nnc_dataset_rows(r->train), inputs,
             nnc_net_param_count(nnc_model_net(r->out.model)));
+    /* What the text became: each column's vocabulary, fitted on the training part. */
+    const nnc_text_columns *tc = nnc_model_text_columns(r->out.model);
+    for (int t = 0; t < nnc_text_columns_count(tc); t++)
+        fprintf(to, "text column '%s': a vocabulary of %d terms\n", nnc_text_columns_name(tc, t),
+                nnc_vectorizer_terms(nnc_text_columns_vectorizer(tc, t)));
+    if (r->out.unknown_words > 0)
+        fprintf(to, "validation texts: %ld words no vocabulary has (left out)\n",
+                r->out.unknown_words);
     if (r->left_out > 0)
         fprintf(to, "left out %d row%s of %s whose target '%s' is missing\n", r->left_out,
                 r->left_out == 1 ? "" : "s", data_source_name(&o->src),

@@ -71,6 +71,19 @@ static void test_text_columns_are_read_as_written(void **state)
     assert_int_equal(nnc_dataset_load_csv(in_dir("reviews.csv"), &o, &bad), NNC_EFORMAT);
     assert_non_null(strstr(nnc_last_error(), "column 'label' cannot be a text column: it is "
                                              "the target"));
+    /* An input of a model's may not be a text column as well. */
+    o.text = (const char *const[]){"review"};
+    o.inputs = (const char *const[]){"stars", "review"};
+    o.n_inputs = 2;
+    o.drop = (const char *const[]){"id", "city"};
+    o.n_drop = 2;
+    assert_int_equal(nnc_dataset_load_csv(in_dir("reviews.csv"), &o, &bad), NNC_EFORMAT);
+    assert_non_null(strstr(nnc_last_error(), "column 'review' is both a text column and an "
+                                             "input"));
+    o.inputs = NULL;
+    o.n_inputs = 0;
+    o.drop = NULL;
+    o.n_drop = 0;
     o.text = (const char *const[]){"reveiw"};
     assert_int_equal(nnc_dataset_load_csv(in_dir("reviews.csv"), &o, &bad), NNC_EFORMAT);
     assert_non_null(strstr(nnc_last_error(), "unknown text column 'reveiw'"));
@@ -359,6 +372,9 @@ static void test_the_program_on_text(void **state)
                              DEBIAN, stop, in_dir("deb.nnc")),
                      0);
     assert_true(number_after("\ntest: accuracy ") >= 0.85);
+    char *said = slurp(in_dir("stdout"), NULL);
+    assert_non_null(strstr(said, "\ntext column 'description': a vocabulary of "));
+    free(said);
     assert_int_equal(run_nnc("info %s", in_dir("deb.nnc")), 0);
     char *out = slurp(in_dir("stdout"), NULL);
     assert_non_null(strstr(out, "text columns (1), each a bag of words"));

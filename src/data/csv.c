@@ -867,6 +867,9 @@ static nnc_status place_given_inputs(loader *L)
         if (L->role[col] == COLUMN_ID)
             return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s' is both the id column and an "
                                          "input", HEADER_AT(L, col));
+        if (L->role[col] == COLUMN_TEXT)
+            return nnc_fail(NNC_EFORMAT, "%s:%ld:%d: column '%s' is both a text column and an "
+                                         "input", HEADER_AT(L, col));
         if (L->role[col] >= 0)
             return nnc_fail(NNC_EINVAL, "csv options: input '%s' is listed twice",
                             show(o->inputs[j]).s);
