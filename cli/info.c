@@ -137,7 +137,8 @@ static void print_encoding(const nnc_model *model)
         enum { SHOWN = 12 };
         for (int i = 0; i < terms && i < SHOWN; i++)
             printf("%s %s", i ? "," : "", nnc_vectorizer_term(v, i));
-        printf("%s\n", terms > SHOWN ? ", ... (nnc explain: the words that matter)" : "");
+        printf("%s\n", terms > SHOWN ? ", ... (all: nnc info --vocabulary; the words that "
+                                       "matter: nnc explain)" : "");
     }
     int n = nnc_model_dropped(model);
     if (n > 0)
@@ -148,20 +149,45 @@ static void print_encoding(const nnc_model *model)
         printf("\n");
 }
 
+/* Every term of every text column with its idf, one per line: what
+ * `--vocabulary` adds, as a table another tool can read. */
+static void print_vocabulary(const nnc_model *model)
+{
+    const nnc_text_columns *tc = nnc_model_text_columns(model);
+    printf("vocabulary (column, term, idf):\n");
+    for (int t = 0; t < nnc_text_columns_count(tc); t++) {
+        const nnc_vectorizer *v = nnc_text_columns_vectorizer(tc, t);
+        for (int i = 0; i < nnc_vectorizer_terms(v); i++) {
+            char idf[16];
+            nnc_format_float(nnc_vectorizer_idf(v, i), idf, sizeof idf);
+            printf("  %s\t%s\t%s\n", nnc_text_columns_name(tc, t), nnc_vectorizer_term(v, i),
+                   idf);
+        }
+    }
+}
+
 int command_info(int argc, char **argv)
 {
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: nnc info FILE.nnc\n\nPrints a model's architecture, parameter count, "
-               "inputs, how a table's\ncolumns become them, classes, normalisation and how it was trained.\n");
+        printf("usage: nnc info FILE.nnc [--vocabulary]\n\nPrints a model's architecture, "
+               "parameter count, inputs, how a table's\ncolumns become them, classes, "
+               "normalisation and how it was trained.\n"
+               "--vocabulary also lists every term of its text columns with its idf.\n");
         return 0;
     }
-    if (argc != 2) {
-        fprintf(stderr, "usage: nnc info FILE.nnc\n");
+    int vocabulary = argc == 3 && strcmp(argv[2], "--vocabulary") == 0;
+    if (argc != 2 && !vocabulary) {
+        fprintf(stderr, "usage: nnc info FILE.nnc [--vocabulary]\n");
         return 2;
     }
     nnc_model *model = load_model(argv[1]);
     if (model == NULL)
         return 1;
+    if (vocabulary && nnc_model_text_columns(model) == NULL) {
+        fprintf(stderr, "nnc info: %s reads no text columns: it has no vocabulary\n", argv[1]);
+        nnc_model_free(model);
+        return 2;
+    }
     printf("model: %s\ntask: %s\n", argv[1], task_name(nnc_model_task(model)));
     print_architecture(model);
     print_names("inputs", nnc_model_inputs(model), nnc_model_input_name, model);
@@ -173,6 +199,8 @@ int command_info(int argc, char **argv)
         printf("training:\n");
     for (int i = 0; i < nnc_model_meta_count(model); i++)
         printf("  %-16s %s\n", nnc_model_meta_key(model, i), nnc_model_meta_value(model, i));
+    if (vocabulary)
+        print_vocabulary(model);
     nnc_model_free(model);
     return 0;
 }

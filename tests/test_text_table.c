@@ -381,6 +381,21 @@ static void test_the_program_on_text(void **state)
     assert_non_null(strstr(out, "description          WordNet lemmas, tf-idf (1 + ln tf), "
                                 "words; terms in >= 1 texts, 2 stop words"));
     free(out);
+    /* Every term with its idf: as many lines as the vocabulary has terms. */
+    assert_int_equal(run_nnc("info %s --vocabulary", in_dir("deb.nnc")), 0);
+    out = slurp(in_dir("stdout"), NULL);
+    const char *list = strstr(out, "vocabulary (column, term, idf):\n");
+    assert_non_null(list);
+    nnc_model *m = NULL;
+    assert_int_equal(nnc_model_load(in_dir("deb.nnc"), &m), NNC_OK);
+    const nnc_vectorizer *v = nnc_text_columns_vectorizer(nnc_model_text_columns(m), 0);
+    assert_int_equal(count_lines(list), 1 + nnc_vectorizer_terms(v));
+    char first[256];
+    snprintf(first, sizeof first, "\n  description\t%s\t", nnc_vectorizer_term(v, 0));
+    assert_non_null(strstr(list, first));
+    assert_null(strstr(out, "\tthe\t"));   /* a stop word */
+    nnc_model_free(m);
+    free(out);
     assert_int_equal(run_nnc("explain --model %s --top 3", in_dir("deb.nnc")), 0);
     out = slurp(in_dir("stdout"), NULL);
     assert_non_null(strstr(out, "  fonts: font ("));
