@@ -138,29 +138,45 @@ void nnc_dataset_free(nnc_dataset *data)
     free(data);
 }
 
+/* strings[0..n) one after another, NUL-terminated, into a new *buf, and
+ * where each starts into a new *at: how ids and text cells are kept, two
+ * blocks instead of a string each. */
+static nnc_status pack_strings(const char *const *strings, size_t n, char **buf, size_t **at)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += strlen(strings[i]) + 1;   /* within the file's bytes: no overflow */
+    *buf = nnc_alloc(total, 1, 0);
+    *at = nnc_alloc(n, sizeof **at, 0);
+    if (*buf == NULL || *at == NULL) {
+        free(*buf);
+        free(*at);
+        return NNC_ENOMEM;
+    }
+    for (size_t i = 0, used = 0; i < n; i++) {
+        size_t len = strlen(strings[i]) + 1;
+        memcpy(*buf + used, strings[i], len);
+        (*at)[i] = used;
+        used += len;
+    }
+    return NNC_OK;
+}
+
 nnc_status nnc_dataset_set_texts(nnc_dataset *data, int n, const char *const *names,
                                  const int *columns, const char *const *texts)
 {
-    size_t cells = (size_t)data->rows * (size_t)n, total = 0;
-    for (size_t i = 0; i < cells; i++)
-        total += strlen(texts[i]) + 1;   /* within the file's bytes: no overflow */
-    char *buf = nnc_alloc(total, 1, 0);
-    size_t *at = nnc_alloc(cells, sizeof *at, 0);
+    char *buf;
+    size_t *at;
+    if (pack_strings(texts, (size_t)data->rows * (size_t)n, &buf, &at) != NNC_OK)
+        return NNC_ENOMEM;
     int *cols = nnc_alloc((size_t)n, sizeof *cols, 1);
     char **copies = nnc_copy_strings(names, n);
-    if (buf == NULL || at == NULL || cols == NULL || copies == NULL) {
+    if (cols == NULL || copies == NULL) {
         free(buf);
         free(at);
         free(cols);
         nnc_free_strings(copies, n);
         return NNC_ENOMEM;
-    }
-    size_t used = 0;
-    for (size_t i = 0; i < cells; i++) {
-        size_t len = strlen(texts[i]) + 1;
-        memcpy(buf + used, texts[i], len);
-        at[i] = used;
-        used += len;
     }
     for (int t = 0; columns != NULL && t < n; t++)
         cols[t] = columns[t];
@@ -219,22 +235,10 @@ nnc_status nnc_dataset_copy_texts(nnc_dataset *to, const nnc_dataset *from)
 
 nnc_status nnc_dataset_set_ids(nnc_dataset *data, const char *const *ids)
 {
-    size_t total = 0, rows = (size_t)data->rows;
-    for (size_t i = 0; i < rows; i++)
-        total += strlen(ids[i]) + 1;   /* within the file's bytes: no overflow */
-    char *text = nnc_alloc(total > 0 ? total : 1, 1, 0);
-    size_t *at = nnc_alloc(rows, sizeof *at, 0);
-    if (text == NULL || at == NULL) {
-        free(text);
-        free(at);
+    char *text;
+    size_t *at;
+    if (pack_strings(ids, (size_t)data->rows, &text, &at) != NNC_OK)
         return NNC_ENOMEM;
-    }
-    for (size_t i = 0, used = 0; i < rows; i++) {
-        size_t n = strlen(ids[i]) + 1;
-        memcpy(text + used, ids[i], n);
-        at[i] = used;
-        used += n;
-    }
     free(data->id_text);
     free(data->id_at);
     data->id_text = text;
