@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #define DEBIAN NNC_TEST_DATA "/debian_packages.csv"
 
@@ -362,6 +363,100 @@ static void test_model_keeps_its_vocabulary(void **state)
     nnc_pipeline_result_free(&r);
 }
 
+
+/* Where needle (n bytes) first stands in hay, or fails the test. */
+static size_t find_bytes(const unsigned char *hay, size_t size, const void *needle, size_t n)
+{
+    for (size_t i = 0; i + n <= size; i++)
+        if (memcmp(hay + i, needle, n) == 0)
+            return i;
+    fail_msg("bytes not found in the model file");
+    return 0;
+}
+
+/* The file with its checksum made right again, loaded: its refusal. */
+static void expect_refused(const unsigned char *bytes, size_t size, const char *says)
+{
+    unsigned char *b = malloc(size);
+    assert_non_null(b);
+    memcpy(b, bytes, size);
+    uLong crc = crc32(crc32(0L, Z_NULL, 0), b, (uInt)(size - 4));
+    for (int i = 0; i < 4; i++)
+        b[size - 4 + i] = (unsigned char)(crc >> (8 * i));
+    write_file(in_dir("bad.nnc"), b, size);
+    free(b);
+    nnc_model *m = NULL;
+    assert_int_equal(nnc_model_load(in_dir("bad.nnc"), &m), NNC_EFORMAT);
+    assert_null(m);
+    if (strstr(nnc_last_error(), says) == NULL)
+        fail_msg("expected \"%s\" in: %s", says, nnc_last_error());
+}
+
+static void test_model_file_checks_the_text_section(void **state)
+{
+    (void)state;
+    const char *csv = in_dir("small.csv");
+    const char *rows = "stars,t,y\n1,the cat sat,yes\n2,a dog barking,no\n"
+                       "3,cats and dogs,yes\n4,a cat,no\n5,dog days,yes\n";
+    write_file(csv, rows, strlen(rows));
+    nnc_pipeline_options o = nnc_pipeline_defaults();
+    o.csv.target = "y";
+    o.csv.text = (const char *const[]){"t"};
+    o.csv.n_text = 1;
+    o.text.normalize = NNC_NORMALIZE_NONE;
+    o.text.features = NNC_FEATURES_COUNTS;
+    o.validation_fraction = 0;
+    o.test_fraction = 0;
+    o.fit.epochs = 1;
+    o.layers = "2";
+    nnc_pipeline_result r;
+    if (nnc_train_csv(csv, &o, &r) != NNC_OK)
+        fail_msg("%s", nnc_last_error());
+    assert_int_equal(nnc_model_save(r.model, in_dir("small.nnc")), NNC_OK);
+    nnc_pipeline_result_free(&r);
+    long size;
+    unsigned char *good = (unsigned char *)slurp(in_dir("small.nnc"), &size);
+    unsigned char *b = malloc((size_t)size);
+    assert_non_null(b);
+
+    /* The terms a, and, barking, ... the: "a" made "z" breaks their order. */
+    const unsigned char first[] = {1, 0, 0, 0, 'a', 3, 0, 0, 0, 'a', 'n', 'd'};
+    size_t at = find_bytes(good, (size_t)size, first, sizeof first);
+    memcpy(b, good, (size_t)size);
+    b[at + 4] = 'z';
+    expect_refused(b, (size_t)size, "the terms of text column 1 are not in increasing order "
+                                    "at 2");
+    /* The idf follow the last term; with counts each is exactly 1. */
+    const unsigned char last[] = {3, 0, 0, 0, 't', 'h', 'e'};
+    at = find_bytes(good, (size_t)size, last, sizeof last) + sizeof last;
+    memcpy(b, good, (size_t)size);
+    const unsigned char two[4] = {0, 0, 0, 0x40};   /* 2.0f */
+    memcpy(b + at, two, 4);
+    expect_refused(b, (size_t)size, "the idf of term 1 of text column 1 is 2 (1 without "
+                                    "tf-idf)");
+    /* The features code: 3 is none. The options come after the column's name. */
+    const unsigned char name[] = {1, 0, 0, 0, 't'};
+    at = find_bytes(good, (size_t)size, name, sizeof name) + sizeof name;
+    memcpy(b, good, (size_t)size);
+    b[at + 4] = 3;
+    expect_refused(b, (size_t)size, "the features of text column 1");
+    /* Cut inside the terms: truncated, not half a vocabulary. */
+    const unsigned char cut[] = {3, 0, 0, 0, 'a', 'n', 'd'};
+    size_t end = find_bytes(good, (size_t)size, cut, sizeof cut);
+    unsigned char *shorter = malloc(end + 4);
+    assert_non_null(shorter);
+    memcpy(shorter, good, end);
+    memset(shorter + end, 0, 4);
+    /* the header's length field says how long the file was written */
+    uint64_t length = end + 4;
+    for (int i = 0; i < 8; i++)
+        shorter[12 + i] = (unsigned char)(length >> (8 * i));
+    expect_refused(shorter, end + 4, "truncated: the file ends inside");
+    free(shorter);
+    free(b);
+    free(good);
+}
+
 static void test_the_program_on_text(void **state)
 {
     (void)state;
@@ -475,6 +570,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_malformed_text_cells, make_dir, remove_dir),
         cmocka_unit_test(test_stop_words),
         cmocka_unit_test_setup_teardown(test_model_keeps_its_vocabulary, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_model_file_checks_the_text_section, make_dir,
+                                        remove_dir),
         cmocka_unit_test_setup_teardown(test_the_program_on_text, make_dir, remove_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
