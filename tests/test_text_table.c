@@ -94,13 +94,14 @@ static void test_text_columns_are_read_as_written(void **state)
 /* Row r of a sparse set: its non-zeros' inputs and values. */
 static int row_of(const nnc_dataset *data, size_t r, int *index, float *value)
 {
-    size_t start[2];
-    int columns[64];
-    nnc_sparse_rows s;
-    assert_int_equal(nnc_dataset_gather_sparse(data, &r, 1, start, index, value, columns, &s,
-                                               NULL),
-                     NNC_OK);
-    return (int)(start[1] - start[0]);
+    nnc_sparse_batch b;
+    assert_int_equal(nnc_sparse_batch_init(&b, data, 1), NNC_OK);
+    assert_int_equal(nnc_sparse_batch_gather(&b, data, &r, 1, NULL), NNC_OK);
+    int n = (int)(b.start[1] - b.start[0]);
+    memcpy(index, b.index, (size_t)n * sizeof *index);
+    memcpy(value, b.value, (size_t)n * sizeof *value);
+    nnc_sparse_batch_release(&b);
+    return n;
 }
 
 static int term_of(const nnc_vectorizer *v, const char *term)

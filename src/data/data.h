@@ -5,6 +5,7 @@
 #define NNC_DATA_H
 
 #include "core/core.h"
+#include <stdint.h>
 
 /* ------------------------------------------------------------- datasets */
 
@@ -103,26 +104,28 @@ nnc_dataset *nnc_dataset_adopt_sparse(const nnc_dataset *like, int n_inputs,
                                       const char *const *names, size_t *start, int *index,
                                       float *value);
 
-/* A sparse set's rows index[0..n) into a batch: start (n + 1), index and
- * value (room for n x sparse_widest), the distinct inputs they use into
- * columns (room for as many) and their count into *n_columns; targets into
- * y (n x n_targets, may be NULL). s is set to point at these arrays. */
-nnc_status nnc_dataset_gather_sparse(const nnc_dataset *data, const size_t *index, int n,
-                                     size_t *start, int *cols_index, float *value, int *columns,
-                                     nnc_sparse_rows *s, float *y);
-
 /* Room for a sparse set's batches of up to `batch` rows, and a batch
- * gathered into it (rows.start and the others then point into the room). */
+ * gathered into it (rows.start and the others then point into the room):
+ * each row's non-zeros in turn, and the distinct inputs they use, in
+ * increasing order, in rows.columns (for the lazy update of the first
+ * layer's weights). */
 typedef struct nnc_sparse_batch {
     size_t *start;
     int *index;
     float *value;
     int *columns;
+    uint64_t *marks;  /* a bit per input, clear between gathers */
+    int batch, widest, inputs;  /* what the room was made for */
     nnc_sparse_rows rows;
 } nnc_sparse_batch;
 
+/* Room for batches of up to `batch` rows of data (a sparse set). */
+
 nnc_status nnc_sparse_batch_init(nnc_sparse_batch *b, const nnc_dataset *data, int batch);
+/* Frees b's room; b may be zeroed or half made. */
 void nnc_sparse_batch_release(nnc_sparse_batch *b);
+/* data's rows index[0..n) into b (n no more than b was made for), their
+ * targets into y (n x n_targets, may be NULL). */
 nnc_status nnc_sparse_batch_gather(nnc_sparse_batch *b, const nnc_dataset *data,
                                    const size_t *index, int n, float *y);
 
