@@ -30,6 +30,15 @@
 #define NNC_KERNEL_CLONES
 #endif
 
+/* For a kernel whose loop over a row's non-zeros runs a vector loop over
+ * units: GCC's -O3 unroll-and-jam takes two non-zeros per turn and then
+ * fails to vectorise the fused loop, leaving it scalar (no pragma stops it). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NNC_NO_UNROLL_AND_JAM __attribute__((optimize("no-loop-unroll-and-jam")))
+#else
+#define NNC_NO_UNROLL_AND_JAM
+#endif
+
 /* A batch of rows kept as their non-zeros (compressed sparse rows), as a
  * bag of words is: row r's values are value[start[r] .. start[r + 1]) at
  * the inputs index[...] (increasing within a row); every other input of

@@ -294,7 +294,7 @@ static inline void prefetch_word(const float *w, const nnc_sparse_rows *s, size_
 #endif
 }
 
-NNC_KERNEL_CLONES
+NNC_KERNEL_CLONES NNC_NO_UNROLL_AND_JAM
 static void sparse_forward_by_input(const float *restrict w, const float *restrict b,
                                     const nnc_sparse_rows *s, int rows, int units,
                                     float *restrict z)
