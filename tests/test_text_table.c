@@ -358,6 +358,25 @@ static void test_model_keeps_its_vocabulary(void **state)
             assert_true(scores[font * 8 + fonts] > scores[font * 8 + k]);
     free(scores);
 
+    /* A word whose weights overflow: predict and evaluate both refuse,
+     * naming the same row, the first that has the word. */
+    nnc_net *net = nnc_model_net(loaded);
+    int units = nnc_net_layer_units(net, 0);
+    for (int u = 0; u < units; u++)   /* inputs x units: the word's run */
+        nnc_net_weights(net, 0)[(size_t)font * (size_t)units + (size_t)u] = INFINITY;
+    assert_int_equal(nnc_model_predict_csv(loaded, DEBIAN, NULL, NNC_UNKNOWN_ZEROS, &p, &all),
+                     NNC_ENUMERIC);
+    const char *said = strstr(nnc_last_error(), "row ");
+    assert_non_null(said);
+    char predicted[160];
+    snprintf(predicted, sizeof predicted, "%s", said);
+    assert_non_null(strstr(predicted, "the model's output is not finite"));
+    assert_int_equal(nnc_model_evaluate_csv(loaded, DEBIAN, NULL, NNC_UNKNOWN_ZEROS, &m, NULL),
+                     NNC_ENUMERIC);
+    said = strstr(nnc_last_error(), "row ");
+    assert_non_null(said);
+    assert_string_equal(said, predicted);
+
     free(before);
     free(after);
     nnc_model_free(loaded);

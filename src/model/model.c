@@ -361,24 +361,39 @@ static nnc_status find_nonfinite_row(nnc_net *net, const nnc_dataset *data, doub
 {
     enum { BATCH = 256 };
     int in = data->n_inputs, outs = nnc_net_outputs(net);
+    const int sparse = data->sparse_start != NULL;   /* a bag of words: its non-zeros */
     size_t index[BATCH];
-    float *x = nnc_alloc(BATCH, (size_t)in * sizeof(float), 0);
+    nnc_sparse_batch b;
+    memset(&b, 0, sizeof b);
+    float *x = sparse ? NULL : nnc_alloc(BATCH, (size_t)in * sizeof(float), 0);
     float *out = nnc_alloc(BATCH, (size_t)outs * sizeof(float), 0);
-    nnc_status st = x != NULL && out != NULL ? NNC_OK : NNC_ENOMEM;
+    nnc_status st = (sparse || x != NULL) && out != NULL ? NNC_OK : NNC_ENOMEM;
+    if (st == NNC_OK && sparse)
+        st = nnc_sparse_batch_init(&b, data, BATCH);
     int found = 0;
     for (int start = 0; st == NNC_OK && !found && start < data->rows; start += BATCH) {
         int n = data->rows - start < BATCH ? data->rows - start : BATCH;
         for (int i = 0; i < n; i++)
             index[i] = (size_t)start + (size_t)i;
-        st = nnc_dataset_gather(data, index, n, x, NULL);
-        if (st == NNC_OK)
-            st = nnc_predict(net, x, n, out);
+        if (sparse) {
+            st = nnc_sparse_batch_gather(&b, data, index, n, NULL);
+            if (st == NNC_OK)
+                st = nnc_net_set_sparse(net, &b.rows);
+            if (st == NNC_OK)
+                st = nnc_predict(net, NULL, n, out);
+            nnc_net_set_sparse(net, NULL);
+        } else {
+            st = nnc_dataset_gather(data, index, n, x, NULL);
+            if (st == NNC_OK)
+                st = nnc_predict(net, x, n, out);
+        }
         int bad = st == NNC_OK ? first_nonfinite_row(out, n, outs) : n;
         if (bad < n) {
             st = nonfinite_output("", start + bad + 1, out + (size_t)bad * outs, outs);
             found = 1;
         }
     }
+    nnc_sparse_batch_release(&b);
     free(x);
     free(out);
     if (st == NNC_OK)
