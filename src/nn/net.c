@@ -457,15 +457,12 @@ void nnc_net_set_rng(nnc_net *net, nnc_rng *rng)
 
 nnc_rng *nnc_net_rng(const nnc_net *net) { return net ? net->rng : NULL; }
 
-/* The first layer's weight tensor, the one a sparse pass works on by
- * columns: at *at in the blocks, *units x *in row-major (the contract of
- * nnc_layer_type.takes_sparse). */
-static void sparse_weights(const nnc_net *net, size_t *at, size_t *units, size_t *in)
+nnc_sparse_weights nnc_net_sparse_weights(const nnc_net *net)
 {
     const nnc_layer *first = &net->layers[0];
-    *at = first->param_offset;
-    *units = (size_t)first->outputs;
-    *in = (size_t)first->inputs;
+    nnc_sparse_weights w = { first->param_offset, (size_t)first->outputs,
+                             (size_t)first->inputs, first->plan.by_input };
+    return w;
 }
 
 nnc_status nnc_net_set_by_input(nnc_net *net)
@@ -899,12 +896,12 @@ static void clear_gradients(nnc_net *net)
         memset(net->grads, 0, net->n_params * sizeof *net->grads);
         return;
     }
-    size_t at, units, in;
-    sparse_weights(net, &at, &units, &in);
+    const nnc_sparse_weights w = nnc_net_sparse_weights(net);
+    const size_t at = w.at, units = w.units, in = w.in;
     size_t end = at + units * in;
     memset(net->grads, 0, at * sizeof *net->grads);
     memset(net->grads + end, 0, (net->n_params - end) * sizeof *net->grads);
-    if (net->layers[0].plan.by_input) {   /* each column one run of `units` */
+    if (w.by_input) {   /* each column one run of `units` */
         for (int c = 0; c < s->n_columns; c++) {
 #if defined(__GNUC__)
             if (c + 8 < s->n_columns)   /* misses to memory: overlap them */
@@ -951,13 +948,13 @@ static void plain_step(nnc_net *net, float rate)
             p[i] -= rate * g[i];
         return;
     }
-    size_t at, units, in;
-    sparse_weights(net, &at, &units, &in);
+    const nnc_sparse_weights w = nnc_net_sparse_weights(net);
+    const size_t at = w.at, units = w.units, in = w.in;
     for (size_t i = 0; i < at; i++)
         p[i] -= rate * g[i];
     for (size_t i = at + units * in; i < net->n_params; i++)
         p[i] -= rate * g[i];
-    if (net->layers[0].plan.by_input) {
+    if (w.by_input) {
         for (int c = 0; c < s->n_columns; c++) {
             size_t from = at + (size_t)s->columns[c] * units;
             for (size_t i = from; i < from + units; i++)

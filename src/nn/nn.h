@@ -42,6 +42,19 @@ nnc_status nnc_net_set_sparse(nnc_net *net, const nnc_sparse_rows *s);
 /* The sparse rows set, or NULL. */
 const nnc_sparse_rows *nnc_net_sparse(const nnc_net *net);
 
+/* Where a sparse pass works by columns: the first layer's weight tensor
+ * (the contract of nnc_layer_type.takes_sparse), at `at` in the parameter
+ * and gradient blocks, units x in row-major, or in x units where by_input
+ * (nnc_net_set_by_input: a column is then one run of `units`). Defined
+ * here once for the network's kernels and the optimizers' lazy updates. */
+typedef struct nnc_sparse_weights {
+    size_t at, units, in;
+    int by_input;
+} nnc_sparse_weights;
+
+/* net's sparse weights; net has at least one layer. */
+nnc_sparse_weights nnc_net_sparse_weights(const nnc_net *net);
+
 /* One plain-SGD step on a batch with the update fused into the backward pass
  * where every layer offers it (nnc_layer_type.sgd); the gradient block is
  * then left untouched. */

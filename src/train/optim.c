@@ -400,10 +400,9 @@ nnc_status nnc_optimizer_step(nnc_optimizer *opt, nnc_net *net)
     lazy_columns lazy_first = { 0, 0, 0, NULL, 0, 0 };
     const lazy_columns *lazy = NULL;
     if (s != NULL && nnc_net_layer_count(net) > 0) {
-        const nnc_layer *first = nnc_net_layer(net, 0);
-        lazy_first = (lazy_columns){ first->param_offset, (size_t)first->outputs,
-                                     (size_t)first->inputs, s->columns, s->n_columns,
-                                     first->plan.by_input };
+        const nnc_sparse_weights w = nnc_net_sparse_weights(net);
+        lazy_first = (lazy_columns){ w.at, w.units, w.in, s->columns, s->n_columns,
+                                     w.by_input };
         lazy = &lazy_first;
     }
     float clip = clip_factor(opt, g, n, lazy);
