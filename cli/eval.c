@@ -155,6 +155,8 @@ static int evaluate(const eval_options *o, nnc_model *model, const nnc_dataset *
         fprintf(stderr, "nnc: %s: %s\n", data_source_name(&o->src), nnc_last_error());
         rc = 1;
     }
+    if (rc == 0)
+        report_unknown_words(model, "eval", data_source_name(&o->src));
     if (rc == 0 && o->plot && k > 0)
         rc = plot_confusion(o->plot, model, confusion);
     else if (rc == 0 && o->plot)

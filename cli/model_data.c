@@ -72,3 +72,12 @@ nnc_model *load_model(const char *path)
     }
     return model;
 }
+
+void report_unknown_words(const nnc_model *model, const char *command, const char *path)
+{
+    long n = nnc_model_unknown_words(model);
+    if (n > 0)
+        fprintf(stderr, "nnc %s: %s: %ld word%s of the text no vocabulary of the model has, "
+                        "left out of the bags of words\n",
+                command, path, n, n == 1 ? "" : "s");
+}

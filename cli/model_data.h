@@ -45,6 +45,11 @@ nnc_dataset *model_read_table(const nnc_model *model, const char *command, const
                               const csv_dialect *dialect, const model_data_options *options,
                               const char *id, int predicting);
 
+/* Says on stderr how many words of path's texts no vocabulary of the
+ * model had (nnc_model_unknown_words, after a predict or an evaluate), if
+ * any: they were left out, as an unseen category is encoded as zeros. */
+void report_unknown_words(const nnc_model *model, const char *command, const char *path);
+
 /* Loads a model file; prints the error and returns NULL on failure. */
 nnc_model *load_model(const char *path);
 

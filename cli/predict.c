@@ -174,6 +174,8 @@ static int write_predictions(FILE *fp, const char *path, const char *id_name, nn
     /* Every row at once (the library batches it), text columns included. */
     nnc_status st = nnc_model_predict_data(model, data, out);
     int rc = st == NNC_OK ? 0 : report_failure(st, path, out, rows, outputs, 0);
+    if (rc == 0 && fp != NULL)   /* once, though standard output is predicted twice */
+        report_unknown_words(model, "predict", path);
     if (rc == 0 && fp != NULL) {
         write_header(fp, model, nnc_dataset_id(data, 0) != NULL ? id_name : NULL);
         for (int i = 0; i < rows; i++)

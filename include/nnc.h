@@ -964,6 +964,12 @@ nnc_status nnc_model_predict(nnc_model *model, const float *x, int rows, float *
  * text (nnc_model_predict refuses it: rows of numbers have no text). */
 nnc_status nnc_model_predict_data(nnc_model *model, const nnc_dataset *data, float *out);
 
+/* How many words of the texts the last nnc_model_predict_data or
+ * nnc_model_evaluate turned into bags of words had no term in the
+ * model's vocabularies, and so were left out of the bags of words (as
+ * unseen categories are encoded as zeros); 0 for a model without text. */
+long nnc_model_unknown_words(const nnc_model *model);
+
 /* Metrics over raw data (as loaded, not normalised); confusion as for
  * nnc_evaluate_metrics (may be NULL: it costs classes x classes ints, so
  * pass it only when the matrix is wanted). An output that is not finite is

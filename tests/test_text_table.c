@@ -532,6 +532,20 @@ static void test_the_program_on_text(void **state)
     assert_int_equal(run_nnc("eval --model %s --data %s", in_dir("deb.nnc"), DEBIAN), 0);
     assert_true(number_after("accuracy ") > 0.9);
 
+    /* Words no vocabulary has are left out, and said so, once (standard
+     * output is predicted twice: once to check, once to write). */
+    const char *odd = in_dir("odd.csv");
+    text = "description\nzqxv blorptastic frobnicatorium\nserif typeface zqxv\n";
+    write_file(odd, text, strlen(text));
+    assert_int_equal(run_nnc("predict --model %s --data %s", in_dir("deb.nnc"), odd), 0);
+    char *told = slurp(in_dir("stderr"), NULL);
+    const char *four = "odd.csv: 4 words of the text no vocabulary of the model has, left out";
+    char *at = strstr(told, four);
+    if (at == NULL)
+        fail_msg("expected \"%s\" in: %s", four, told);
+    assert_null(strstr(at + 1, four));
+    free(told);
+
     /* A run resumed from its checkpoint ends in the very same model: the
      * vocabulary is fitted again from the same rows, and the data's words
      * are part of what the checkpoint checks. */

@@ -423,8 +423,9 @@ nnc_status nnc_model_evaluate(nnc_model *model, const nnc_dataset *data,
                                       : NNC_OK;
     const nnc_dataset *seen = copy != NULL ? copy : data;
     nnc_dataset *words = NULL;   /* the rows with their texts as bags of words */
+    model->unknown_words = 0;
     if (st == NNC_OK && model->text != NULL) {
-        st = nnc_text_columns_apply(model->text, seen, &words, NULL);
+        st = nnc_text_columns_apply(model->text, seen, &words, &model->unknown_words);
         seen = words;
     }
     if (st == NNC_OK)
@@ -469,6 +470,11 @@ static nnc_status predict_sparse(nnc_model *model, const nnc_dataset *data, floa
     return st;
 }
 
+long nnc_model_unknown_words(const nnc_model *model)
+{
+    return model != NULL ? model->unknown_words : 0;
+}
+
 nnc_status nnc_model_predict_data(nnc_model *model, const nnc_dataset *data, float *out)
 {
     if (model == NULL || data == NULL || out == NULL)
@@ -494,10 +500,12 @@ nnc_status nnc_model_predict_data(nnc_model *model, const nnc_dataset *data, flo
         return st;
     }
     nnc_dataset *copy = NULL, *words = NULL;
+    model->unknown_words = 0;
     if (changes_inputs(model->norm))
         st = normalised_copy(model->norm, data, 1, 0, &copy);
     if (st == NNC_OK)
-        st = nnc_text_columns_apply(model->text, copy ? copy : data, &words, NULL);
+        st = nnc_text_columns_apply(model->text, copy ? copy : data, &words,
+                                    &model->unknown_words);
     if (st == NNC_OK)
         st = predict_sparse(model, words, out);
     nnc_dataset_free(words);

@@ -25,6 +25,7 @@ struct nnc_model {
     /* Text columns as bags of words (NULL: none): the network's inputs are
      * the n_inputs above, then text->width terms. */
     nnc_text_columns *text;
+    long unknown_words;   /* of the texts the last predict or evaluate read */
 };
 
 /* A model around net and norm (both taken) with copies of the n_inputs
