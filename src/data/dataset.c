@@ -926,6 +926,21 @@ nnc_dataset *nnc_dataset_adopt_sparse(const nnc_dataset *like, int n_inputs,
  * the non-zeros plus a word per 64 inputs in that span, where sorting the
  * non-zeros cost a comparison call per step (qsort took a quarter of a
  * text batch's step). */
+/* The place of the lowest set bit of a non-zero word: isolate the bit, then
+ * each of the six masks tells one bit of its place. __builtin_ctzll compiles
+ * to tzcnt (BMI1), which scripts/check-portable rightly refuses outside the
+ * dispatched clones, and GCC turns a de Bruijn table lookup back into it. */
+static unsigned lowest_bit(uint64_t bits)
+{
+    uint64_t bit = bits & (~bits + 1);
+    return (unsigned)((bit & UINT64_C(0xaaaaaaaaaaaaaaaa)) != 0) |
+           (unsigned)((bit & UINT64_C(0xcccccccccccccccc)) != 0) << 1 |
+           (unsigned)((bit & UINT64_C(0xf0f0f0f0f0f0f0f0)) != 0) << 2 |
+           (unsigned)((bit & UINT64_C(0xff00ff00ff00ff00)) != 0) << 3 |
+           (unsigned)((bit & UINT64_C(0xffff0000ffff0000)) != 0) << 4 |
+           (unsigned)((bit & UINT64_C(0xffffffff00000000)) != 0) << 5;
+}
+
 static int distinct_columns(const int *index, size_t n, uint64_t *marks, int *columns)
 {
     if (n == 0)
@@ -942,7 +957,7 @@ static int distinct_columns(const int *index, size_t n, uint64_t *marks, int *co
         uint64_t bits = marks[word];
         marks[word] = 0;
         while (bits != 0) {
-            columns[distinct++] = (int)(word * 64 + (unsigned)__builtin_ctzll(bits));
+            columns[distinct++] = (int)(word * 64 + lowest_bit(bits));
             bits &= bits - 1;
         }
     }
