@@ -104,6 +104,61 @@ static int row_of(const nnc_dataset *data, size_t r, int *index, float *value)
     return n;
 }
 
+/* A batch's distinct inputs (rows.columns) are the sorted set of its
+ * non-zeros' inputs, read from a bitmap: inputs at each end of a 64-bit
+ * word and across words, repeated within and between rows. */
+static void test_batch_columns(void **state)
+{
+    (void)state;
+    nnc_dataset *like = load_reviews();
+    int rows = nnc_dataset_rows(like);
+    assert_true(rows >= 3);
+    enum { INPUTS = 200 };
+    static const int picked[3][6] = {
+        { 63, 0, 64, 127, 63, 199 }, { 31, 32, 1, 128, 0, 0 }, { 191, 192, 63, 62, 0, 0 } };
+    static const int widths[3] = { 6, 4, 4 };
+    size_t *start = malloc(((size_t)rows + 1) * sizeof *start);
+    int *index = malloc(14 * sizeof *index);
+    float *value = malloc(14 * sizeof *value);
+    assert_true(start && index && value);
+    size_t at = 0;
+    for (int r = 0; r < rows; r++) {
+        start[r] = at;
+        for (int j = 0; r < 3 && j < widths[r]; j++, at++) {
+            index[at] = picked[r][j];
+            value[at] = 1.0f;
+        }
+    }
+    start[rows] = at;
+    char names[INPUTS][8];
+    const char *name[INPUTS];
+    for (int k = 0; k < INPUTS; k++) {
+        snprintf(names[k], sizeof names[k], "w%d", k);
+        name[k] = names[k];
+    }
+    nnc_dataset *data = nnc_dataset_adopt_sparse(like, INPUTS, name, start, index, value);
+    assert_non_null(data);
+    nnc_sparse_batch b;
+    assert_int_equal(nnc_sparse_batch_init(&b, data, 3), NNC_OK);
+    size_t which[3] = { 0, 1, 2 };
+    static const int all[] = { 0, 1, 31, 32, 62, 63, 64, 127, 128, 191, 192, 199 };
+    for (int pass = 0; pass < 2; pass++) {   /* the marks are left clear for the next */
+        assert_int_equal(nnc_sparse_batch_gather(&b, data, which, 3, NULL), NNC_OK);
+        assert_int_equal(b.rows.n_columns, (int)(sizeof all / sizeof *all));
+        for (int c = 0; c < b.rows.n_columns; c++)
+            assert_int_equal(b.rows.columns[c], all[c]);
+    }
+    size_t second = 1;   /* one row alone: its own inputs only */
+    assert_int_equal(nnc_sparse_batch_gather(&b, data, &second, 1, NULL), NNC_OK);
+    assert_int_equal(b.rows.n_columns, 4);
+    static const int its[] = { 1, 31, 32, 128 };
+    for (int c = 0; c < 4; c++)
+        assert_int_equal(b.rows.columns[c], its[c]);
+    nnc_sparse_batch_release(&b);
+    nnc_dataset_free(data);
+    nnc_dataset_free(like);
+}
+
 static int term_of(const nnc_vectorizer *v, const char *term)
 {
     for (int i = 0; i < nnc_vectorizer_terms(v); i++)
@@ -601,6 +656,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_text_columns_are_read_as_written, make_dir,
                                         remove_dir),
         cmocka_unit_test_setup_teardown(test_bag_of_words_rows, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_batch_columns, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_malformed_text_cells, make_dir, remove_dir),
         cmocka_unit_test(test_stop_words),
         cmocka_unit_test_setup_teardown(test_model_keeps_its_vocabulary, make_dir, remove_dir),

@@ -919,13 +919,6 @@ nnc_dataset *nnc_dataset_adopt_sparse(const nnc_dataset *like, int n_inputs,
     return data;
 }
 
-/* The distinct inputs of a batch's n non-zeros index[0..n), increasing,
- * into columns; their count returned. A bit per input marks the ones seen
- * (marks: all clear on entry, and left so), and a scan of the marks'
- * words between the least and the greatest lists them in order: a cost of
- * the non-zeros plus a word per 64 inputs in that span, where sorting the
- * non-zeros cost a comparison call per step (qsort took a quarter of a
- * text batch's step). */
 /* The place of the lowest set bit of a non-zero word: isolate the bit, then
  * each of the six masks tells one bit of its place. __builtin_ctzll compiles
  * to tzcnt (BMI1), which scripts/check-portable rightly refuses outside the
@@ -941,6 +934,13 @@ static unsigned lowest_bit(uint64_t bits)
            (unsigned)((bit & UINT64_C(0xffffffff00000000)) != 0) << 5;
 }
 
+/* The distinct inputs of a batch's n non-zeros index[0..n), increasing,
+ * into columns; their count returned. A bit per input marks the ones seen
+ * (marks: all clear on entry, and left so), and a scan of the marks'
+ * words between the least and the greatest lists them in order: a cost of
+ * the non-zeros plus a word per 64 inputs in that span, where sorting the
+ * non-zeros cost a comparison call per step (qsort took a quarter of a
+ * text batch's step). */
 static int distinct_columns(const int *index, size_t n, uint64_t *marks, int *columns)
 {
     if (n == 0)
