@@ -215,6 +215,22 @@ static size_t first_weights(nnc_net *net)
     return (size_t)nnc_net_layer_units(net, 0) * (size_t)nnc_net_inputs(net);
 }
 
+/* After a sparse pass's gradients: the first layer's weight gradients,
+ * from their own block (nnc_net_column_grads, column by column), put into
+ * g where net's gradient block keeps them (units x inputs, or inputs x
+ * units by input): the batch's columns alone, the rest of g as it was. */
+static void put_column_grads(const nnc_net *net, const batch *b, int by_input, float *g)
+{
+    const float *cg = nnc_net_column_grads(net);
+    assert_non_null(cg);
+    size_t units = (size_t)nnc_net_layer_units(net, 0), in = (size_t)nnc_net_inputs(net);
+    for (int c = 0; c < b->n_columns; c++)
+        for (size_t u = 0; u < units; u++) {
+            size_t k = (size_t)b->columns[c];
+            g[by_input ? k * units + u : u * in + k] = cg[(size_t)c * units + u];
+        }
+}
+
 /* ------------------------------------------------------------- comparing */
 
 /* Whether a and b agree within REL_TOL of the larger, or of `floor` when
@@ -368,6 +384,13 @@ static void check_gradients(const net_spec *spec, int rows, nnc_rng *rng)
     assert_int_equal(nnc_net_loss_value(net, NULL, b->y, rows, &value_sparse), NNC_OK);
     assert_int_equal(nnc_net_gradients(net, NULL, b->y, rows, &loss_sparse, NULL), NNC_OK);
     float *sparse = copy_of(g, n);
+    /* The block's first weights are left alone: the batch's columns have
+     * their own block. */
+    int left = 0;
+    for (size_t i = 0; i < nw; i++)
+        left += sparse[i] == STALE;
+    assert_int_equal(left, (int)nw);
+    put_column_grads(net, b, 0, sparse);
     assert_int_equal(nnc_net_set_sparse(net, NULL), NNC_OK);
     assert_int_equal(nnc_net_gradients(net, b->x, b->y, rows, &loss_dense, NULL), NNC_OK);
     const float *dense = g;
@@ -581,7 +604,15 @@ static void check_finite_differences(const net_spec *spec, int rows, nnc_rng *rn
     for (size_t i = 0; i < top_n; i++)
         v[m++] = top_w + i;
     assert_true(m == n);
-    for (size_t i = 0; i < n; i++)
+    /* The first layer's from the columns' own block, the rest from the
+     * gradient block. */
+    const float *cg = nnc_net_column_grads(net);
+    assert_non_null(cg);
+    m = 0;
+    for (int u = 0; u < units; u++)
+        for (int c = 0; c < b->n_columns; c++)
+            analytic[m++] = cg[(size_t)c * units + u];
+    for (size_t i = m; i < n; i++)
         analytic[i] = g[v[i] - p];
 
     loss_ctx ctx = { net, b->y, rows };
@@ -925,7 +956,10 @@ static void test_weights_by_input(void **state)
         float *ga = copy_of(nnc_net_grads(a), n);
         assert_int_equal(nnc_net_gradients(b, NULL, x->y, rows[t], &lb, NULL), NNC_OK);
         assert_true(close_to(la, lb, 0.0));
-        float *gb = in_a_layout(b, nnc_net_grads(b));
+        float *gb_block = copy_of(nnc_net_grads(b), n);
+        put_column_grads(b, x, 1, gb_block);
+        float *gb = in_a_layout(b, gb_block);
+        free(gb_block);
         int units = nnc_net_layer_units(a, 0), in = nnc_net_inputs(a);
         double floor = gradient_floor(ga, gb, n);
         for (int u = 0; u < units; u++)
@@ -1076,6 +1110,26 @@ static void test_refusals_and_back_to_dense(void **state)
     bad.n_columns = 2;
     assert_int_equal(nnc_net_set_sparse(net, &bad), NNC_OK);
     assert_int_equal(nnc_predict(net, NULL, 1, out), NNC_EINVAL);
+    /* A non-zero whose column the batch does not list: a forward pass
+     * needs no list, gradients would have no place for it. The second row
+     * names input 9; the columns list 3 alone. */
+    size_t two_start[3] = { 0, 1, 2 };
+    int two_index[2] = { 3, 9 };
+    float two_value[2] = { 1.0f, 0.5f }, y[2 * 3] = { 1, 0, 0, 0, 1, 0 };
+    nnc_sparse_rows unlisted = { two_start, two_index, two_value, columns, 1 };
+    assert_int_equal(nnc_net_set_sparse(net, &unlisted), NNC_OK);
+    assert_int_equal(nnc_predict(net, NULL, 2, out), NNC_OK);
+    assert_int_equal(nnc_net_gradients(net, NULL, y, 2, NULL, NULL), NNC_EINVAL);
+    assert_non_null(strstr(nnc_last_error(), "row 1 has input 9"));
+    unlisted.n_columns = 0;   /* and with no list at all */
+    assert_int_equal(nnc_net_gradients(net, NULL, y, 2, NULL, NULL), NNC_EINVAL);
+    assert_non_null(strstr(nnc_last_error(), "row 0 has input 3"));
+    /* With the list whole, the same rows give gradients. */
+    int both[2] = { 3, 9 };
+    unlisted.columns = both;
+    unlisted.n_columns = 2;
+    assert_int_equal(nnc_net_gradients(net, NULL, y, 2, NULL, NULL), NNC_OK);
+    assert_int_equal(nnc_net_set_sparse(net, NULL), NNC_OK);
 
     /* Sparse, then back to dense: x is needed again, and the dense
      * predictions are the sparse ones. */

@@ -108,6 +108,14 @@ typedef struct nnc_pass {
      * other layer and in every dense pass. Only a type with takes_sparse is
      * ever given one. */
     const nnc_sparse_rows *sparse;
+    /* With sparse, in a backward pass: where the weight gradients go,
+     * column by column (nnc_net_column_grads: s->columns[c]'s for unit u at
+     * [c * units + u]), and each non-zero's c: slot[j] for s->index[j], or
+     * ~c (below 0) for the first non-zero of its column, whose gradient the
+     * layer sets instead of adding to (the block is not cleared; a column no
+     * row has is 0 already). The parameters' gradient block holds none. */
+    float *column_grads;
+    const int *slot;
 } nnc_pass;
 
 /* A layer's memory for one pass: its slices of the network's blocks. */

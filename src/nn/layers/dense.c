@@ -239,12 +239,11 @@ static void sparse_forward(const float *w, const float *b, const nnc_sparse_rows
     }
 }
 
-/* dW[u, k] += dz[r, u] * value for each non-zero (r, k, value), or with
- * rate > 0 W[u, k] -= rate * dz[r, u] * value straight into W (the fused
- * plain step: the sum over rows of the update, added a row at a time; the
- * forward pass is done, and no dx is asked for, so nothing reads the old
- * weights). Only the batch's columns of W or dW are touched: the others'
- * gradients are 0, and the network leaves them as they were. */
+/* The fused plain step of a sparse pass: W[u, k] -= rate * dz[r, u] * value
+ * for each non-zero (r, k, value), straight into W (the sum over rows of
+ * the update, added a row at a time; the forward pass is done, and no dx
+ * is asked for, so nothing reads the old weights). Only the batch's
+ * columns of W are touched: the others' gradients are 0. */
 static void sparse_weight_step(const nnc_sparse_rows *s, const float *dz, int rows, int in,
                                int units, float rate, float *dw)
 {
@@ -257,8 +256,7 @@ static void sparse_weight_step(const nnc_sparse_rows *s, const float *dz, int ro
             float d = dz[(size_t)r * units + u];
             if (d == 0.0f)   /* a silent ReLU unit adds nothing: skip its non-zeros */
                 continue;
-            if (rate > 0.0f)
-                d = -(rate * d);
+            d = -(rate * d);
             for (size_t j = start[r]; j < start[r + 1]; j++)
                 dwu[index[j]] += d * value[j];
         }
@@ -324,12 +322,36 @@ static void sparse_weight_step_by_input(const nnc_sparse_rows *s, const float *r
             prefetch_word(dw, s, j + WORDS_AHEAD, end, units, 1);
             float *dwk = dw + (size_t)s->index[j] * (size_t)units;
             const float v = s->value[j];
-            if (rate > 0.0f)
+            for (int u = 0; u < units; u++)
+                dwk[u] += -(rate * dzr[u]) * v;
+        }
+    }
+}
+
+/* A sparse pass's weight gradients, into their own block column by column
+ * (nnc_pass.column_grads): cg[c, u] = the sum of dz[r, u] * value over the
+ * non-zeros (r, k, value) of column place c (slot; the first sets, the
+ * rest add). Row by row, as the steps above, so each gradient is the same
+ * sum in the same order whichever layout W has; the block is the batch's
+ * columns alone, one small run that stays in cache, where W's rows were
+ * each a miss to memory. */
+NNC_KERNEL_CLONES
+static void column_gradients(const nnc_sparse_rows *s, const int *restrict slot,
+                             const float *restrict dz, int rows, int units, float *restrict cg)
+{
+    for (int r = 0; r < rows; r++) {
+        const float *dzr = dz + (size_t)r * units;
+        for (size_t j = s->start[r]; j < s->start[r + 1]; j++) {
+            const float v = s->value[j];
+            if (slot[j] < 0) {
+                float *gc = cg + (size_t)~slot[j] * (size_t)units;
                 for (int u = 0; u < units; u++)
-                    dwk[u] += -(rate * dzr[u]) * v;
-            else
+                    gc[u] = dzr[u] * v;
+            } else {
+                float *gc = cg + (size_t)slot[j] * (size_t)units;
                 for (int u = 0; u < units; u++)
-                    dwk[u] += dzr[u] * v;
+                    gc[u] += dzr[u] * v;
+            }
         }
     }
 }
@@ -488,10 +510,7 @@ static void dense_backward(const nnc_layer *layer, const nnc_layer_data *data,
         /* The first layer of a sparse pass: the network never asks it for
          * dx (nnc_layer_type.takes_sparse), which is left unwritten. */
         bias_step(dz, rows, units, 0.0f, db);
-        if (layer->plan.by_input)
-            sparse_weight_step_by_input(pass->sparse, dz, rows, units, 0.0f, dw);
-        else
-            sparse_weight_step(pass->sparse, dz, rows, in, units, 0.0f, dw);
+        column_gradients(pass->sparse, pass->slot, dz, rows, units, pass->column_grads);
         return;
     }
     if (layer->plan.by_input) {   /* dW += x^T dz, dx = dz W^T */
