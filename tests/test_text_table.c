@@ -113,14 +113,19 @@ static void test_batch_columns(void **state)
     nnc_dataset *like = load_reviews();
     int rows = nnc_dataset_rows(like);
     assert_true(rows >= 3);
-    enum { INPUTS = 200 };
-    static const int picked[3][6] = {
-        { 63, 0, 64, 127, 63, 199 }, { 31, 32, 1, 128, 0, 0 }, { 191, 192, 63, 62, 0, 0 } };
+    /* Inputs at both ends of the marks' words (64 inputs each) and of
+     * their groups (4,096 inputs, a word of the marks' own marks). */
+    enum { INPUTS = 9000 };
+    static const int picked[3][6] = { { 63, 0, 64, 4095, 63, 8999 },
+                                      { 31, 4096, 1, 128, 0, 0 },
+                                      { 8191, 8192, 63, 62, 0, 0 } };
     static const int widths[3] = { 6, 4, 4 };
     size_t *start = malloc(((size_t)rows + 1) * sizeof *start);
     int *index = malloc(14 * sizeof *index);
     float *value = malloc(14 * sizeof *value);
-    assert_true(start && index && value);
+    char(*names)[8] = malloc(INPUTS * sizeof *names);
+    const char **name = malloc(INPUTS * sizeof *name);
+    assert_true(start && index && value && names && name);
     size_t at = 0;
     for (int r = 0; r < rows; r++) {
         start[r] = at;
@@ -130,18 +135,18 @@ static void test_batch_columns(void **state)
         }
     }
     start[rows] = at;
-    char names[INPUTS][8];
-    const char *name[INPUTS];
     for (int k = 0; k < INPUTS; k++) {
         snprintf(names[k], sizeof names[k], "w%d", k);
         name[k] = names[k];
     }
     nnc_dataset *data = nnc_dataset_adopt_sparse(like, INPUTS, name, start, index, value);
+    free(name);
+    free(names);
     assert_non_null(data);
     nnc_sparse_batch b;
     assert_int_equal(nnc_sparse_batch_init(&b, data, 3), NNC_OK);
     size_t which[3] = { 0, 1, 2 };
-    static const int all[] = { 0, 1, 31, 32, 62, 63, 64, 127, 128, 191, 192, 199 };
+    static const int all[] = { 0, 1, 31, 62, 63, 64, 128, 4095, 4096, 8191, 8192, 8999 };
     for (int pass = 0; pass < 2; pass++) {   /* the marks are left clear for the next */
         assert_int_equal(nnc_sparse_batch_gather(&b, data, which, 3, NULL), NNC_OK);
         assert_int_equal(b.rows.n_columns, (int)(sizeof all / sizeof *all));
@@ -151,7 +156,7 @@ static void test_batch_columns(void **state)
     size_t second = 1;   /* one row alone: its own inputs only */
     assert_int_equal(nnc_sparse_batch_gather(&b, data, &second, 1, NULL), NNC_OK);
     assert_int_equal(b.rows.n_columns, 4);
-    static const int its[] = { 1, 31, 32, 128 };
+    static const int its[] = { 1, 31, 128, 4096 };
     for (int c = 0; c < 4; c++)
         assert_int_equal(b.rows.columns[c], its[c]);
     nnc_sparse_batch_release(&b);

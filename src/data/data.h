@@ -115,6 +115,7 @@ typedef struct nnc_sparse_batch {
     float *value;
     int *columns;
     uint64_t *marks;  /* a bit per input, clear between gathers */
+    uint64_t *words;  /* a bit per word of marks that has a bit set, the same */
     int batch, widest, inputs;  /* what the room was made for */
     nnc_sparse_rows rows;
 } nnc_sparse_batch;

@@ -936,29 +936,40 @@ static unsigned lowest_bit(uint64_t bits)
 
 /* The distinct inputs of a batch's n non-zeros index[0..n), increasing,
  * into columns; their count returned. A bit per input marks the ones seen
- * (marks: all clear on entry, and left so), and a scan of the marks'
- * words between the least and the greatest lists them in order: a cost of
- * the non-zeros plus a word per 64 inputs in that span, where sorting the
- * non-zeros cost a comparison call per step (qsort took a quarter of a
- * text batch's step). */
-static int distinct_columns(const int *index, size_t n, uint64_t *marks, int *columns)
+ * (marks), and a bit per word of marks the words that have one (words);
+ * both are all clear on entry, and left so. A scan of words lists the
+ * marked words in order, and each of those its inputs: a cost of the
+ * non-zeros plus a word per 4,096 inputs, where sorting the non-zeros
+ * cost a comparison call per step (qsort took a quarter of a text batch's
+ * step), and scanning every word of marks grew with the vocabulary (at
+ * 50,000 inputs perf put the gather at 6.9 % of a text epoch that way,
+ * 5.1 % this way). */
+static int distinct_columns(const int *index, size_t n, uint64_t *marks, uint64_t *words,
+                            int *columns)
 {
     if (n == 0)
         return 0;
     int least = index[0], most = index[0];
     for (size_t i = 0; i < n; i++) {
-        int k = index[i];
-        marks[(unsigned)k / 64] |= UINT64_C(1) << ((unsigned)k % 64);
-        least = k < least ? k : least;
-        most = k > most ? k : most;
+        unsigned k = (unsigned)index[i];
+        marks[k / 64] |= UINT64_C(1) << (k % 64);
+        words[k / 4096] |= UINT64_C(1) << (k / 64 % 64);
+        least = index[i] < least ? index[i] : least;
+        most = index[i] > most ? index[i] : most;
     }
     int distinct = 0;
-    for (unsigned word = (unsigned)least / 64; word <= (unsigned)most / 64; word++) {
-        uint64_t bits = marks[word];
-        marks[word] = 0;
-        while (bits != 0) {
-            columns[distinct++] = (int)(word * 64 + lowest_bit(bits));
-            bits &= bits - 1;
+    for (unsigned group = (unsigned)least / 4096; group <= (unsigned)most / 4096; group++) {
+        uint64_t marked = words[group];
+        words[group] = 0;
+        while (marked != 0) {
+            unsigned word = group * 64 + lowest_bit(marked);
+            uint64_t bits = marks[word];
+            marks[word] = 0;
+            while (bits != 0) {
+                columns[distinct++] = (int)(word * 64 + lowest_bit(bits));
+                bits &= bits - 1;
+            }
+            marked &= marked - 1;
         }
     }
     return distinct;
@@ -995,7 +1006,7 @@ nnc_status nnc_sparse_batch_gather(nnc_sparse_batch *b, const nnc_dataset *data,
     b->rows.index = b->index;
     b->rows.value = b->value;
     b->rows.columns = b->columns;
-    b->rows.n_columns = distinct_columns(b->index, at, b->marks, b->columns);
+    b->rows.n_columns = distinct_columns(b->index, at, b->marks, b->words, b->columns);
     return NNC_OK;
 }
 
@@ -1008,11 +1019,12 @@ nnc_status nnc_sparse_batch_init(nnc_sparse_batch *b, const nnc_dataset *data, i
     b->value = nnc_alloc(most, sizeof *b->value, 0);
     b->columns = nnc_alloc(most, sizeof *b->columns, 0);
     b->marks = nnc_alloc((size_t)data->n_inputs / 64 + 1, sizeof *b->marks, 1);
+    b->words = nnc_alloc((size_t)data->n_inputs / 4096 + 1, sizeof *b->words, 1);
     b->batch = batch;
     b->widest = data->sparse_widest > 0 ? data->sparse_widest : 1;
     b->inputs = data->n_inputs;
     if (b->start == NULL || b->index == NULL || b->value == NULL || b->columns == NULL ||
-        b->marks == NULL) {
+        b->marks == NULL || b->words == NULL) {
         nnc_sparse_batch_release(b);
         return NNC_ENOMEM;
     }
@@ -1026,6 +1038,7 @@ void nnc_sparse_batch_release(nnc_sparse_batch *b)
     free(b->value);
     free(b->columns);
     free(b->marks);
+    free(b->words);
     memset(b, 0, sizeof *b);
 }
 
